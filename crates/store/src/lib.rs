@@ -1,1 +1,159 @@
-//! placeholder
+//! Ferry's durable state, behind one set of traits with two backends.
+//!
+//! * [`Journal`]: change notices and the source checkpoints that cover them, written together.
+//! * [`Queue`]: the work queue: leases, retries with backoff, per-record ordering, coalescing.
+//! * [`DeadLetters`]: items that will not be retried automatically, and the manual way back.
+//! * [`Xrefs`]: Brightpearl id ⇄ Salesforce id links with the last written content hashes.
+//! * [`AuditLog`]: manual actions and configuration changes.
+//! * [`SecretStore`]: sealed (already encrypted) secrets for the vault.
+//!
+//! [`Store`] is all of them; [`open`] picks the backend from a URL. Both backends run the same
+//! conformance suite (`conformance` feature), so the engine may rely on the documented semantics
+//! whichever database is underneath.
+//!
+//! **Architecture invariant:** this crate never sees plaintext secrets (the vault seals them
+//! first) and knows nothing of flows beyond their names.
+
+mod error;
+mod sql;
+mod sqlite;
+mod postgres;
+mod types;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::StoreError;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use async_trait::async_trait;
+use ferry_core::{
+    DeadLetter, DeadLetterFilter, Failure, LeasedItem, QueueStats, RetryPolicy, System, TenantId,
+    XrefLink,
+};
+use std::sync::Arc;
+
+/// Result type of every store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The journal of change notices, and source checkpoints.
+#[async_trait]
+pub trait Journal: Send + Sync {
+    /// Durably records notices, enqueues (or coalesces) one work item per notice and routed flow,
+    /// and advances the batch's checkpoint, all in one transaction. Only after this returns may
+    /// the source be acknowledged. Returns the journal ids in the order of `batch.notices`.
+    async fn append(&self, batch: AppendBatch) -> Result<Vec<i64>>;
+
+    /// The last checkpoint written for a source (a poll watermark, a replay id).
+    async fn checkpoint(&self, tenant: &TenantId, source: System, name: &str)
+    -> Result<Option<String>>;
+
+    /// Deletes journal entries older than `before` that no queued item or dead letter refers to.
+    async fn prune_journal(&self, before: ferry_core::Timestamp) -> Result<u64>;
+}
+
+/// The work queue.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    /// Leases up to `request.limit` due items. Only the oldest item of each record is ever
+    /// leasable, so two items of one flow and record are never in flight at once and they run
+    /// in arrival order. An item whose lease expired is leased again (its attempt counted);
+    /// one that has used up its attempts that way is dead-lettered with `LEASE_EXPIRED`.
+    async fn lease(&self, request: &LeaseRequest) -> Result<Vec<LeasedItem>>;
+
+    /// Marks leased items done and removes them. Items whose lease was lost (expired and taken by
+    /// another worker) are not touched and are reported in the outcome.
+    async fn ack(&self, items: &[LeaseRef]) -> Result<AckOutcome>;
+
+    /// Records a failed attempt: retried after a backoff, or dead-lettered when the failure is
+    /// permanent or the policy's attempts are used up.
+    async fn fail(&self, item: &LeaseRef, failure: &Failure, policy: &RetryPolicy)
+    -> Result<FailOutcome>;
+
+    /// Extends leases still held by the caller (a heartbeat for slow work).
+    async fn extend(&self, items: &[LeaseRef], lease_for: std::time::Duration) -> Result<u64>;
+
+    /// Counts per tenant and flow.
+    async fn stats(&self, tenant: Option<&TenantId>) -> Result<Vec<QueueStats>>;
+}
+
+/// The dead-letter queue.
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    /// Dead letters matching the filter, newest first.
+    async fn list_dead(&self, filter: &DeadLetterFilter, limit: u32) -> Result<Vec<DeadLetter>>;
+
+    /// One dead letter.
+    async fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>>;
+
+    /// Puts dead letters back into the queue (as fresh arrivals, attempts reset, their history
+    /// kept) and audits the action. Returns how many were moved.
+    async fn retry_dead(&self, selection: &DeadSelection, actor: &str) -> Result<u64>;
+
+    /// Deletes dead letters for good and audits the action. Returns how many were removed.
+    async fn discard_dead(&self, selection: &DeadSelection, actor: &str) -> Result<u64>;
+}
+
+/// Cross-reference links.
+#[async_trait]
+pub trait Xrefs: Send + Sync {
+    /// Links a Brightpearl record to a Salesforce record. Linking the same pair again is a no-op
+    /// that returns the existing link; linking either id to a different partner is
+    /// [`StoreError::LinkConflict`].
+    async fn link(&self, link: &NewLink) -> Result<XrefLink>;
+
+    /// The link for a Brightpearl id.
+    async fn link_by_brightpearl(&self, tenant: &TenantId, entity: &str, id: &str)
+    -> Result<Option<XrefLink>>;
+
+    /// The link for a Salesforce id.
+    async fn link_by_salesforce(&self, tenant: &TenantId, entity: &str, id: &str)
+    -> Result<Option<XrefLink>>;
+
+    /// Records what was just written through a link: the content hash in that direction and the
+    /// source version it came from. Returns false when no such link exists.
+    async fn record_write(&self, write: &LinkWrite) -> Result<bool>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends an entry; returns its id.
+    async fn audit(&self, entry: &NewAuditEntry) -> Result<i64>;
+
+    /// The newest entries, newest first.
+    async fn audit_entries(&self, tenant: Option<&TenantId>, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// Storage for sealed secrets. Sealing and unsealing are the vault's job.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Stores or replaces a sealed secret.
+    async fn put_secret(&self, secret: &SealedSecret) -> Result<()>;
+
+    /// One sealed secret.
+    async fn secret(&self, tenant: &TenantId, name: &str) -> Result<Option<SealedSecret>>;
+
+    /// Every sealed secret (of one tenant, or all).
+    async fn secrets(&self, tenant: Option<&TenantId>) -> Result<Vec<SealedSecret>>;
+
+    /// Replaces the given secrets in one transaction (key rotation: all or nothing).
+    async fn replace_secrets(&self, secrets: &[SealedSecret]) -> Result<()>;
+}
+
+/// Everything Ferry keeps durably.
+pub trait Store: Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+}
+
+/// Opens (creating when needed) the store a URL names and applies pending migrations:
+/// `sqlite://path/to/ferry.db` (or a bare path ending in `.db`) or `postgres://user@host/db`.
+pub async fn open(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>> {
+    match StoreLocation::parse(url)? {
+        StoreLocation::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path, options).await?)),
+        StoreLocation::Postgres(url) => Ok(Arc::new(PostgresStore::open(&url, options).await?)),
+    }
+}

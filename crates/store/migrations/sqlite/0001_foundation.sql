@@ -1,0 +1,106 @@
+-- Ferry's foundation schema (SQLite). Times are microseconds since the Unix epoch, UTC.
+
+CREATE TABLE journal (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant      TEXT    NOT NULL,
+    source      TEXT    NOT NULL,
+    object      TEXT    NOT NULL,
+    record_id   TEXT    NOT NULL,
+    operation   TEXT    NOT NULL,
+    observed_at INTEGER NOT NULL,
+    origin      TEXT,
+    payload     TEXT    NOT NULL,
+    journaled_at INTEGER NOT NULL
+);
+CREATE INDEX journal_record ON journal (tenant, source, object, record_id, id);
+CREATE INDEX journal_time ON journal (journaled_at);
+
+-- state: 'pending' (waiting, possibly for a retry or behind an in-flight item) or 'leased'.
+-- due_at: when a pending item may be leased, or when a lease expires.
+CREATE TABLE work_items (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant      TEXT    NOT NULL,
+    flow        TEXT    NOT NULL,
+    source      TEXT    NOT NULL,
+    object      TEXT    NOT NULL,
+    record_id   TEXT    NOT NULL,
+    operation   TEXT    NOT NULL,
+    journal_id  INTEGER NOT NULL,
+    notices     INTEGER NOT NULL,
+    payload     TEXT    NOT NULL,
+    state       TEXT    NOT NULL,
+    attempts    INTEGER NOT NULL,
+    due_at      INTEGER NOT NULL,
+    lease_token TEXT,
+    lease_owner TEXT,
+    enqueued_at INTEGER NOT NULL,
+    history     TEXT    NOT NULL
+);
+-- At most one waiting item per record: new notices coalesce into it.
+CREATE UNIQUE INDEX work_items_one_pending
+    ON work_items (tenant, flow, source, object, record_id) WHERE state = 'pending';
+-- A record's line, oldest first: only its head may be leased.
+CREATE INDEX work_items_record_line ON work_items (tenant, flow, source, object, record_id, id);
+CREATE INDEX work_items_due ON work_items (due_at, id);
+
+CREATE TABLE dead_letters (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant        TEXT    NOT NULL,
+    flow          TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    object        TEXT    NOT NULL,
+    record_id     TEXT    NOT NULL,
+    operation     TEXT    NOT NULL,
+    journal_id    INTEGER NOT NULL,
+    notices       INTEGER NOT NULL,
+    payload       TEXT    NOT NULL,
+    error_code    TEXT    NOT NULL,
+    error_message TEXT    NOT NULL,
+    history       TEXT    NOT NULL,
+    enqueued_at   INTEGER NOT NULL,
+    failed_at     INTEGER NOT NULL
+);
+CREATE INDEX dead_letters_flow ON dead_letters (tenant, flow, error_code);
+
+CREATE TABLE xref_links (
+    tenant              TEXT NOT NULL,
+    entity              TEXT NOT NULL,
+    brightpearl_id      TEXT NOT NULL,
+    salesforce_id       TEXT NOT NULL,
+    hash_to_salesforce  TEXT,
+    hash_to_brightpearl TEXT,
+    brightpearl_version TEXT,
+    salesforce_version  TEXT,
+    updated_at          INTEGER NOT NULL,
+    PRIMARY KEY (tenant, entity, brightpearl_id)
+);
+CREATE UNIQUE INDEX xref_links_salesforce ON xref_links (tenant, entity, salesforce_id);
+
+CREATE TABLE checkpoints (
+    tenant     TEXT    NOT NULL,
+    source     TEXT    NOT NULL,
+    name       TEXT    NOT NULL,
+    value      TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, source, name)
+);
+
+CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    tenant  TEXT    NOT NULL,
+    actor   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,
+    subject TEXT    NOT NULL,
+    detail  TEXT    NOT NULL
+);
+
+CREATE TABLE secrets (
+    tenant     TEXT    NOT NULL,
+    name       TEXT    NOT NULL,
+    key_id     TEXT    NOT NULL,
+    nonce      BLOB    NOT NULL,
+    ciphertext BLOB    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, name)
+);

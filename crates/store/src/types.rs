@@ -1,0 +1,269 @@
+//! Plain data passed in and out of the store traits.
+
+use crate::StoreError;
+use ferry_core::{ChangeNotice, DeadLetterFilter, Direction, FlowName, System, TenantId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One SQLite file in WAL mode: the embedded default.
+    Sqlite,
+    /// A PostgreSQL database: many workers on many machines.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend's name for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where a store lives, parsed from its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A SQLite file path.
+    Sqlite(String),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// Parses `sqlite://PATH`, `sqlite:PATH`, a bare `*.db` path, or `postgres[ql]://...`.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(StoreError::BadUrl {
+                    url: url.to_owned(),
+                    reason: "the SQLite URL names no file; write e.g. sqlite://ferry.db".into(),
+                });
+            }
+            return Ok(Self::Sqlite(path.to_owned()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if url.ends_with(".db") && !url.contains("://") {
+            return Ok(Self::Sqlite(url.to_owned()));
+        }
+        Err(StoreError::BadUrl {
+            url: redact_url(url),
+            reason: "use sqlite://PATH (embedded, one machine) or postgres://USER@HOST/DB".into(),
+        })
+    }
+}
+
+/// A URL with any password replaced by `***`, safe to print.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Connections in the pool (PostgreSQL; SQLite uses one writer and a few readers).
+    pub max_connections: u32,
+    /// How long to wait for the database before giving up with a clear error.
+    pub connect_timeout: Duration,
+    /// Apply pending migrations on open (the default). `ferry store migrate` applies them
+    /// explicitly and reports what it did.
+    pub migrate: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, connect_timeout: Duration::from_secs(5), migrate: true }
+    }
+}
+
+/// A change notice and the flows that must process it.
+#[derive(Debug, Clone)]
+pub struct RoutedNotice {
+    /// The notice to journal.
+    pub notice: ChangeNotice,
+    /// One work item is enqueued (or coalesced) per flow.
+    pub flows: Vec<FlowName>,
+}
+
+/// A source position to save in the same transaction as the notices it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointUpdate {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The source system.
+    pub source: System,
+    /// The checkpoint's name (`contact.poll`, `/data/ChangeEvents`, ...).
+    pub name: String,
+    /// The new position.
+    pub value: String,
+}
+
+/// What a capture step hands to [`crate::Journal::append`].
+#[derive(Debug, Clone, Default)]
+pub struct AppendBatch {
+    /// Notices in the order they were observed.
+    pub notices: Vec<RoutedNotice>,
+    /// Checkpoints advanced by this batch.
+    pub checkpoints: Vec<CheckpointUpdate>,
+}
+
+/// What a worker asks of [`crate::Queue::lease`].
+#[derive(Debug, Clone)]
+pub struct LeaseRequest {
+    /// Who is asking (host and process), recorded on the lease for operators.
+    pub worker: String,
+    /// The most items to lease.
+    pub limit: u32,
+    /// How long the lease lasts before the items come back to the queue.
+    pub lease_for: Duration,
+    /// Only these flows (the ones this worker can run); empty means all.
+    pub flows: Vec<FlowName>,
+    /// Only this tenant; `None` means all.
+    pub tenant: Option<TenantId>,
+    /// An item whose lease expired this many times is dead-lettered instead of leased again
+    /// (a record that keeps killing workers must not wedge the queue).
+    pub max_attempts: u32,
+}
+
+/// Identifies one leased item when settling it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeaseRef {
+    /// The item id.
+    pub id: i64,
+    /// The token its lease was granted with.
+    pub token: String,
+}
+
+impl From<&ferry_core::LeasedItem> for LeaseRef {
+    fn from(item: &ferry_core::LeasedItem) -> Self {
+        Self { id: item.id, token: item.lease_token.clone() }
+    }
+}
+
+/// The result of [`crate::Queue::ack`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AckOutcome {
+    /// Items removed from the queue.
+    pub acked: u64,
+    /// Items whose lease the caller no longer held.
+    pub lost: Vec<i64>,
+}
+
+/// The result of [`crate::Queue::fail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// Back in the queue, due at this instant.
+    Retrying {
+        /// When it becomes due again.
+        due_at: Timestamp,
+    },
+    /// Moved to the dead-letter queue under this id.
+    DeadLettered {
+        /// The dead letter's id.
+        dead_letter_id: i64,
+    },
+    /// The caller no longer held the lease; nothing changed.
+    LeaseLost,
+}
+
+/// Which dead letters a retry or discard acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadSelection {
+    /// Exactly these ids.
+    Ids(Vec<i64>),
+    /// Every dead letter the filter matches (an empty filter is refused by the CLI unless the
+    /// user says `--all`).
+    Filter(DeadLetterFilter),
+}
+
+/// A link to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The entity kind.
+    pub entity: String,
+    /// The Brightpearl id.
+    pub brightpearl_id: String,
+    /// The Salesforce id.
+    pub salesforce_id: String,
+}
+
+/// A write that went through a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkWrite {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The entity kind.
+    pub entity: String,
+    /// The Brightpearl id of the link.
+    pub brightpearl_id: String,
+    /// Which way the write went.
+    pub direction: Direction,
+    /// Hash of the payload written.
+    pub content_hash: String,
+    /// The source record's version the payload came from.
+    pub source_version: Option<String>,
+}
+
+/// An audit entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// The tenant acted on.
+    pub tenant: TenantId,
+    /// Who acted (`cli:root@host`, a user name, `system`).
+    pub actor: String,
+    /// What was done (`dlq.retry`, `vault.set`, `vault.rotate`, `config.change`, ...).
+    pub action: String,
+    /// What it was done to (a dead letter id, a secret name, a filter).
+    pub subject: String,
+    /// Details as JSON (never a secret value).
+    pub detail: serde_json::Value,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// When.
+    pub at: Timestamp,
+    /// The tenant acted on.
+    pub tenant: TenantId,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// Details.
+    pub detail: serde_json::Value,
+}
+
+/// An encrypted secret as stored: the store never sees the plaintext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedSecret {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The secret's name (`salesforce.client_secret`).
+    pub name: String,
+    /// Identifies the master key that sealed it (not the key itself).
+    pub key_id: String,
+    /// The AES-GCM nonce.
+    pub nonce: Vec<u8>,
+    /// Ciphertext with its authentication tag.
+    pub ciphertext: Vec<u8>,
+    /// When it was last set.
+    pub updated_at: Timestamp,
+}
