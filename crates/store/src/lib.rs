@@ -22,6 +22,8 @@ mod types;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod testing;
 
 pub use error::StoreError;
 pub use postgres::PostgresStore;
