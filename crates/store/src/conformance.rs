@@ -646,6 +646,33 @@ pub async fn concurrent_workers_never_share_an_item(store: TestStore) {
     assert!(store.stats(None).await.unwrap().is_empty());
 }
 
+pub async fn effects_are_applied_once_per_key(store: TestStore) {
+    let effect = |key: &str, detail: i64| NewEffect {
+        tenant: tenant("t1"),
+        key: key.into(),
+        flow: flow("customers"),
+        record_id: "207".into(),
+        detail: serde_json::json!({ "created": detail }),
+    };
+    let EffectOutcome::Applied { id: first } = store.apply_effect(&effect("k1", 1)).await.unwrap() else {
+        panic!("first application must apply")
+    };
+    let again = store.apply_effect(&effect("k1", 2)).await.unwrap();
+    let EffectOutcome::AlreadyApplied(earlier) = again else { panic!("{again:?}") };
+    assert_eq!((earlier.id, earlier.repeats), (first, 1));
+    assert_eq!(earlier.detail, serde_json::json!({ "created": 1 }), "the first result is kept");
+    store.apply_effect(&effect("k2", 3)).await.unwrap();
+    let mut other = effect("k1", 4);
+    other.tenant = tenant("t2");
+    assert!(matches!(store.apply_effect(&other).await.unwrap(), EffectOutcome::Applied { .. }));
+
+    let listed = store.effects(&tenant("t1"), &flow("customers"), 0, 10).await.unwrap();
+    assert_eq!(listed.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), vec!["k1", "k2"]);
+    assert_eq!(listed[0].repeats, 1);
+    let after = store.effects(&tenant("t1"), &flow("customers"), first, 10).await.unwrap();
+    assert_eq!(after.len(), 1);
+}
+
 /// Generates one `#[tokio::test]` per conformance case. `$make` is an async expression that
 /// yields a fresh `TestStore`.
 #[macro_export]
@@ -673,6 +700,7 @@ macro_rules! store_conformance {
             sealed_secrets_round_trip_and_replace_atomically,
             pruning_keeps_journal_entries_still_referenced,
             concurrent_workers_never_share_an_item,
+            effects_are_applied_once_per_key,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -6,6 +6,7 @@
 //! * [`Xrefs`]: Brightpearl id ⇄ Salesforce id links with the last written content hashes.
 //! * [`AuditLog`]: manual actions and configuration changes.
 //! * [`SecretStore`]: sealed (already encrypted) secrets for the vault.
+//! * [`Effects`]: the idempotency ledger: which pieces of work already had their effect.
 //!
 //! [`Store`] is all of them; [`open`] picks the backend from a URL. Both backends run the same
 //! conformance suite (`conformance` feature), so the engine may rely on the documented semantics
@@ -32,7 +33,7 @@ pub use types::*;
 
 use async_trait::async_trait;
 use ferry_core::{
-    DeadLetter, DeadLetterFilter, Failure, LeasedItem, QueueStats, RetryPolicy, System, TenantId,
+    DeadLetter, DeadLetterFilter, Failure, FlowName, LeasedItem, QueueStats, RetryPolicy, System, TenantId,
     XrefLink,
 };
 use std::sync::Arc;
@@ -145,8 +146,21 @@ pub trait SecretStore: Send + Sync {
     async fn replace_secrets(&self, secrets: &[SealedSecret]) -> Result<()>;
 }
 
+/// The idempotency ledger of applied effects.
+#[async_trait]
+pub trait Effects: Send + Sync {
+    /// Records that the effect with `effect.key` was applied. If it already was (work redelivered
+    /// after a crash or a lost ack), nothing is recorded again: the earlier effect is returned
+    /// and its `repeats` count goes up, so the caller can skip the side effect.
+    async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome>;
+
+    /// Effects of a flow in the order they were applied, starting after id `after`.
+    async fn effects(&self, tenant: &TenantId, flow: &FlowName, after: i64, limit: u32)
+    -> Result<Vec<Effect>>;
+}
+
 /// Everything Ferry keeps durably.
-pub trait Store: Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore {
+pub trait Store: Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore + Effects {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 }

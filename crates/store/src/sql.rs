@@ -1164,6 +1164,80 @@ macro_rules! impl_store {
                 }
             }
 
+            fn effect_from_row(row: &DbRow) -> Result<Effect> {
+                let id = int(row, 0)?;
+                Ok(Effect {
+                    id,
+                    tenant: tenant_col(row, 1, "effects")?,
+                    key: text(row, 2)?,
+                    flow: flow_col(row, 3, "effects")?,
+                    record_id: text(row, 4)?,
+                    detail: parse_json(&text(row, 5)?, "effects", &id.to_string())?,
+                    applied_at: Timestamp::from_micros(int(row, 6)?),
+                    repeats: int(row, 7)?,
+                })
+            }
+
+            const EFFECT_COLUMNS: &str =
+                "id, tenant, key, flow, record_id, detail, applied_at, repeats";
+
+            #[async_trait]
+            impl Effects for $store {
+                async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome> {
+                    let mut tx = self.begin_write().await?;
+                    let inserted: Option<i64> = sqlx::query_scalar(<$store>::sql(
+                        "INSERT INTO effects (tenant, key, flow, record_id, detail, applied_at) \
+                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, key) DO NOTHING RETURNING id",
+                    ))
+                    .bind(effect.tenant.as_str())
+                    .bind(&effect.key)
+                    .bind(effect.flow.as_str())
+                    .bind(&effect.record_id)
+                    .bind(effect.detail.to_string())
+                    .bind(now_micros())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let outcome = match inserted {
+                        Some(id) => EffectOutcome::Applied { id },
+                        None => {
+                            let row = sqlx::query(<$store>::sql_owned(format!(
+                                "UPDATE effects SET repeats = repeats + 1 \
+                                 WHERE tenant = ? AND key = ? RETURNING {EFFECT_COLUMNS}"
+                            )))
+                            .bind(effect.tenant.as_str())
+                            .bind(&effect.key)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            EffectOutcome::AlreadyApplied(effect_from_row(&row)?)
+                        }
+                    };
+                    tx.commit().await?;
+                    Ok(outcome)
+                }
+
+                async fn effects(
+                    &self,
+                    tenant: &TenantId,
+                    flow: &FlowName,
+                    after: i64,
+                    limit: u32,
+                ) -> Result<Vec<Effect>> {
+                    sqlx::query(<$store>::sql_owned(format!(
+                        "SELECT {EFFECT_COLUMNS} FROM effects \
+                         WHERE tenant = ? AND flow = ? AND id > ? ORDER BY id LIMIT ?"
+                    )))
+                    .bind(tenant.as_str())
+                    .bind(flow.as_str())
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(effect_from_row)
+                    .collect()
+                }
+            }
+
             impl Store for $store {
                 fn backend(&self) -> Backend {
                     <$store>::DIALECT.backend

@@ -267,3 +267,51 @@ pub struct SealedSecret {
     /// When it was last set.
     pub updated_at: Timestamp,
 }
+
+/// An effect to record in the idempotency ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEffect {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The idempotency key (see `LeasedItem::idempotency_key`).
+    pub key: String,
+    /// The flow that applied it.
+    pub flow: FlowName,
+    /// The source record it was for.
+    pub record_id: String,
+    /// What the effect produced (a created record's id, ...), as JSON.
+    pub detail: serde_json::Value,
+}
+
+/// A recorded effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Effect {
+    /// Ascending in the order effects were applied.
+    pub id: i64,
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The idempotency key.
+    pub key: String,
+    /// The flow.
+    pub flow: FlowName,
+    /// The source record.
+    pub record_id: String,
+    /// What the effect produced.
+    pub detail: serde_json::Value,
+    /// When it was applied.
+    pub applied_at: Timestamp,
+    /// How many times the same work came back after it was applied.
+    pub repeats: i64,
+}
+
+/// The result of [`crate::Effects::apply_effect`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum EffectOutcome {
+    /// Recorded now, under this id: the caller's side effect counts.
+    Applied {
+        /// The effect's id.
+        id: i64,
+    },
+    /// Recorded before: the caller must not repeat the side effect.
+    AlreadyApplied(Effect),
+}

@@ -104,3 +104,18 @@ CREATE TABLE secrets (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (tenant, name)
 );
+
+-- The idempotency ledger: one row per effect applied, keyed by the work's idempotency key, so
+-- that work redelivered after a crash finds its effect already done.
+CREATE TABLE effects (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant      TEXT    NOT NULL,
+    key         TEXT    NOT NULL,
+    flow        TEXT    NOT NULL,
+    record_id   TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    applied_at  INTEGER NOT NULL,
+    repeats     INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant, key)
+);
+CREATE INDEX effects_flow ON effects (tenant, flow, id);
