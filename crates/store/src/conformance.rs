@@ -603,6 +603,8 @@ pub async fn pruning_keeps_journal_entries_still_referenced(store: TestStore) {
     let items = lease_all(&store).await;
     let done = items.iter().find(|i| i.record_id == "1").unwrap().clone();
     ack(&store, &[done]).await;
+    let summary = store.journal_summary(&tenant("t1"), System::Brightpearl, "contact").await.unwrap();
+    assert_eq!(summary.iter().map(|s| (s.record_id.as_str(), s.notices)).collect::<Vec<_>>(), vec![("1", 1), ("2", 1)]);
     let pruned = store.prune_journal(Timestamp::now().plus(Duration::from_secs(1))).await.unwrap();
     assert_eq!(pruned, 1, "only the finished record's entry goes");
 }

@@ -53,6 +53,11 @@ pub trait Journal: Send + Sync {
     async fn checkpoint(&self, tenant: &TenantId, source: System, name: &str)
     -> Result<Option<String>>;
 
+    /// Per record of one source object: the newest journal id and how many notices were
+    /// journaled. Used by reconciliation and the self-test to check nothing went missing.
+    async fn journal_summary(&self, tenant: &TenantId, source: System, object: &str)
+    -> Result<Vec<RecordSummary>>;
+
     /// Deletes journal entries older than `before` that no queued item or dead letter refers to.
     async fn prune_journal(&self, before: ferry_core::Timestamp) -> Result<u64>;
 }

@@ -490,6 +490,33 @@ macro_rules! impl_store {
                     .await?)
                 }
 
+                async fn journal_summary(
+                    &self,
+                    tenant: &TenantId,
+                    source: System,
+                    object: &str,
+                ) -> Result<Vec<RecordSummary>> {
+                    let rows = sqlx::query(<$store>::sql(
+                        "SELECT record_id, MAX(id), COUNT(*) FROM journal \
+                         WHERE tenant = ? AND source = ? AND object = ? \
+                         GROUP BY record_id ORDER BY record_id",
+                    ))
+                    .bind(tenant.as_str())
+                    .bind(source.as_str())
+                    .bind(object)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(RecordSummary {
+                                record_id: text(row, 0)?,
+                                latest_journal_id: int(row, 1)?,
+                                notices: int(row, 2)?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn prune_journal(&self, before: Timestamp) -> Result<u64> {
                     let done = sqlx::query(<$store>::sql(
                         "DELETE FROM journal WHERE journaled_at < ? \

@@ -315,3 +315,14 @@ pub enum EffectOutcome {
     /// Recorded before: the caller must not repeat the side effect.
     AlreadyApplied(Effect),
 }
+
+/// What the journal holds for one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSummary {
+    /// The source record id.
+    pub record_id: String,
+    /// The newest journal entry for it.
+    pub latest_journal_id: i64,
+    /// How many notices were journaled for it.
+    pub notices: i64,
+}

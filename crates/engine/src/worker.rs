@@ -1,0 +1,262 @@
+//! The queue worker loop: lease, process concurrently, settle.
+
+use async_trait::async_trait;
+use ferry_core::{Failure, FlowName, LeasedItem, RetryPolicy, TenantId};
+use ferry_store::{FailOutcome, LeaseRef, LeaseRequest, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+/// Runs one flow's work for one leased item.
+#[async_trait]
+pub trait Handler: Send + Sync {
+    /// The flow this handler runs.
+    fn flow(&self) -> &FlowName;
+
+    /// Processes one item. Must be idempotent: the same item may be delivered again after a
+    /// crash or a lost acknowledgement (use `item.idempotency_key()`).
+    async fn handle(&self, item: &LeasedItem) -> Result<(), Failure>;
+}
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Names this worker on its leases (host and process id by default).
+    pub worker_id: String,
+    /// Items leased per trip to the store.
+    pub batch_size: u32,
+    /// Items processed at once.
+    pub concurrency: u32,
+    /// How long a lease lasts; leases of slow items are extended while they run.
+    pub lease_for: Duration,
+    /// How long to wait when the queue is empty.
+    pub idle_poll: Duration,
+    /// Retry and dead-letter policy.
+    pub retry: RetryPolicy,
+    /// Only this tenant's items; `None` serves every tenant.
+    pub tenant: Option<TenantId>,
+}
+
+impl WorkerOptions {
+    /// Options with this process's identity and the given policy.
+    pub fn new(retry: RetryPolicy) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+        Self {
+            worker_id: format!("{host}:{}", std::process::id()),
+            batch_size: 100,
+            concurrency: 8,
+            lease_for: Duration::from_secs(60),
+            idle_poll: Duration::from_millis(250),
+            retry,
+            tenant: None,
+        }
+    }
+}
+
+/// Running totals since the worker started.
+#[derive(Debug, Default)]
+pub struct WorkerTotals {
+    /// Items processed and acknowledged.
+    pub succeeded: AtomicU64,
+    /// Items that failed and will be retried.
+    pub retried: AtomicU64,
+    /// Items moved to the dead-letter queue.
+    pub dead_lettered: AtomicU64,
+    /// Items whose lease was lost before they were settled (another worker has them now).
+    pub lost: AtomicU64,
+}
+
+/// Signals a worker to stop: it finishes and settles the batch in hand, then returns.
+#[derive(Debug, Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// A shutdown signal and the sender that triggers it.
+    pub fn new() -> (watch::Sender<bool>, Self) {
+        let (sender, receiver) = watch::channel(false);
+        (sender, Self(receiver))
+    }
+
+    fn requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    async fn wait(&mut self) {
+        while !*self.0.borrow() {
+            if self.0.changed().await.is_err() {
+                // The sender is gone: nobody can ask us to stop any more; run on.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// A queue worker.
+pub struct Worker {
+    /// The store the queue lives in.
+    store: Arc<dyn Store>,
+    /// Handlers by flow name; the worker leases only these flows.
+    handlers: HashMap<FlowName, Arc<dyn Handler>>,
+    options: WorkerOptions,
+    /// Shared with whoever wants to report progress.
+    totals: Arc<WorkerTotals>,
+}
+
+impl Worker {
+    /// A worker for the given flows.
+    pub fn new(store: Arc<dyn Store>, handlers: Vec<Arc<dyn Handler>>, options: WorkerOptions) -> Self {
+        let handlers = handlers.into_iter().map(|h| (h.flow().clone(), h)).collect();
+        Self { store, handlers, options, totals: Arc::default() }
+    }
+
+    /// The worker's running totals.
+    pub fn totals(&self) -> Arc<WorkerTotals> {
+        self.totals.clone()
+    }
+
+    /// The flows this worker runs.
+    pub fn flows(&self) -> Vec<FlowName> {
+        let mut flows: Vec<FlowName> = self.handlers.keys().cloned().collect();
+        flows.sort();
+        flows
+    }
+
+    /// Runs until `shutdown` fires. Store errors (a database restart, a network blip) are
+    /// logged and retried with backoff; they never end the loop.
+    pub async fn run(&self, mut shutdown: Shutdown) {
+        let mut store_backoff = Duration::from_millis(100);
+        tracing::info!(worker = %self.options.worker_id, flows = ?self.flows(), "worker started");
+        while !shutdown.requested() {
+            match self.run_once().await {
+                Ok(0) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(self.options.idle_poll) => {}
+                        () = shutdown.wait() => {}
+                    }
+                }
+                Ok(_) => store_backoff = Duration::from_millis(100),
+                Err(err) => {
+                    tracing::warn!(error = %err, retry_in = ?store_backoff, "queue unavailable; will retry");
+                    tokio::select! {
+                        () = tokio::time::sleep(store_backoff) => {}
+                        () = shutdown.wait() => {}
+                    }
+                    store_backoff = (store_backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+        tracing::info!(worker = %self.options.worker_id, "worker stopped");
+    }
+
+    /// Leases one batch, processes it and settles every item. Returns how many were leased.
+    pub async fn run_once(&self) -> ferry_store::Result<usize> {
+        if self.handlers.is_empty() {
+            return Ok(0);
+        }
+        let request = LeaseRequest {
+            worker: self.options.worker_id.clone(),
+            limit: self.options.batch_size,
+            lease_for: self.options.lease_for,
+            flows: self.flows(),
+            tenant: self.options.tenant.clone(),
+            max_attempts: self.options.retry.max_attempts,
+        };
+        let items = self.store.lease(&request).await?;
+        let leased = items.len();
+        if leased == 0 {
+            return Ok(0);
+        }
+        let outcomes = self.process(items).await;
+        self.settle(outcomes).await?;
+        Ok(leased)
+    }
+
+    /// Runs the handlers, at most `concurrency` at once, extending the batch's leases while
+    /// they run so a slow batch is not taken over by another worker.
+    async fn process(&self, items: Vec<LeasedItem>) -> Vec<(LeaseRef, Result<(), Failure>)> {
+        let refs: Vec<LeaseRef> = items.iter().map(LeaseRef::from).collect();
+        let heartbeat = {
+            let store = self.store.clone();
+            let lease_for = self.options.lease_for;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(lease_for / 3).await;
+                    if let Err(err) = store.extend(&refs, lease_for).await {
+                        tracing::warn!(error = %err, "could not extend leases");
+                    }
+                }
+            })
+        };
+
+        let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1) as usize));
+        let mut tasks = JoinSet::new();
+        let mut in_task: HashMap<tokio::task::Id, LeaseRef> = HashMap::new();
+        for item in items {
+            let Some(handler) = self.handlers.get(&item.flow).cloned() else { continue };
+            let permits = permits.clone();
+            let lease = LeaseRef::from(&item);
+            let handle = tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                handler.handle(&item).await
+            });
+            in_task.insert(handle.id(), lease);
+        }
+        let mut outcomes = Vec::with_capacity(in_task.len());
+        while let Some(joined) = tasks.join_next_with_id().await {
+            match joined {
+                Ok((id, result)) => {
+                    if let Some(lease) = in_task.remove(&id) {
+                        outcomes.push((lease, result));
+                    }
+                }
+                Err(err) => {
+                    if let Some(lease) = in_task.remove(&err.id()) {
+                        let reason = if err.is_panic() { "panicked" } else { "was cancelled" };
+                        outcomes.push((
+                            lease,
+                            Err(Failure::transient(
+                                "HANDLER_PANIC",
+                                format!("the flow's handler {reason} while processing this item; this is a bug in Ferry, please report it with the item's payload"),
+                            )),
+                        ));
+                    }
+                }
+            }
+        }
+        heartbeat.abort();
+        outcomes
+    }
+
+    async fn settle(&self, outcomes: Vec<(LeaseRef, Result<(), Failure>)>) -> ferry_store::Result<()> {
+        let mut done = Vec::with_capacity(outcomes.len());
+        let mut failed = Vec::new();
+        for (lease, result) in outcomes {
+            match result {
+                Ok(()) => done.push(lease),
+                Err(failure) => failed.push((lease, failure)),
+            }
+        }
+        let acked = self.store.ack(&done).await?;
+        self.totals.succeeded.fetch_add(acked.acked, Ordering::Relaxed);
+        self.totals.lost.fetch_add(acked.lost.len() as u64, Ordering::Relaxed);
+        for (lease, failure) in failed {
+            match self.store.fail(&lease, &failure, &self.options.retry).await? {
+                FailOutcome::Retrying { due_at } => {
+                    self.totals.retried.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(item = lease.id, code = %failure.code, %due_at, "item failed; will retry");
+                }
+                FailOutcome::DeadLettered { dead_letter_id } => {
+                    self.totals.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(item = lease.id, dead_letter_id, code = %failure.code, message = %failure.message, "item dead-lettered");
+                }
+                FailOutcome::LeaseLost => {
+                    self.totals.lost.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        Ok(())
+    }
+}
