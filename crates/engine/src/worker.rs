@@ -38,6 +38,8 @@ pub struct WorkerOptions {
     pub retry: RetryPolicy,
     /// Only this tenant's items; `None` serves every tenant.
     pub tenant: Option<TenantId>,
+    /// Stop once the queue has been empty this long (scripts and tests); `None` runs forever.
+    pub exit_when_idle: Option<Duration>,
 }
 
 impl WorkerOptions {
@@ -52,6 +54,7 @@ impl WorkerOptions {
             idle_poll: Duration::from_millis(250),
             retry,
             tenant: None,
+            exit_when_idle: None,
         }
     }
 }
@@ -128,16 +131,25 @@ impl Worker {
     /// logged and retried with backoff; they never end the loop.
     pub async fn run(&self, mut shutdown: Shutdown) {
         let mut store_backoff = Duration::from_millis(100);
+        let mut idle_since: Option<std::time::Instant> = None;
         tracing::info!(worker = %self.options.worker_id, flows = ?self.flows(), "worker started");
         while !shutdown.requested() {
             match self.run_once().await {
                 Ok(0) => {
+                    let since = *idle_since.get_or_insert_with(std::time::Instant::now);
+                    if self.options.exit_when_idle.is_some_and(|limit| since.elapsed() >= limit) {
+                        tracing::info!("queue idle; exiting as asked");
+                        break;
+                    }
                     tokio::select! {
                         () = tokio::time::sleep(self.options.idle_poll) => {}
                         () = shutdown.wait() => {}
                     }
                 }
-                Ok(_) => store_backoff = Duration::from_millis(100),
+                Ok(_) => {
+                    idle_since = None;
+                    store_backoff = Duration::from_millis(100);
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, retry_in = ?store_backoff, "queue unavailable; will retry");
                     tokio::select! {

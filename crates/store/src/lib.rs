@@ -170,11 +170,21 @@ pub trait Store: Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore 
     fn backend(&self) -> Backend;
 }
 
-/// Opens (creating when needed) the store a URL names and applies pending migrations:
+/// Opens (creating when needed) the store a URL names and, unless told not to, applies pending
+/// migrations:
 /// `sqlite://path/to/ferry.db` (or a bare path ending in `.db`) or `postgres://user@host/db`.
 pub async fn open(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>> {
     match StoreLocation::parse(url)? {
         StoreLocation::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path, options).await?)),
         StoreLocation::Postgres(url) => Ok(Arc::new(PostgresStore::open(&url, options).await?)),
+    }
+}
+
+/// Applies pending migrations to the store a URL names; returns the versions applied now.
+pub async fn migrate(url: &str, options: &OpenOptions) -> Result<Vec<i64>> {
+    let options = OpenOptions { migrate: false, ..options.clone() };
+    match StoreLocation::parse(url)? {
+        StoreLocation::Sqlite(path) => SqliteStore::open(&path, &options).await?.migrate().await,
+        StoreLocation::Postgres(url) => PostgresStore::open(&url, &options).await?.migrate().await,
     }
 }

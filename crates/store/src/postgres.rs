@@ -2,7 +2,8 @@
 
 use crate::sql::{Dialect, impl_store};
 use crate::{Backend, OpenOptions, Result, StoreError, redact_url};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use std::str::FromStr;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -28,44 +29,36 @@ impl PostgresStore {
             hint: "Check that PostgreSQL is running and reachable, and that the user, password \
                    (store.password) and database in the URL are right",
         };
-        let connect = PgConnectOptions::from_str(url).map_err(|err| StoreError::BadUrl {
+        let mut connect = PgConnectOptions::from_str(url).map_err(|err| StoreError::BadUrl {
             url: redact_url(url),
             reason: err.to_string(),
         })?;
+        if let Some(password) = &options.password {
+            connect = connect.password(password);
+        }
+        let connect = connect.application_name("ferry");
+        // One direct connection first: the pool reports only "timed out", while a direct
+        // connection says why (refused, unknown host, bad password, no such database).
+        match tokio::time::timeout(options.connect_timeout, PgConnection::connect_with(&connect))
+            .await
+        {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            Ok(Err(err)) => return Err(unavailable(err.to_string())),
+            Err(_) => {
+                return Err(unavailable(format!(
+                    "no answer within {} s",
+                    options.connect_timeout.as_secs_f32()
+                )));
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.connect_timeout)
-            .connect_with(connect.application_name("ferry"))
+            .connect_with(connect)
             .await
             .map_err(|err| unavailable(err.to_string()))?;
-        let store = Self { pool };
-        if options.migrate {
-            store.migrate().await?;
-        }
-        Ok(store)
-    }
-
-    /// Connects with explicit options (a password kept out of the URL).
-    pub async fn open_with(connect: PgConnectOptions, options: &OpenOptions) -> Result<Self> {
-        let location = format!(
-            "postgres://{}@{}:{}/{}",
-            connect.get_username(),
-            connect.get_host(),
-            connect.get_port(),
-            connect.get_database().unwrap_or_default()
-        );
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.connect_timeout)
-            .connect_with(connect.application_name("ferry"))
-            .await
-            .map_err(|err| StoreError::Unavailable {
-                backend: "postgres",
-                location,
-                reason: err.to_string(),
-                hint: "Check that PostgreSQL is running and reachable, and that the user, \
-                       password and database are right",
-            })?;
         let store = Self { pool };
         if options.migrate {
             store.migrate().await?;

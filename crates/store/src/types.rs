@@ -70,7 +70,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// How to open a store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OpenOptions {
     /// Connections in the pool (PostgreSQL; SQLite uses one writer and a few readers).
     pub max_connections: u32,
@@ -79,11 +79,29 @@ pub struct OpenOptions {
     /// Apply pending migrations on open (the default). `ferry store migrate` applies them
     /// explicitly and reports what it did.
     pub migrate: bool,
+    /// The PostgreSQL password, resolved from the config's secret reference (never in the URL).
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for OpenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("migrate", &self.migrate)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        Self { max_connections: 8, connect_timeout: Duration::from_secs(5), migrate: true }
+        Self {
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(5),
+            migrate: true,
+            password: None,
+        }
     }
 }
 
