@@ -101,6 +101,9 @@ pub enum SelftestCommand {
 
 #[derive(Debug, Args)]
 pub struct SelftestEnqueueArgs {
+    /// Sequence number of the first notice (continue an earlier run where it stopped).
+    #[arg(long, default_value_t = 0)]
+    pub start: u64,
     /// Notices to journal.
     #[arg(long, default_value_t = 1000)]
     pub notices: u64,

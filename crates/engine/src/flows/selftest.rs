@@ -90,6 +90,9 @@ impl Handler for SelfTest {
 pub struct EnqueuePlan {
     /// The tenant.
     pub tenant: TenantId,
+    /// Sequence number of the first notice: notice `n` goes to record `n % records`, so a run
+    /// can be journaled in several calls that continue where the last one stopped.
+    pub start: u64,
     /// Notices to journal.
     pub notices: u64,
     /// Distinct records they are spread over (round robin), so records get several notices.
@@ -109,7 +112,8 @@ pub async fn enqueue(store: &dyn Store, plan: &EnqueuePlan) -> ferry_store::Resu
     let mut sent = 0;
     while sent < plan.notices {
         let take = (plan.notices - sent).min(plan.batch.max(1) as u64);
-        let notices = (sent..sent + take)
+        let first = plan.start + sent;
+        let notices = (first..first + take)
             .map(|n| {
                 let record = n % records;
                 let mut payload = serde_json::json!({ "seq": n, "run": run });
@@ -220,7 +224,7 @@ mod tests {
     async fn a_worker_covers_every_notice_once_and_verify_notices_gaps() {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
-        let plan = EnqueuePlan { tenant: tenant.clone(), notices: 500, records: 40, work_ms: 0, fail_every: 0, batch: 64 };
+        let plan = EnqueuePlan { tenant: tenant.clone(), start: 0, notices: 500, records: 40, work_ms: 0, fail_every: 0, batch: 64 };
         assert_eq!(enqueue(store.as_ref(), &plan).await.unwrap(), 500);
 
         let before = verify(store.as_ref(), &tenant).await.unwrap();
@@ -246,7 +250,7 @@ mod tests {
     async fn rejected_records_are_dead_lettered_with_a_reason() {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
-        let plan = EnqueuePlan { tenant: tenant.clone(), notices: 20, records: 10, work_ms: 0, fail_every: 5, batch: 100 };
+        let plan = EnqueuePlan { tenant: tenant.clone(), start: 0, notices: 20, records: 10, work_ms: 0, fail_every: 5, batch: 100 };
         enqueue(store.as_ref(), &plan).await.unwrap();
         let worker = Worker::new(store.clone(), crate::flows::builtin(store.clone(), "test"), WorkerOptions::new(RetryPolicy::default()));
         while worker.run_once().await.unwrap() > 0 {}

@@ -37,6 +37,7 @@ pub async fn run(context: &Context, command: QueueCommand) -> Result<ExitCode> {
             let store = context.store().await?;
             let plan = selftest::EnqueuePlan {
                 tenant: context.tenant(None)?,
+                start: args.start,
                 notices: args.notices,
                 records: args.records,
                 work_ms: args.work_ms,
