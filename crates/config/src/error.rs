@@ -50,7 +50,12 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -61,12 +66,17 @@ fn section_at(text: &str, offset: usize) -> Option<String> {
     let before = &text[..line_end];
     before.lines().rev().find_map(|line| {
         let t = line.trim();
-        t.strip_prefix('[').and_then(|t| t.strip_suffix(']')).map(|name| name.trim().to_owned())
+        t.strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .map(|name| name.trim().to_owned())
     })
 }
 
 /// The closest candidate to `word`, if any is close enough to be a plausible typo.
-pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
@@ -99,7 +109,11 @@ impl ConfigError {
             }
             None => (None, None),
         };
-        let location = Some(Location { file: file.to_owned(), line, column });
+        let location = Some(Location {
+            file: file.to_owned(),
+            line,
+            column,
+        });
         let raw = err.message().trim();
         let in_table = err
             .span()
@@ -111,26 +125,45 @@ impl ConfigError {
             format!("invalid TOML: {}", raw.replace('\n', "; "))
         } else if let Some(rest) = raw.strip_prefix("unknown field ") {
             let words = backquoted(rest);
-            let (unknown, valid) = words.split_first().map(|(u, v)| (*u, v.to_vec())).unwrap_or(("", vec![]));
+            let (unknown, valid) = words
+                .split_first()
+                .map(|(u, v)| (*u, v.to_vec()))
+                .unwrap_or(("", vec![]));
             let best = closest(unknown, valid.iter().copied());
             let section = err.span().and_then(|s| section_at(text, s.start));
             if section.as_deref() == Some(unknown) {
                 match best {
                     Some(best) => format!("unknown section [{unknown}]: did you mean [{best}]?"),
-                    None => format!("unknown section [{unknown}]: valid sections: {}", valid.join(", ")),
+                    None => format!(
+                        "unknown section [{unknown}]: valid sections: {}",
+                        valid.join(", ")
+                    ),
                 }
             } else {
                 match best {
-                    Some(best) => format!("unknown key \"{unknown}\"{in_table}: did you mean \"{best}\"?"),
-                    None => format!("unknown key \"{unknown}\"{in_table}: valid keys here: {}", valid.join(", ")),
+                    Some(best) => {
+                        format!("unknown key \"{unknown}\"{in_table}: did you mean \"{best}\"?")
+                    }
+                    None => format!(
+                        "unknown key \"{unknown}\"{in_table}: valid keys here: {}",
+                        valid.join(", ")
+                    ),
                 }
             }
         } else if let Some(rest) = raw.strip_prefix("unknown variant ") {
             let words = backquoted(rest);
-            let (unknown, valid) = words.split_first().map(|(u, v)| (*u, v.to_vec())).unwrap_or(("", vec![]));
+            let (unknown, valid) = words
+                .split_first()
+                .map(|(u, v)| (*u, v.to_vec()))
+                .unwrap_or(("", vec![]));
             match closest(unknown, valid.iter().copied()) {
-                Some(best) => format!("\"{unknown}\" is not a valid value{in_table}: did you mean \"{best}\"?"),
-                None => format!("\"{unknown}\" is not a valid value{in_table}: use one of {}", valid.join(", ")),
+                Some(best) => format!(
+                    "\"{unknown}\" is not a valid value{in_table}: did you mean \"{best}\"?"
+                ),
+                None => format!(
+                    "\"{unknown}\" is not a valid value{in_table}: use one of {}",
+                    valid.join(", ")
+                ),
             }
         } else if let Some(rest) = raw.strip_prefix("missing field ") {
             let field = backquoted(rest).first().copied().unwrap_or(rest);

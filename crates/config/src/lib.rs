@@ -23,8 +23,12 @@ use std::path::{Path, PathBuf};
 pub const STARTER_TOML: &str = include_str!("starter.toml");
 
 /// Environment variables with the `FERRY_` prefix that are not config overrides.
-pub const RESERVED_ENV: &[&str] =
-    &["FERRY_CONFIG", "FERRY_MASTER_KEY", "FERRY_NEW_MASTER_KEY", "FERRY_LOG"];
+pub const RESERVED_ENV: &[&str] = &[
+    "FERRY_CONFIG",
+    "FERRY_MASTER_KEY",
+    "FERRY_NEW_MASTER_KEY",
+    "FERRY_LOG",
+];
 
 /// Reads and validates a config file, applying `FERRY_*` overrides from `env`.
 pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
@@ -48,7 +52,8 @@ pub fn parse(
     base_dir: &Path,
     env: &[(String, String)],
 ) -> Result<Config, ConfigError> {
-    toml::from_str::<toml::Table>(text).map_err(|err| ConfigError::from_syntax(&err, text, file))?;
+    toml::from_str::<toml::Table>(text)
+        .map_err(|err| ConfigError::from_syntax(&err, text, file))?;
     let mut config: Config =
         toml::from_str(text).map_err(|err| ConfigError::from_toml(&err, text, file))?;
     overrides::apply(&mut config, env)?;
@@ -68,7 +73,11 @@ impl Config {
     /// Resolves a path from the config against the config file's directory.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let path = Path::new(path);
-        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
     }
 
     /// The store URL with a relative SQLite path resolved against the config's directory.

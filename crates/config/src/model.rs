@@ -165,7 +165,10 @@ fn default_level() -> String {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: LogFormat::default(), level: default_level() }
+        Self {
+            format: LogFormat::default(),
+            level: default_level(),
+        }
     }
 }
 
@@ -244,10 +247,18 @@ fn locate(text: &str, file: &str, section: Option<&str>, key: &str) -> Location 
             .unwrap_or(false);
         if key_here && current.as_deref() == section {
             let column = line.len() - line.trim_start().len() + 1;
-            return Location { file: file.to_owned(), line: Some(n + 1), column: Some(column) };
+            return Location {
+                file: file.to_owned(),
+                line: Some(n + 1),
+                column: Some(column),
+            };
         }
     }
-    Location { file: file.to_owned(), line: section_line, column: section_line.map(|_| 1) }
+    Location {
+        file: file.to_owned(),
+        line: section_line,
+        column: section_line.map(|_| 1),
+    }
 }
 
 impl Config {
@@ -258,27 +269,50 @@ impl Config {
             message,
         };
         if !valid_name(&self.tenant) {
-            return Err(at(None, "tenant", format!(
-                "tenant {:?} is not valid: use 1 to 64 characters from a-z, 0-9, '-', '_' and '.' \
+            return Err(at(
+                None,
+                "tenant",
+                format!(
+                    "tenant {:?} is not valid: use 1 to 64 characters from a-z, 0-9, '-', '_' and '.' \
                  (FERRY_TENANT overrides it)",
-                self.tenant
-            )));
+                    self.tenant
+                ),
+            ));
         }
         let Some(url) = self.store.url.as_deref() else {
-            return Err(at(Some("store"), "url", "store.url is required: add `url = \"sqlite://ferry.db\"` \
-                 under [store] (or a postgres:// URL), or set FERRY_STORE_URL".to_owned()));
+            return Err(at(
+                Some("store"),
+                "url",
+                "store.url is required: add `url = \"sqlite://ferry.db\"` \
+                 under [store] (or a postgres:// URL), or set FERRY_STORE_URL"
+                    .to_owned(),
+            ));
         };
         check_store_url(url).map_err(|reason| at(Some("store"), "url", reason))?;
         if url.starts_with("sqlite") && self.store.password.is_some() {
-            return Err(at(Some("store"), "password", "store.password is set but store.url is a \
-                 SQLite file, which has no password; remove store.password".to_owned()));
+            return Err(at(
+                Some("store"),
+                "password",
+                "store.password is set but store.url is a \
+                 SQLite file, which has no password; remove store.password"
+                    .to_owned(),
+            ));
         }
         if let Some(SecretRef::Vault(_)) = &self.store.password {
-            return Err(at(Some("store"), "password", "store.password cannot come from the vault, \
-                 which is kept in the store itself; use store.password = \"env:VAR\"".to_owned()));
+            return Err(at(
+                Some("store"),
+                "password",
+                "store.password cannot come from the vault, \
+                 which is kept in the store itself; use store.password = \"env:VAR\""
+                    .to_owned(),
+            ));
         }
         if self.store.max_connections == 0 {
-            return Err(at(Some("store"), "max_connections", "store.max_connections must be at least 1".to_owned()));
+            return Err(at(
+                Some("store"),
+                "max_connections",
+                "store.max_connections must be at least 1".to_owned(),
+            ));
         }
         let w = &self.worker;
         for (key, value, min) in [
@@ -289,33 +323,70 @@ impl Config {
             ("backoff_base_ms", w.backoff_base_ms, 1),
         ] {
             if value < min {
-                return Err(at(Some("worker"), key, format!("worker.{key} must be at least {min}, not {value}")));
+                return Err(at(
+                    Some("worker"),
+                    key,
+                    format!("worker.{key} must be at least {min}, not {value}"),
+                ));
             }
         }
         if w.batch_size > 1000 {
-            return Err(at(Some("worker"), "batch_size", format!(
-                "worker.batch_size must be at most 1000, not {}", w.batch_size)));
+            return Err(at(
+                Some("worker"),
+                "batch_size",
+                format!(
+                    "worker.batch_size must be at most 1000, not {}",
+                    w.batch_size
+                ),
+            ));
         }
         if w.backoff_max_seconds.saturating_mul(1000) < w.backoff_base_ms {
-            return Err(at(Some("worker"), "backoff_max_seconds", "worker.backoff_max_seconds must not be \
-                 shorter than worker.backoff_base_ms".to_owned()));
+            return Err(at(
+                Some("worker"),
+                "backoff_max_seconds",
+                "worker.backoff_max_seconds must not be \
+                 shorter than worker.backoff_base_ms"
+                    .to_owned(),
+            ));
         }
         if let Some(bp) = &self.brightpearl {
-            check_http_url(&bp.base_url).map_err(|r| at(Some("brightpearl"), "base_url", format!("brightpearl.base_url {r}")))?;
+            check_http_url(&bp.base_url).map_err(|r| {
+                at(
+                    Some("brightpearl"),
+                    "base_url",
+                    format!("brightpearl.base_url {r}"),
+                )
+            })?;
             if bp.account_token.is_none() && bp.staff_token.is_none() {
-                return Err(at(Some("brightpearl"), "account_token", "[brightpearl] needs account_token or \
-                     staff_token, e.g. account_token = \"vault:brightpearl.account_token\"".to_owned()));
+                return Err(at(
+                    Some("brightpearl"),
+                    "account_token",
+                    "[brightpearl] needs account_token or \
+                     staff_token, e.g. account_token = \"vault:brightpearl.account_token\""
+                        .to_owned(),
+                ));
             }
         }
         if let Some(sf) = &self.salesforce {
-            check_http_url(&sf.login_url).map_err(|r| at(Some("salesforce"), "login_url", format!("salesforce.login_url {r}")))?;
+            check_http_url(&sf.login_url).map_err(|r| {
+                at(
+                    Some("salesforce"),
+                    "login_url",
+                    format!("salesforce.login_url {r}"),
+                )
+            })?;
             if sf.client_secret.is_none() && sf.private_key.is_none() {
                 return Err(at(Some("salesforce"), "client_secret", "[salesforce] needs client_secret or \
                      private_key (with username), e.g. client_secret = \"vault:salesforce.client_secret\"".to_owned()));
             }
             if sf.private_key.is_some() && sf.username.is_none() {
-                return Err(at(Some("salesforce"), "private_key", "salesforce.private_key (JWT bearer) also \
-                     needs salesforce.username, the integration user to act as".to_owned()));
+                return Err(at(
+                    Some("salesforce"),
+                    "private_key",
+                    "salesforce.private_key (JWT bearer) also \
+                     needs salesforce.username, the integration user to act as"
+                        .to_owned(),
+                ));
             }
         }
         Ok(())
@@ -351,43 +422,60 @@ fn valid_name(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= 64
         && value.as_bytes()[0].is_ascii_alphanumeric()
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
 }
 
 fn check_http_url(url: &str) -> Result<(), String> {
     if url.starts_with("https://") || url.starts_with("http://") {
         Ok(())
     } else {
-        Err(format!("must start with https:// (or http:// for the sandbox), not {url:?}"))
+        Err(format!(
+            "must start with https:// (or http:// for the sandbox), not {url:?}"
+        ))
     }
 }
 
 fn check_store_url(url: &str) -> Result<(), String> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         if path.is_empty() {
-            return Err("store.url names no SQLite file; write e.g. \"sqlite://ferry.db\"".to_owned());
+            return Err(
+                "store.url names no SQLite file; write e.g. \"sqlite://ferry.db\"".to_owned(),
+            );
         }
         return Ok(());
     }
-    let Some(rest) = url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://")) else {
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
         return Err(format!(
             "store.url must start with sqlite:// (embedded) or postgres:// (shared), not {:?}",
             url.split("://").next().unwrap_or(url)
         ));
     };
     let authority = rest.split('/').next().unwrap_or_default();
-    if let Some((userinfo, _)) = authority.rsplit_once('@') {
-        if userinfo.contains(':') {
-            return Err("store.url contains a password, and secrets must not be written in the \
-                config: remove it from the URL and set store.password = \"env:VAR\" naming an \
-                environment variable that holds it"
-                .to_owned());
-        }
+    if authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    {
+        return Err(
+            "store.url contains a password, and secrets must not be written in the \
+            config: remove it from the URL and set store.password = \"env:VAR\" naming an \
+            environment variable that holds it"
+                .to_owned(),
+        );
     }
     if rest.contains("password=") {
-        return Err("store.url carries a password parameter; set store.password = \"env:VAR\" \
+        return Err(
+            "store.url carries a password parameter; set store.password = \"env:VAR\" \
             instead"
-            .to_owned());
+                .to_owned(),
+        );
     }
     Ok(())
 }

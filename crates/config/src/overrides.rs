@@ -13,7 +13,9 @@ fn settable_keys() -> Vec<(String, toml::Value)> {
             password: Some(SecretRef::Env("X".into())),
             ..Default::default()
         },
-        vault: crate::VaultConfig { key_file: Some(String::new()) },
+        vault: crate::VaultConfig {
+            key_file: Some(String::new()),
+        },
         brightpearl: Some(crate::BrightpearlConfig {
             account: String::new(),
             base_url: String::new(),
@@ -70,34 +72,52 @@ pub(crate) fn apply(config: &mut Config, env: &[(String, String)]) -> Result<(),
     let mut vars: Vec<&(String, String)> = env
         .iter()
         .filter(|(name, _)| name.starts_with("FERRY_"))
-        .filter(|(name, _)| !RESERVED_ENV.contains(&name.as_str()) && !name.starts_with("FERRY_TEST_"))
+        .filter(|(name, _)| {
+            !RESERVED_ENV.contains(&name.as_str()) && !name.starts_with("FERRY_TEST_")
+        })
         .filter(|(name, _)| !referenced.contains(name))
         .collect();
     vars.sort();
     for (name, raw) in vars {
-        let env_error = |message: String| ConfigError { location: None, message: format!("environment variable {name}: {message}") };
+        let env_error = |message: String| ConfigError {
+            location: None,
+            message: format!("environment variable {name}: {message}"),
+        };
         let Some((path, example)) = keys.iter().find(|(path, _)| &env_name(path) == name) else {
             let names: Vec<String> = keys.iter().map(|(p, _)| env_name(p)).collect();
             let hint = match closest(name, names.iter().map(String::as_str)) {
                 Some(best) => format!("did you mean {best}?"),
-                None => "unset it, or see `ferry config check --help` for the variables Ferry reads".to_owned(),
+                None => {
+                    "unset it, or see `ferry config check --help` for the variables Ferry reads"
+                        .to_owned()
+                }
             };
             return Err(env_error(format!("not a Ferry setting; {hint}")));
         };
         let value = match example {
-            toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().map_err(|_| {
-                env_error(format!("{path} needs a whole number, not {raw:?}"))
-            })?),
+            toml::Value::Integer(_) => toml::Value::Integer(
+                raw.trim()
+                    .parse()
+                    .map_err(|_| env_error(format!("{path} needs a whole number, not {raw:?}")))?,
+            ),
             toml::Value::Boolean(_) => toml::Value::Boolean(match raw.trim() {
                 "true" | "1" => true,
                 "false" | "0" => false,
-                _ => return Err(env_error(format!("{path} needs true or false, not {raw:?}"))),
+                _ => {
+                    return Err(env_error(format!(
+                        "{path} needs true or false, not {raw:?}"
+                    )));
+                }
             }),
             _ => toml::Value::String(raw.clone()),
         };
         let mut table = match toml::Value::try_from(&*config) {
             Ok(toml::Value::Table(table)) => table,
-            _ => return Err(env_error("the configuration could not be re-read".to_owned())),
+            _ => {
+                return Err(env_error(
+                    "the configuration could not be re-read".to_owned(),
+                ));
+            }
         };
         match path.split_once('.') {
             Some((section, key)) => {
@@ -113,15 +133,17 @@ pub(crate) fn apply(config: &mut Config, env: &[(String, String)]) -> Result<(),
             }
         }
         let base_dir = std::mem::take(&mut config.base_dir);
-        *config = toml::Value::Table(table).try_into().map_err(|err: toml::de::Error| {
-            let detail = err.message().to_owned();
-            // A partly set section (say FERRY_SALESFORCE_CLIENT_ID alone) lacks its other keys.
-            env_error(if detail.contains(crate::secret::LITERAL_SECRET) {
-                detail
-            } else {
-                format!("cannot set {path}: {detail}")
-            })
-        })?;
+        *config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|err: toml::de::Error| {
+                let detail = err.message().to_owned();
+                // A partly set section (say FERRY_SALESFORCE_CLIENT_ID alone) lacks its other keys.
+                env_error(if detail.contains(crate::secret::LITERAL_SECRET) {
+                    detail
+                } else {
+                    format!("cannot set {path}: {detail}")
+                })
+            })?;
         config.base_dir = base_dir;
     }
     Ok(())

@@ -21,7 +21,9 @@ impl SecretRef {
         if let Some(name) = text.strip_prefix("vault:") {
             let ok = !name.is_empty()
                 && name.len() <= 128
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
             return if ok {
                 Ok(Self::Vault(name.to_owned()))
             } else {

@@ -7,7 +7,10 @@ use super::*;
 use std::path::Path;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn check(text: &str, vars: &[(&str, &str)]) -> Result<Config, String> {
@@ -29,7 +32,10 @@ fn the_starter_file_is_valid_and_uses_defaults() {
     assert_eq!(config.tenant, "default");
     assert_eq!(config.store_url(), "sqlite:///etc/ferry/ferry.db");
     assert_eq!(config.vault.key_file.as_deref(), Some("ferry-master.key"));
-    assert_eq!(config.resolve("ferry-master.key"), Path::new("/etc/ferry/ferry-master.key"));
+    assert_eq!(
+        config.resolve("ferry-master.key"),
+        Path::new("/etc/ferry/ferry-master.key")
+    );
     assert_eq!(config.worker, WorkerConfig::default());
     assert!(config.brightpearl.is_none() && config.salesforce.is_none());
 }
@@ -113,11 +119,20 @@ fn literal_secrets_are_refused_without_being_echoed() {
                 client_id = \"abc\"\nclient_secret = \"hunter2-REAL\"\n";
     let err = check(text, &[]).unwrap_err();
     assert!(err.starts_with("ferry.toml:6:17: "), "{err}");
-    assert!(err.contains("literal secret") && err.contains("ferry vault set"), "{err}");
-    assert!(!err.contains("hunter2"), "the secret must not be echoed: {err}");
+    assert!(
+        err.contains("literal secret") && err.contains("ferry vault set"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hunter2"),
+        "the secret must not be echoed: {err}"
+    );
 
     let err = check("[store]\nurl = \"postgres://ferry:pw@db/ferry\"\n", &[]).unwrap_err();
-    assert!(err.starts_with("ferry.toml:2:1: store.url contains a password"), "{err}");
+    assert!(
+        err.starts_with("ferry.toml:2:1: store.url contains a password"),
+        "{err}"
+    );
     assert!(!err.contains("pw@"), "{err}");
 
     check_err(
@@ -126,8 +141,17 @@ fn literal_secrets_are_refused_without_being_echoed() {
         "ferry.toml:3:1: store.password cannot come from the vault, which is kept in the store \
          itself; use store.password = \"env:VAR\"",
     );
-    let err = check("[store]\nurl = \"sqlite://x.db\"\n", &[("FERRY_STORE_PASSWORD", "hunter2")]).unwrap_err();
-    assert!(err.starts_with("environment variable FERRY_STORE_PASSWORD: this field holds a literal secret"), "{err}");
+    let err = check(
+        "[store]\nurl = \"sqlite://x.db\"\n",
+        &[("FERRY_STORE_PASSWORD", "hunter2")],
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with(
+            "environment variable FERRY_STORE_PASSWORD: this field holds a literal secret"
+        ),
+        "{err}"
+    );
     assert!(!err.contains("hunter2"), "{err}");
 }
 
@@ -140,8 +164,18 @@ fn secret_references_are_accepted_and_listed() {
         &[],
     )
     .unwrap();
-    let refs: Vec<String> = config.secret_refs().iter().map(|(k, r)| format!("{k}={r}")).collect();
-    assert_eq!(refs, ["store.password=env:PGPASS", "salesforce.client_secret=vault:salesforce.client_secret"]);
+    let refs: Vec<String> = config
+        .secret_refs()
+        .iter()
+        .map(|(k, r)| format!("{k}={r}"))
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            "store.password=env:PGPASS",
+            "salesforce.client_secret=vault:salesforce.client_secret"
+        ]
+    );
     check_err(
         "[store]\nurl = \"postgres://ferry@db/ferry\"\npassword = \"env:1BAD\"\n",
         &[],
@@ -164,30 +198,59 @@ fn environment_overrides_win_and_are_checked() {
     )
     .unwrap();
     assert_eq!(config.worker.concurrency, 3);
-    assert_eq!(config.store.url.as_deref(), Some("postgres://ferry@db/ferry"));
+    assert_eq!(
+        config.store.url.as_deref(),
+        Some("postgres://ferry@db/ferry")
+    );
     assert_eq!(config.tenant, "acme-uk");
 
     // A required value may come from the environment alone.
     let config = check("", &[("FERRY_STORE_URL", "sqlite://env.db")]).unwrap();
     assert_eq!(config.store_url(), "sqlite:///etc/ferry/env.db");
 
-    check_err(MINIMAL, &[("FERRY_WORKER_CONCURENCY", "3")],
-        "environment variable FERRY_WORKER_CONCURENCY: not a Ferry setting; did you mean FERRY_WORKER_CONCURRENCY?");
-    check_err(MINIMAL, &[("FERRY_WORKER_BATCH_SIZE", "many")],
-        "environment variable FERRY_WORKER_BATCH_SIZE: worker.batch_size needs a whole number, not \"many\"");
-    check_err(MINIMAL, &[("FERRY_LOG_FORMAT", "xml")],
-        "environment variable FERRY_LOG_FORMAT: cannot set log.format: unknown variant `xml`, expected `text` or `json`");
-    check_err(MINIMAL, &[("FERRY_TENANT", "Bad Tenant")],
-        "ferry.toml: tenant \"Bad Tenant\" is not valid: use 1 to 64 characters from a-z, 0-9, '-', '_' and '.' (FERRY_TENANT overrides it)");
+    check_err(
+        MINIMAL,
+        &[("FERRY_WORKER_CONCURENCY", "3")],
+        "environment variable FERRY_WORKER_CONCURENCY: not a Ferry setting; did you mean FERRY_WORKER_CONCURRENCY?",
+    );
+    check_err(
+        MINIMAL,
+        &[("FERRY_WORKER_BATCH_SIZE", "many")],
+        "environment variable FERRY_WORKER_BATCH_SIZE: worker.batch_size needs a whole number, not \"many\"",
+    );
+    check_err(
+        MINIMAL,
+        &[("FERRY_LOG_FORMAT", "xml")],
+        "environment variable FERRY_LOG_FORMAT: cannot set log.format: unknown variant `xml`, expected `text` or `json`",
+    );
+    check_err(
+        MINIMAL,
+        &[("FERRY_TENANT", "Bad Tenant")],
+        "ferry.toml: tenant \"Bad Tenant\" is not valid: use 1 to 64 characters from a-z, 0-9, '-', '_' and '.' (FERRY_TENANT overrides it)",
+    );
     // Variables named by env: secret references are not mistaken for settings.
-    check("[store]\nurl = \"postgres://f@db/f\"\npassword = \"env:FERRY_PG_PASSWORD\"\n", &[("FERRY_PG_PASSWORD", "x")]).unwrap();
+    check(
+        "[store]\nurl = \"postgres://f@db/f\"\npassword = \"env:FERRY_PG_PASSWORD\"\n",
+        &[("FERRY_PG_PASSWORD", "x")],
+    )
+    .unwrap();
 }
 
 #[test]
 fn every_key_has_an_environment_variable() {
     let names = overrides::all_env_names();
-    for expected in ["FERRY_TENANT", "FERRY_STORE_URL", "FERRY_WORKER_BATCH_SIZE", "FERRY_VAULT_KEY_FILE",
-        "FERRY_LOG_LEVEL", "FERRY_SALESFORCE_CLIENT_SECRET", "FERRY_BRIGHTPEARL_ACCOUNT_TOKEN"] {
-        assert!(names.contains(&expected.to_owned()), "{expected} missing from {names:?}");
+    for expected in [
+        "FERRY_TENANT",
+        "FERRY_STORE_URL",
+        "FERRY_WORKER_BATCH_SIZE",
+        "FERRY_VAULT_KEY_FILE",
+        "FERRY_LOG_LEVEL",
+        "FERRY_SALESFORCE_CLIENT_SECRET",
+        "FERRY_BRIGHTPEARL_ACCOUNT_TOKEN",
+    ] {
+        assert!(
+            names.contains(&expected.to_owned()),
+            "{expected} missing from {names:?}"
+        );
     }
 }

@@ -22,13 +22,17 @@ fn check_name(kind: &'static str, value: &str) -> Result<(), IdError> {
     let ok = !value.is_empty()
         && value.len() <= 64
         && value.as_bytes()[0].is_ascii_alphanumeric()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
+        && value.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
     if ok {
         Ok(())
     } else {
-        Err(IdError { kind, value: value.to_owned(), rule: NAME_RULE })
+        Err(IdError {
+            kind,
+            value: value.to_owned(),
+            rule: NAME_RULE,
+        })
     }
 }
 

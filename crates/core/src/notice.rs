@@ -143,7 +143,12 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for op in [Operation::Create, Operation::Update, Operation::Delete, Operation::Undelete] {
+        for op in [
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete,
+            Operation::Undelete,
+        ] {
             assert_eq!(Operation::parse(op.as_str()), Some(op));
         }
         for system in [System::Brightpearl, System::Salesforce] {

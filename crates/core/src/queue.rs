@@ -46,7 +46,10 @@ impl LeasedItem {
     /// A key that is the same for every redelivery of this exact piece of work and different for
     /// any other: effects carry it so that a retry after a crash is recognised and not repeated.
     pub fn idempotency_key(&self) -> String {
-        format!("{}:{}:{}:{}", self.tenant, self.flow, self.record_id, self.journal_id)
+        format!(
+            "{}:{}:{}:{}",
+            self.tenant, self.flow, self.record_id, self.journal_id
+        )
     }
 }
 
@@ -74,12 +77,20 @@ pub struct Failure {
 impl Failure {
     /// A failure worth retrying.
     pub fn transient(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind: FailureKind::Transient, code: code.into(), message: message.into() }
+        Self {
+            kind: FailureKind::Transient,
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     /// A failure that goes straight to the dead-letter queue.
     pub fn permanent(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind: FailureKind::Permanent, code: code.into(), message: message.into() }
+        Self {
+            kind: FailureKind::Permanent,
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 

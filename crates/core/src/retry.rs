@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn attempts_are_bounded() {
-        let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        };
         assert!(policy.allows_another(2));
         assert!(!policy.allows_another(3));
     }

@@ -47,7 +47,10 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.to_datetime().format(&time::format_description::well_known::Rfc3339) {
+        match self
+            .to_datetime()
+            .format(&time::format_description::well_known::Rfc3339)
+        {
             Ok(text) => f.write_str(&text),
             Err(_) => write!(f, "@{}us", self.0),
         }
@@ -63,6 +66,9 @@ mod tests {
         let at = Timestamp::from_micros(1_700_000_000_123_456);
         assert_eq!(Timestamp::from_datetime(at.to_datetime()), at);
         assert_eq!(at.to_string(), "2023-11-14T22:13:20.123456Z");
-        assert_eq!(at.plus(std::time::Duration::from_millis(2)).as_micros(), 1_700_000_000_125_456);
+        assert_eq!(
+            at.plus(std::time::Duration::from_millis(2)).as_micros(),
+            1_700_000_000_125_456
+        );
     }
 }

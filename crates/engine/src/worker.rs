@@ -110,9 +110,21 @@ pub struct Worker {
 
 impl Worker {
     /// A worker for the given flows.
-    pub fn new(store: Arc<dyn Store>, handlers: Vec<Arc<dyn Handler>>, options: WorkerOptions) -> Self {
-        let handlers = handlers.into_iter().map(|h| (h.flow().clone(), h)).collect();
-        Self { store, handlers, options, totals: Arc::default() }
+    pub fn new(
+        store: Arc<dyn Store>,
+        handlers: Vec<Arc<dyn Handler>>,
+        options: WorkerOptions,
+    ) -> Self {
+        let handlers = handlers
+            .into_iter()
+            .map(|h| (h.flow().clone(), h))
+            .collect();
+        Self {
+            store,
+            handlers,
+            options,
+            totals: Arc::default(),
+        }
     }
 
     /// The worker's running totals.
@@ -137,7 +149,11 @@ impl Worker {
             match self.run_once().await {
                 Ok(0) => {
                     let since = *idle_since.get_or_insert_with(std::time::Instant::now);
-                    if self.options.exit_when_idle.is_some_and(|limit| since.elapsed() >= limit) {
+                    if self
+                        .options
+                        .exit_when_idle
+                        .is_some_and(|limit| since.elapsed() >= limit)
+                    {
                         tracing::info!("queue idle; exiting as asked");
                         break;
                     }
@@ -207,7 +223,9 @@ impl Worker {
         let mut tasks = JoinSet::new();
         let mut in_task: HashMap<tokio::task::Id, LeaseRef> = HashMap::new();
         for item in items {
-            let Some(handler) = self.handlers.get(&item.flow).cloned() else { continue };
+            let Some(handler) = self.handlers.get(&item.flow).cloned() else {
+                continue;
+            };
             let permits = permits.clone();
             let lease = LeaseRef::from(&item);
             let handle = tasks.spawn(async move {
@@ -226,7 +244,11 @@ impl Worker {
                 }
                 Err(err) => {
                     if let Some(lease) = in_task.remove(&err.id()) {
-                        let reason = if err.is_panic() { "panicked" } else { "was cancelled" };
+                        let reason = if err.is_panic() {
+                            "panicked"
+                        } else {
+                            "was cancelled"
+                        };
                         outcomes.push((
                             lease,
                             Err(Failure::transient(
@@ -242,7 +264,10 @@ impl Worker {
         outcomes
     }
 
-    async fn settle(&self, outcomes: Vec<(LeaseRef, Result<(), Failure>)>) -> ferry_store::Result<()> {
+    async fn settle(
+        &self,
+        outcomes: Vec<(LeaseRef, Result<(), Failure>)>,
+    ) -> ferry_store::Result<()> {
         let mut done = Vec::with_capacity(outcomes.len());
         let mut failed = Vec::new();
         for (lease, result) in outcomes {
@@ -252,10 +277,18 @@ impl Worker {
             }
         }
         let acked = self.store.ack(&done).await?;
-        self.totals.succeeded.fetch_add(acked.acked, Ordering::Relaxed);
-        self.totals.lost.fetch_add(acked.lost.len() as u64, Ordering::Relaxed);
+        self.totals
+            .succeeded
+            .fetch_add(acked.acked, Ordering::Relaxed);
+        self.totals
+            .lost
+            .fetch_add(acked.lost.len() as u64, Ordering::Relaxed);
         for (lease, failure) in failed {
-            match self.store.fail(&lease, &failure, &self.options.retry).await? {
+            match self
+                .store
+                .fail(&lease, &failure, &self.options.retry)
+                .await?
+            {
                 FailOutcome::Retrying { due_at } => {
                     self.totals.retried.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(item = lease.id, code = %failure.code, %due_at, "item failed; will retry");

@@ -8,7 +8,13 @@ use std::path::PathBuf;
 #[command(name = "ferry", version, about, propagate_version = true)]
 pub struct Cli {
     /// The config file.
-    #[arg(long, short, global = true, env = "FERRY_CONFIG", default_value = "ferry.toml")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "FERRY_CONFIG",
+        default_value = "ferry.toml"
+    )]
     pub config: PathBuf,
 
     #[command(subcommand)]

@@ -76,13 +76,19 @@ impl Context {
 
     /// The key file path, when one is configured.
     pub fn key_file(&self) -> Option<PathBuf> {
-        self.config.vault.key_file.as_deref().map(|f| self.config.resolve(f))
+        self.config
+            .vault
+            .key_file
+            .as_deref()
+            .map(|f| self.config.resolve(f))
     }
 }
 
 /// Who is acting, for the audit log: `cli:USER@HOST`.
 pub fn actor() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "localhost".into());
@@ -92,6 +98,8 @@ pub fn actor() -> String {
 /// Parses an RFC 3339 time given on the command line.
 pub fn parse_time(flag: &str, text: &str) -> Result<ferry_core::Timestamp> {
     let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .with_context(|| format!("{flag} {text:?} is not an RFC 3339 time such as 2026-11-27T09:00:00Z"))?;
+        .with_context(|| {
+            format!("{flag} {text:?} is not an RFC 3339 time such as 2026-11-27T09:00:00Z")
+        })?;
     Ok(ferry_core::Timestamp::from_datetime(at))
 }

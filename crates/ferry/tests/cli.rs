@@ -17,15 +17,26 @@ fn fails_with(command: &mut std::process::Command, fragments: &[&str]) {
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
     assert!(lines[0].starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
     for fragment in fragments {
-        assert!(lines[0].contains(fragment), "missing {fragment:?} in: {stderr}");
+        assert!(
+            lines[0].contains(fragment),
+            "missing {fragment:?} in: {stderr}"
+        );
     }
 }
 
 fn succeeds(command: &mut std::process::Command) -> String {
     let out = output(command);
-    assert!(out.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -33,63 +44,154 @@ fn succeeds(command: &mut std::process::Command) -> String {
 fn version_init_check_and_migrate_work_from_scratch() {
     let dir = tempfile::tempdir().unwrap();
     let version = succeeds(ferry(dir.path()).arg("--version"));
-    assert_eq!(version.trim(), format!("ferry {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        version.trim(),
+        format!("ferry {}", env!("CARGO_PKG_VERSION"))
+    );
     let init = succeeds(ferry(dir.path()).arg("init"));
-    assert!(init.contains("ferry.toml") && init.contains("ferry-master.key"), "{init}");
+    assert!(
+        init.contains("ferry.toml") && init.contains("ferry-master.key"),
+        "{init}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("ferry-master.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("ferry-master.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let check = succeeds(ferry(dir.path()).args(["config", "check"]));
-    assert!(check.contains("ferry.toml: ok") && check.contains("sqlite"), "{check}");
-    assert!(succeeds(ferry(dir.path()).args(["store", "migrate"])).contains("applied migration(s) 1"));
+    assert!(
+        check.contains("ferry.toml: ok") && check.contains("sqlite"),
+        "{check}"
+    );
+    assert!(
+        succeeds(ferry(dir.path()).args(["store", "migrate"])).contains("applied migration(s) 1")
+    );
     assert!(succeeds(ferry(dir.path()).args(["store", "migrate"])).contains("up to date"));
     assert!(succeeds(ferry(dir.path()).args(["queue", "stats"])).contains("empty"));
     // init refuses to clobber, and says how to override.
-    fails_with(ferry(dir.path()).arg("init"), &["already exists", "--force"]);
+    fails_with(
+        ferry(dir.path()).arg("init"),
+        &["already exists", "--force"],
+    );
 }
 
 #[test]
 fn broken_and_misspelled_config_is_located() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("broken.toml"), "[store\nurl = 1\n").unwrap();
-    fails_with(ferry(dir.path()).args(["config", "check", "broken.toml"]), &["broken.toml:1:", "invalid TOML"]);
-    std::fs::write(dir.path().join("typo.toml"), "[store]\nurl = \"sqlite://x.db\"\n[worker]\nbatch_sise = 5\n").unwrap();
-    fails_with(ferry(dir.path()).args(["config", "check", "typo.toml"]), &["typo.toml:4:1", "did you mean \"batch_size\""]);
-    std::fs::write(dir.path().join("secret.toml"), "[store]\nurl = \"postgres://ferry:hunter2@db/ferry\"\n").unwrap();
+    fails_with(
+        ferry(dir.path()).args(["config", "check", "broken.toml"]),
+        &["broken.toml:1:", "invalid TOML"],
+    );
+    std::fs::write(
+        dir.path().join("typo.toml"),
+        "[store]\nurl = \"sqlite://x.db\"\n[worker]\nbatch_sise = 5\n",
+    )
+    .unwrap();
+    fails_with(
+        ferry(dir.path()).args(["config", "check", "typo.toml"]),
+        &["typo.toml:4:1", "did you mean \"batch_size\""],
+    );
+    std::fs::write(
+        dir.path().join("secret.toml"),
+        "[store]\nurl = \"postgres://ferry:hunter2@db/ferry\"\n",
+    )
+    .unwrap();
     let out = output(ferry(dir.path()).args(["config", "check", "secret.toml"]));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
-    fails_with(ferry(dir.path()).args(["config", "check", "secret.toml"]), &["secret.toml:2:1", "store.password"]);
-    fails_with(ferry(dir.path()).args(["queue", "stats"]), &["ferry.toml does not exist", "ferry init"]);
-    std::fs::write(dir.path().join("ferry.toml"), "[store]\nurl = \"sqlite://x.db\"\n").unwrap();
     fails_with(
-        ferry(dir.path()).args(["config", "check"]).env("FERRY_WORKER_CONCURENCY", "2"),
-        &["FERRY_WORKER_CONCURENCY", "did you mean FERRY_WORKER_CONCURRENCY"],
+        ferry(dir.path()).args(["config", "check", "secret.toml"]),
+        &["secret.toml:2:1", "store.password"],
+    );
+    fails_with(
+        ferry(dir.path()).args(["queue", "stats"]),
+        &["ferry.toml does not exist", "ferry init"],
+    );
+    std::fs::write(
+        dir.path().join("ferry.toml"),
+        "[store]\nurl = \"sqlite://x.db\"\n",
+    )
+    .unwrap();
+    fails_with(
+        ferry(dir.path())
+            .args(["config", "check"])
+            .env("FERRY_WORKER_CONCURENCY", "2"),
+        &[
+            "FERRY_WORKER_CONCURENCY",
+            "did you mean FERRY_WORKER_CONCURRENCY",
+        ],
     );
 }
 
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ferry.toml"), "[store]\nurl = \"postgres://ferry@127.0.0.1:9/ferry\"\nconnect_timeout_seconds = 2\n").unwrap();
-    fails_with(ferry(dir.path()).args(["queue", "stats"]), &["cannot open the postgres store", "127.0.0.1:9", "Check that PostgreSQL is running"]);
-    std::fs::write(dir.path().join("ferry.toml"), "[store]\nurl = \"sqlite:///nonexistent-dir/x/ferry.db\"\n").unwrap();
-    fails_with(ferry(dir.path()).args(["store", "migrate"]), &["cannot open the sqlite store", "directory exists"]);
+    std::fs::write(
+        dir.path().join("ferry.toml"),
+        "[store]\nurl = \"postgres://ferry@127.0.0.1:9/ferry\"\nconnect_timeout_seconds = 2\n",
+    )
+    .unwrap();
+    fails_with(
+        ferry(dir.path()).args(["queue", "stats"]),
+        &[
+            "cannot open the postgres store",
+            "127.0.0.1:9",
+            "Check that PostgreSQL is running",
+        ],
+    );
+    std::fs::write(
+        dir.path().join("ferry.toml"),
+        "[store]\nurl = \"sqlite:///nonexistent-dir/x/ferry.db\"\n",
+    )
+    .unwrap();
+    fails_with(
+        ferry(dir.path()).args(["store", "migrate"]),
+        &["cannot open the sqlite store", "directory exists"],
+    );
 }
 
 #[test]
 fn the_vault_round_trip_and_a_wrong_master_key() {
     let deployment = Deployment::sqlite("");
     let dir = deployment.path();
-    let mut set = ferry(dir).args(["vault", "set", "salesforce.client_secret"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    set.stdin.take().unwrap().write_all(b"s3cret-from-stdin\n").unwrap();
+    let mut set = ferry(dir)
+        .args(["vault", "set", "salesforce.client_secret"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    set.stdin
+        .take()
+        .unwrap()
+        .write_all(b"s3cret-from-stdin\n")
+        .unwrap();
     let out = set.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    succeeds(ferry(dir).args(["vault", "set", "brightpearl.account_token", "--from-env", "BP_TOKEN"]).env("BP_TOKEN", "tok"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    succeeds(
+        ferry(dir)
+            .args([
+                "vault",
+                "set",
+                "brightpearl.account_token",
+                "--from-env",
+                "BP_TOKEN",
+            ])
+            .env("BP_TOKEN", "tok"),
+    );
     let list = succeeds(ferry(dir).args(["vault", "list"]));
-    assert!(list.contains("salesforce.client_secret") && list.contains("brightpearl.account_token"), "{list}");
+    assert!(
+        list.contains("salesforce.client_secret") && list.contains("brightpearl.account_token"),
+        "{list}"
+    );
     assert!(!list.contains("s3cret"), "values are never listed");
 
     // The config may now reference it, and --connect proves it opens.
@@ -97,17 +199,37 @@ fn the_vault_round_trip_and_a_wrong_master_key() {
         + "\n[salesforce]\nlogin_url = \"https://login.salesforce.com\"\nclient_id = \"abc\"\nclient_secret = \"vault:salesforce.client_secret\"\n";
     std::fs::write(deployment.config(), config).unwrap();
     let check = succeeds(ferry(dir).args(["config", "check", "--connect"]));
-    assert!(check.contains("vault secret salesforce.client_secret opens"), "{check}");
+    assert!(
+        check.contains("vault secret salesforce.client_secret opens"),
+        "{check}"
+    );
 
     let other_key = succeeds(ferry(dir).args(["vault", "keygen"]));
-    fails_with(ferry(dir).args(["config", "check", "--connect"]).env("FERRY_MASTER_KEY", other_key.trim()), &["not the key that sealed", "FERRY_MASTER_KEY"]);
-    fails_with(ferry(dir).args(["vault", "list"]).env("FERRY_MASTER_KEY", "not-a-key"), &["FERRY_MASTER_KEY is not valid", "ferry vault keygen"]);
+    fails_with(
+        ferry(dir)
+            .args(["config", "check", "--connect"])
+            .env("FERRY_MASTER_KEY", other_key.trim()),
+        &["not the key that sealed", "FERRY_MASTER_KEY"],
+    );
+    fails_with(
+        ferry(dir)
+            .args(["vault", "list"])
+            .env("FERRY_MASTER_KEY", "not-a-key"),
+        &["FERRY_MASTER_KEY is not valid", "ferry vault keygen"],
+    );
 
     // Rotation moves every secret to the new key; the old key file then no longer opens them.
     let rotated = succeeds(ferry(dir).args(["vault", "rotate", "--new-key-file", "next.key"]));
     assert!(rotated.contains("re-encrypted 2 secret(s)"), "{rotated}");
-    fails_with(ferry(dir).args(["config", "check", "--connect"]), &["not the key that sealed"]);
-    let check = succeeds(ferry(dir).args(["config", "check", "--connect"]).env("FERRY_VAULT_KEY_FILE", "next.key"));
+    fails_with(
+        ferry(dir).args(["config", "check", "--connect"]),
+        &["not the key that sealed"],
+    );
+    let check = succeeds(
+        ferry(dir)
+            .args(["config", "check", "--connect"])
+            .env("FERRY_VAULT_KEY_FILE", "next.key"),
+    );
     assert!(check.contains("opens"), "{check}");
 }
 
@@ -115,21 +237,62 @@ fn the_vault_round_trip_and_a_wrong_master_key() {
 fn dead_letters_can_be_listed_shown_retried_and_discarded() {
     let deployment = Deployment::sqlite("");
     let dir = deployment.path();
-    succeeds(ferry(dir).args(["queue", "selftest", "enqueue", "--notices", "40", "--records", "20", "--fail-every", "5"]));
+    succeeds(ferry(dir).args([
+        "queue",
+        "selftest",
+        "enqueue",
+        "--notices",
+        "40",
+        "--records",
+        "20",
+        "--fail-every",
+        "5",
+    ]));
     let status = output(ferry(dir).args(["worker", "--exit-when-idle", "300"]));
     assert!(status.status.success());
     let list = succeeds(ferry(dir).args(["dlq", "list"]));
-    assert_eq!(list.lines().filter(|l| l.contains("SELFTEST_REJECTED")).count(), 4, "{list}");
-    let json: serde_json::Value = serde_json::from_str(&succeeds(ferry(dir).args(["dlq", "list", "--json"]))).unwrap();
-    let ids: Vec<i64> = json.as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    assert_eq!(
+        list.lines()
+            .filter(|l| l.contains("SELFTEST_REJECTED"))
+            .count(),
+        4,
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&succeeds(ferry(dir).args(["dlq", "list", "--json"]))).unwrap();
+    let ids: Vec<i64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
     let show = succeeds(ferry(dir).args(["dlq", "show", &ids[0].to_string()]));
-    assert!(show.contains("attempts:") && show.contains("payload:") && show.contains("\"fail\": \"permanent\""), "{show}");
-    fails_with(ferry(dir).args(["dlq", "show", "999"]), &["no dead letter with id 999"]);
+    assert!(
+        show.contains("attempts:")
+            && show.contains("payload:")
+            && show.contains("\"fail\": \"permanent\""),
+        "{show}"
+    );
+    fails_with(
+        ferry(dir).args(["dlq", "show", "999"]),
+        &["no dead letter with id 999"],
+    );
     fails_with(ferry(dir).args(["dlq", "discard", "--filter"]), &["--all"]);
 
-    assert!(succeeds(ferry(dir).args(["dlq", "retry", &ids[0].to_string()])).contains("1 dead letter(s) put back"));
+    assert!(
+        succeeds(ferry(dir).args(["dlq", "retry", &ids[0].to_string()]))
+            .contains("1 dead letter(s) put back")
+    );
     let stats = succeeds(ferry(dir).args(["queue", "stats"]));
-    assert!(stats.lines().any(|l| l.contains("selftest") && l.split_whitespace().nth(2) == Some("1")), "{stats}");
-    assert!(succeeds(ferry(dir).args(["dlq", "discard", "--filter", "--code", "SELFTEST_REJECTED"])).contains("3 dead letter(s) discarded"));
+    assert!(
+        stats
+            .lines()
+            .any(|l| l.contains("selftest") && l.split_whitespace().nth(2) == Some("1")),
+        "{stats}"
+    );
+    assert!(
+        succeeds(ferry(dir).args(["dlq", "discard", "--filter", "--code", "SELFTEST_REJECTED"]))
+            .contains("3 dead letter(s) discarded")
+    );
     assert!(succeeds(ferry(dir).args(["dlq", "list"])).contains("no dead letters"));
 }

@@ -26,14 +26,24 @@ async fn kill_workers_repeatedly(deployment: Deployment) {
         let tenant = tenant.clone();
         tokio::spawn(async move {
             for wave in 0..60 {
-                let plan = EnqueuePlan { tenant: tenant.clone(), start: wave * 100, notices: 100, records: 500, work_ms: 3, fail_every: 0, batch: 100 };
+                let plan = EnqueuePlan {
+                    tenant: tenant.clone(),
+                    start: wave * 100,
+                    notices: 100,
+                    records: 500,
+                    work_ms: 3,
+                    fail_every: 0,
+                    batch: 100,
+                };
                 enqueue(store.as_ref(), &plan).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
     };
 
-    let mut workers: Vec<_> = (0..2).map(|_| deployment.spawn_worker(WORKER_ARGS)).collect();
+    let mut workers: Vec<_> = (0..2)
+        .map(|_| deployment.spawn_worker(WORKER_ARGS))
+        .collect();
     let mut kills = 0;
     let started = Instant::now();
     while kills < 12 {
@@ -52,17 +62,36 @@ async fn kill_workers_repeatedly(deployment: Deployment) {
     }
     feeder.await.unwrap();
     for worker in &mut workers {
-        let status = tokio::task::block_in_place(|| wait_with_limit(worker, Duration::from_secs(300)));
+        let status =
+            tokio::task::block_in_place(|| wait_with_limit(worker, Duration::from_secs(300)));
         assert!(status.success(), "a worker failed: {status}");
     }
 
     let report = verify(store.as_ref(), &tenant).await.unwrap();
     assert_eq!((report.records, report.notices), (500, 6000));
-    assert!(report.incomplete.is_empty(), "unprocessed records after restarts: {:?}", report.incomplete);
-    assert!(report.out_of_order.is_empty(), "records out of order: {:?}", report.out_of_order);
-    assert!(report.miscounted.is_empty(), "notices lost or doubled: {:?}", report.miscounted);
-    assert!(store.stats(None).await.unwrap().is_empty(), "queue drained and no dead letters");
-    let effects = store.effects(&tenant, &flow_name(), 0, 100_000).await.unwrap();
+    assert!(
+        report.incomplete.is_empty(),
+        "unprocessed records after restarts: {:?}",
+        report.incomplete
+    );
+    assert!(
+        report.out_of_order.is_empty(),
+        "records out of order: {:?}",
+        report.out_of_order
+    );
+    assert!(
+        report.miscounted.is_empty(),
+        "notices lost or doubled: {:?}",
+        report.miscounted
+    );
+    assert!(
+        store.stats(None).await.unwrap().is_empty(),
+        "queue drained and no dead letters"
+    );
+    let effects = store
+        .effects(&tenant, &flow_name(), 0, 100_000)
+        .await
+        .unwrap();
     let keys: std::collections::HashSet<&str> = effects.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys.len(), effects.len(), "each effect applied once");
     eprintln!(

@@ -12,38 +12,80 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_worker_processes_share_one_queue() {
-    let deployment = Deployment::postgres("lease_seconds = 30\nbatch_size = 50\nconcurrency = 8\nidle_poll_ms = 50").await;
+    let deployment = Deployment::postgres(
+        "lease_seconds = 30\nbatch_size = 50\nconcurrency = 8\nidle_poll_ms = 50",
+    )
+    .await;
     let store = deployment.store().await;
     let tenant = TenantId::default_tenant();
 
-    let mut workers: Vec<_> = (0..4).map(|_| deployment.spawn_worker(&["--exit-when-idle", "3000"])).collect();
+    let mut workers: Vec<_> = (0..4)
+        .map(|_| deployment.spawn_worker(&["--exit-when-idle", "3000"]))
+        .collect();
 
     // 10,000 notices over 1,000 records, arriving in 100 waves while the workers run, so each
     // record is processed several times and ordering matters.
     for wave in 0..100 {
-        let plan = EnqueuePlan { tenant: tenant.clone(), start: wave * 100, notices: 100, records: 1000, work_ms: 1, fail_every: 0, batch: 100 };
+        let plan = EnqueuePlan {
+            tenant: tenant.clone(),
+            start: wave * 100,
+            notices: 100,
+            records: 1000,
+            work_ms: 1,
+            fail_every: 0,
+            batch: 100,
+        };
         enqueue(store.as_ref(), &plan).await.unwrap();
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
     for worker in &mut workers {
-        let status = tokio::task::block_in_place(|| wait_with_limit(worker, Duration::from_secs(300)));
+        let status =
+            tokio::task::block_in_place(|| wait_with_limit(worker, Duration::from_secs(300)));
         assert!(status.success(), "a worker failed: {status}");
     }
 
     let report = verify(store.as_ref(), &tenant).await.unwrap();
     assert_eq!(report.records, 1000);
     assert_eq!(report.notices, 10_000);
-    assert!(report.incomplete.is_empty(), "unprocessed records: {:?}", report.incomplete);
-    assert!(report.out_of_order.is_empty(), "records out of order: {:?}", report.out_of_order);
-    assert!(report.miscounted.is_empty(), "notices lost or doubled: {:?}", report.miscounted);
+    assert!(
+        report.incomplete.is_empty(),
+        "unprocessed records: {:?}",
+        report.incomplete
+    );
+    assert!(
+        report.out_of_order.is_empty(),
+        "records out of order: {:?}",
+        report.out_of_order
+    );
+    assert!(
+        report.miscounted.is_empty(),
+        "notices lost or doubled: {:?}",
+        report.miscounted
+    );
     assert_eq!(report.repeats, 0, "no item was processed twice");
-    assert!(store.stats(None).await.unwrap().is_empty(), "queue drained, no dead letters");
+    assert!(
+        store.stats(None).await.unwrap().is_empty(),
+        "queue drained, no dead letters"
+    );
 
     // Every worker took a share of the work.
-    let effects = store.effects(&tenant, &ferry_engine::flows::selftest::flow_name(), 0, 100_000).await.unwrap();
-    let workers_seen: std::collections::HashSet<&str> =
-        effects.iter().filter_map(|e| e.detail["worker"].as_str()).collect();
+    let effects = store
+        .effects(
+            &tenant,
+            &ferry_engine::flows::selftest::flow_name(),
+            0,
+            100_000,
+        )
+        .await
+        .unwrap();
+    let workers_seen: std::collections::HashSet<&str> = effects
+        .iter()
+        .filter_map(|e| e.detail["worker"].as_str())
+        .collect();
     assert_eq!(workers_seen.len(), 4, "all four processes did work");
-    eprintln!("{} notices → {} items over {} records, 4 processes", report.notices, report.effects, report.records);
+    eprintln!(
+        "{} notices → {} items over {} records, 4 processes",
+        report.notices, report.effects, report.records
+    );
 }

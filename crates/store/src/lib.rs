@@ -16,9 +16,9 @@
 //! first) and knows nothing of flows beyond their names.
 
 mod error;
+mod postgres;
 mod sql;
 mod sqlite;
-mod postgres;
 mod types;
 
 #[cfg(feature = "conformance")]
@@ -33,8 +33,8 @@ pub use types::*;
 
 use async_trait::async_trait;
 use ferry_core::{
-    DeadLetter, DeadLetterFilter, Failure, FlowName, LeasedItem, QueueStats, RetryPolicy, System, TenantId,
-    XrefLink,
+    DeadLetter, DeadLetterFilter, Failure, FlowName, LeasedItem, QueueStats, RetryPolicy, System,
+    TenantId, XrefLink,
 };
 use std::sync::Arc;
 
@@ -50,13 +50,21 @@ pub trait Journal: Send + Sync {
     async fn append(&self, batch: AppendBatch) -> Result<Vec<i64>>;
 
     /// The last checkpoint written for a source (a poll watermark, a replay id).
-    async fn checkpoint(&self, tenant: &TenantId, source: System, name: &str)
-    -> Result<Option<String>>;
+    async fn checkpoint(
+        &self,
+        tenant: &TenantId,
+        source: System,
+        name: &str,
+    ) -> Result<Option<String>>;
 
     /// Per record of one source object: the newest journal id and how many notices were
     /// journaled. Used by reconciliation and the self-test to check nothing went missing.
-    async fn journal_summary(&self, tenant: &TenantId, source: System, object: &str)
-    -> Result<Vec<RecordSummary>>;
+    async fn journal_summary(
+        &self,
+        tenant: &TenantId,
+        source: System,
+        object: &str,
+    ) -> Result<Vec<RecordSummary>>;
 
     /// Deletes journal entries older than `before` that no queued item or dead letter refers to.
     async fn prune_journal(&self, before: ferry_core::Timestamp) -> Result<u64>;
@@ -77,8 +85,12 @@ pub trait Queue: Send + Sync {
 
     /// Records a failed attempt: retried after a backoff, or dead-lettered when the failure is
     /// permanent or the policy's attempts are used up.
-    async fn fail(&self, item: &LeaseRef, failure: &Failure, policy: &RetryPolicy)
-    -> Result<FailOutcome>;
+    async fn fail(
+        &self,
+        item: &LeaseRef,
+        failure: &Failure,
+        policy: &RetryPolicy,
+    ) -> Result<FailOutcome>;
 
     /// Extends leases still held by the caller (a heartbeat for slow work).
     async fn extend(&self, items: &[LeaseRef], lease_for: std::time::Duration) -> Result<u64>;
@@ -113,12 +125,20 @@ pub trait Xrefs: Send + Sync {
     async fn link(&self, link: &NewLink) -> Result<XrefLink>;
 
     /// The link for a Brightpearl id.
-    async fn link_by_brightpearl(&self, tenant: &TenantId, entity: &str, id: &str)
-    -> Result<Option<XrefLink>>;
+    async fn link_by_brightpearl(
+        &self,
+        tenant: &TenantId,
+        entity: &str,
+        id: &str,
+    ) -> Result<Option<XrefLink>>;
 
     /// The link for a Salesforce id.
-    async fn link_by_salesforce(&self, tenant: &TenantId, entity: &str, id: &str)
-    -> Result<Option<XrefLink>>;
+    async fn link_by_salesforce(
+        &self,
+        tenant: &TenantId,
+        entity: &str,
+        id: &str,
+    ) -> Result<Option<XrefLink>>;
 
     /// Records what was just written through a link: the content hash in that direction and the
     /// source version it came from. Returns false when no such link exists.
@@ -132,7 +152,8 @@ pub trait AuditLog: Send + Sync {
     async fn audit(&self, entry: &NewAuditEntry) -> Result<i64>;
 
     /// The newest entries, newest first.
-    async fn audit_entries(&self, tenant: Option<&TenantId>, limit: u32) -> Result<Vec<AuditEntry>>;
+    async fn audit_entries(&self, tenant: Option<&TenantId>, limit: u32)
+    -> Result<Vec<AuditEntry>>;
 }
 
 /// Storage for sealed secrets. Sealing and unsealing are the vault's job.
@@ -160,8 +181,13 @@ pub trait Effects: Send + Sync {
     async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome>;
 
     /// Effects of a flow in the order they were applied, starting after id `after`.
-    async fn effects(&self, tenant: &TenantId, flow: &FlowName, after: i64, limit: u32)
-    -> Result<Vec<Effect>>;
+    async fn effects(
+        &self,
+        tenant: &TenantId,
+        flow: &FlowName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Effect>>;
 }
 
 /// Everything Ferry keeps durably.
@@ -182,7 +208,10 @@ pub async fn open(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>> {
 
 /// Applies pending migrations to the store a URL names; returns the versions applied now.
 pub async fn migrate(url: &str, options: &OpenOptions) -> Result<Vec<i64>> {
-    let options = OpenOptions { migrate: false, ..options.clone() };
+    let options = OpenOptions {
+        migrate: false,
+        ..options.clone()
+    };
     match StoreLocation::parse(url)? {
         StoreLocation::Sqlite(path) => SqliteStore::open(&path, &options).await?.migrate().await,
         StoreLocation::Postgres(url) => PostgresStore::open(&url, &options).await?.migrate().await,

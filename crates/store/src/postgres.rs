@@ -17,8 +17,10 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Lease candidates are locked and skipped by concurrent leasers, so any number of workers
     /// on any number of machines take disjoint items without waiting on each other.
-    pub(crate) const DIALECT: Dialect =
-        Dialect { backend: Backend::Postgres, lock_clause: " FOR UPDATE SKIP LOCKED" };
+    pub(crate) const DIALECT: Dialect = Dialect {
+        backend: Backend::Postgres,
+        lock_clause: " FOR UPDATE SKIP LOCKED",
+    };
 
     /// Connects and applies pending migrations.
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Self> {
@@ -39,8 +41,11 @@ impl PostgresStore {
         let connect = connect.application_name("ferry");
         // One direct connection first: the pool reports only "timed out", while a direct
         // connection says why (refused, unknown host, bad password, no such database).
-        match tokio::time::timeout(options.connect_timeout, PgConnection::connect_with(&connect))
-            .await
+        match tokio::time::timeout(
+            options.connect_timeout,
+            PgConnection::connect_with(&connect),
+        )
+        .await
         {
             Ok(Ok(conn)) => {
                 let _ = conn.close().await;

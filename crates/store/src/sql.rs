@@ -51,7 +51,11 @@ pub(crate) const ENQUEUE_CONFLICT: &str = " ON CONFLICT (tenant, flow, source, o
      notices = work_items.notices + excluded.notices";
 
 /// Parses a stored operation name.
-pub(crate) fn parse_operation(text: &str, table: &'static str, id: i64) -> crate::Result<Operation> {
+pub(crate) fn parse_operation(
+    text: &str,
+    table: &'static str,
+    id: i64,
+) -> crate::Result<Operation> {
     Operation::parse(text).ok_or_else(|| crate::StoreError::Corrupt {
         table,
         id: id.to_string(),
@@ -1287,7 +1291,10 @@ where
     <DB as sqlx::Database>::Connection: sqlx::migrate::Migrate,
 {
     use sqlx::migrate::Migrate;
-    let failed = |err: String| crate::StoreError::Migration { backend: backend.as_str(), reason: err };
+    let failed = |err: String| crate::StoreError::Migration {
+        backend: backend.as_str(),
+        reason: err,
+    };
     let mut conn = pool.acquire().await?;
     let before: Vec<i64> = conn
         .list_applied_migrations(&migrator.table_name)
@@ -1295,7 +1302,10 @@ where
         .map(|applied| applied.iter().map(|m| m.version).collect())
         .unwrap_or_default();
     drop(conn);
-    migrator.run(pool).await.map_err(|err| failed(err.to_string()))?;
+    migrator
+        .run(pool)
+        .await
+        .map_err(|err| failed(err.to_string()))?;
     Ok(migrator
         .iter()
         .map(|m| m.version)

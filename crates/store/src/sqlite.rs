@@ -17,7 +17,10 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub(crate) const DIALECT: Dialect = Dialect { backend: Backend::Sqlite, lock_clause: "" };
+    pub(crate) const DIALECT: Dialect = Dialect {
+        backend: Backend::Sqlite,
+        lock_clause: "",
+    };
 
     /// Opens (creating if missing) the database file and applies pending migrations.
     pub async fn open(path: &str, options: &OpenOptions) -> Result<Self> {

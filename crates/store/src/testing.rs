@@ -24,9 +24,9 @@ pub fn postgres_admin_url() -> String {
 pub async fn fresh_postgres_database() -> String {
     let admin = postgres_admin_url();
     let name = format!("ferry_test_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|err| {
-        panic!("cannot reach the test PostgreSQL server at {admin}: {err}")
-    });
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .unwrap_or_else(|err| panic!("cannot reach the test PostgreSQL server at {admin}: {err}"));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&pool)
         .await
@@ -41,7 +41,11 @@ pub async fn fresh_postgres_database() -> String {
 /// A migrated PostgreSQL store on a fresh database.
 pub async fn fresh_postgres_store() -> Arc<PostgresStore> {
     let url = fresh_postgres_database().await;
-    Arc::new(PostgresStore::open(&url, &OpenOptions::default()).await.expect("open postgres store"))
+    Arc::new(
+        PostgresStore::open(&url, &OpenOptions::default())
+            .await
+            .expect("open postgres store"),
+    )
 }
 
 /// A migrated SQLite store in a fresh temporary directory (kept alive by the returned guard).

@@ -1,7 +1,9 @@
 //! Plain data passed in and out of the store traits.
 
 use crate::StoreError;
-use ferry_core::{ChangeNotice, DeadLetterFilter, Direction, FlowName, System, TenantId, Timestamp};
+use ferry_core::{
+    ChangeNotice, DeadLetterFilter, Direction, FlowName, System, TenantId, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -36,7 +38,10 @@ pub enum StoreLocation {
 impl StoreLocation {
     /// Parses `sqlite://PATH`, `sqlite:PATH`, a bare `*.db` path, or `postgres[ql]://...`.
     pub fn parse(url: &str) -> Result<Self, StoreError> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
                 return Err(StoreError::BadUrl {
@@ -61,8 +66,12 @@ impl StoreLocation {
 
 /// A URL with any password replaced by `***`, safe to print.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -165,7 +174,10 @@ pub struct LeaseRef {
 
 impl From<&ferry_core::LeasedItem> for LeaseRef {
     fn from(item: &ferry_core::LeasedItem) -> Self {
-        Self { id: item.id, token: item.lease_token.clone() }
+        Self {
+            id: item.id,
+            token: item.lease_token.clone(),
+        }
     }
 }
 

@@ -54,7 +54,9 @@ pub struct MasterKey {
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MasterKey").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("MasterKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,7 +97,10 @@ impl MasterKey {
         };
         let decoded = Zeroizing::new(decoded);
         if decoded.len() != 32 {
-            return Err(malformed(&format!("it decodes to {} bytes, not 32", decoded.len())));
+            return Err(malformed(&format!(
+                "it decodes to {} bytes, not 32",
+                decoded.len()
+            )));
         }
         let mut bytes = Zeroizing::new([0u8; 32]);
         bytes.copy_from_slice(&decoded);
@@ -112,7 +117,11 @@ impl MasterKey {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_err(unreadable)?.permissions().mode() & 0o777;
+            let mode = std::fs::metadata(path)
+                .map_err(unreadable)?
+                .permissions()
+                .mode()
+                & 0o777;
             if mode & 0o077 != 0 {
                 return Err(KeyError::TooOpen { path: shown, mode });
             }
@@ -155,9 +164,14 @@ mod tests {
     #[test]
     fn malformed_keys_say_what_a_key_looks_like() {
         for (text, why) in [("", "empty"), ("abc", "neither"), ("AAAA", "3 bytes")] {
-            let err = MasterKey::parse(text, "FERRY_MASTER_KEY").unwrap_err().to_string();
+            let err = MasterKey::parse(text, "FERRY_MASTER_KEY")
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(why), "{err}");
-            assert!(err.contains("FERRY_MASTER_KEY") && err.contains("ferry vault keygen"), "{err}");
+            assert!(
+                err.contains("FERRY_MASTER_KEY") && err.contains("ferry vault keygen"),
+                "{err}"
+            );
         }
     }
 
@@ -173,7 +187,12 @@ mod tests {
         assert!(err.contains("chmod 600"), "{err}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         MasterKey::from_file(&path).unwrap();
-        let missing = MasterKey::from_file(&dir.path().join("nope")).unwrap_err().to_string();
-        assert!(missing.contains("cannot read the master key file"), "{missing}");
+        let missing = MasterKey::from_file(&dir.path().join("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("cannot read the master key file"),
+            "{missing}"
+        );
     }
 }

@@ -98,21 +98,34 @@ pub struct Vault {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault").field("key_id", &self.key.id()).finish_non_exhaustive()
+        f.debug_struct("Vault")
+            .field("key_id", &self.key.id())
+            .finish_non_exhaustive()
     }
 }
 
 fn check_name(name: &str) -> Result<(), VaultError> {
     let ok = !name.is_empty()
         && name.len() <= 128
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok { Ok(()) } else { Err(VaultError::BadName { name: name.to_owned() }) }
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(VaultError::BadName {
+            name: name.to_owned(),
+        })
+    }
 }
 
 impl Vault {
     /// A vault over a store, with the master key in use.
     pub fn new(store: Arc<dyn Store>, key: MasterKey) -> Self {
-        Self { store, key: Arc::new(key) }
+        Self {
+            store,
+            key: Arc::new(key),
+        }
     }
 
     /// The id of the master key in use.
@@ -130,7 +143,9 @@ impl Vault {
     ) -> Result<(), VaultError> {
         check_name(name)?;
         if value.expose_secret().is_empty() {
-            return Err(VaultError::Empty { name: name.to_owned() });
+            return Err(VaultError::Empty {
+                name: name.to_owned(),
+            });
         }
         let sealed = seal::seal(&self.key, tenant, name, value.expose_secret().as_bytes());
         self.store.put_secret(&sealed).await?;
@@ -148,10 +163,14 @@ impl Vault {
 
     /// Unseals a secret.
     pub async fn get(&self, tenant: &TenantId, name: &str) -> Result<SecretString, VaultError> {
-        let sealed = self.store.secret(tenant, name).await?.ok_or_else(|| VaultError::NotFound {
-            tenant: tenant.to_string(),
-            name: name.to_owned(),
-        })?;
+        let sealed =
+            self.store
+                .secret(tenant, name)
+                .await?
+                .ok_or_else(|| VaultError::NotFound {
+                    tenant: tenant.to_string(),
+                    name: name.to_owned(),
+                })?;
         seal::unseal(&self.key, &sealed)
     }
 
@@ -174,13 +193,21 @@ impl Vault {
     /// Re-seals every secret of every tenant under `new_key`, all or nothing, and audits it.
     /// Every secret must unseal under the current key first, so a rotation never half-happens
     /// with a wrong key. Returns the vault under the new key and the number of secrets moved.
-    pub async fn rotate(self, new_key: MasterKey, actor: &str) -> Result<(Vault, usize), VaultError> {
+    pub async fn rotate(
+        self,
+        new_key: MasterKey,
+        actor: &str,
+    ) -> Result<(Vault, usize), VaultError> {
         let sealed = self.store.secrets(None).await?;
         let mut resealed: Vec<SealedSecret> = Vec::with_capacity(sealed.len());
         for secret in &sealed {
             let plain = seal::unseal(&self.key, secret)?;
-            let mut again =
-                seal::seal(&new_key, &secret.tenant, &secret.name, plain.expose_secret().as_bytes());
+            let mut again = seal::seal(
+                &new_key,
+                &secret.tenant,
+                &secret.name,
+                plain.expose_secret().as_bytes(),
+            );
             again.updated_at = secret.updated_at;
             resealed.push(again);
         }

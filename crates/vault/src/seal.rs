@@ -18,7 +18,12 @@ fn cipher(key: &MasterKey) -> Aes256Gcm {
 }
 
 /// Seals a plaintext under the key with a fresh random nonce.
-pub(crate) fn seal(key: &MasterKey, tenant: &TenantId, name: &str, plaintext: &[u8]) -> SealedSecret {
+pub(crate) fn seal(
+    key: &MasterKey,
+    tenant: &TenantId,
+    name: &str,
+    plaintext: &[u8],
+) -> SealedSecret {
     let mut nonce = [0u8; 12];
     // See MasterKey::generate: an OS random failure is not recoverable.
     #[allow(clippy::expect_used)]
@@ -27,7 +32,13 @@ pub(crate) fn seal(key: &MasterKey, tenant: &TenantId, name: &str, plaintext: &[
     // Encryption with a valid key and a 12-byte nonce cannot fail for inputs under 64 GiB.
     #[allow(clippy::expect_used)]
     let ciphertext = cipher(key)
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad: &aad,
+            },
+        )
         .expect("AES-GCM encryption of a small secret");
     SealedSecret {
         tenant: tenant.clone(),
@@ -48,7 +59,9 @@ pub(crate) fn unseal(key: &MasterKey, sealed: &SealedSecret) -> Result<SecretStr
             current: key.id().to_owned(),
         });
     }
-    let tampered = || VaultError::Tampered { name: sealed.name.clone() };
+    let tampered = || VaultError::Tampered {
+        name: sealed.name.clone(),
+    };
     if sealed.nonce.len() != 12 {
         return Err(tampered());
     }
@@ -57,7 +70,10 @@ pub(crate) fn unseal(key: &MasterKey, sealed: &SealedSecret) -> Result<SecretStr
         cipher(key)
             .decrypt(
                 Nonce::from_slice(&sealed.nonce),
-                Payload { msg: &sealed.ciphertext, aad: &aad },
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
             )
             .map_err(|_| tampered())?,
     );

@@ -38,7 +38,11 @@ pub struct SelfTest {
 impl SelfTest {
     /// A handler that records effects in `store`.
     pub fn new(store: Arc<dyn Store>, worker_id: &str) -> Self {
-        Self { store, flow: flow_name(), worker_id: worker_id.to_owned() }
+        Self {
+            store,
+            flow: flow_name(),
+            worker_id: worker_id.to_owned(),
+        }
     }
 }
 
@@ -120,7 +124,7 @@ pub async fn enqueue(store: &dyn Store, plan: &EnqueuePlan) -> ferry_store::Resu
                 if plan.work_ms > 0 {
                     payload["work_ms"] = plan.work_ms.into();
                 }
-                if plan.fail_every > 0 && record % plan.fail_every == 0 {
+                if plan.fail_every > 0 && record.is_multiple_of(plan.fail_every) {
                     payload["fail"] = "permanent".into();
                 }
                 RoutedNotice {
@@ -129,7 +133,11 @@ pub async fn enqueue(store: &dyn Store, plan: &EnqueuePlan) -> ferry_store::Resu
                         source: System::Brightpearl,
                         object: OBJECT.to_owned(),
                         record_id: format!("st-{record}"),
-                        operation: if n < records { Operation::Create } else { Operation::Update },
+                        operation: if n < records {
+                            Operation::Create
+                        } else {
+                            Operation::Update
+                        },
                         observed_at: Timestamp::now(),
                         origin: Some("ferry-selftest".to_owned()),
                         payload,
@@ -138,7 +146,12 @@ pub async fn enqueue(store: &dyn Store, plan: &EnqueuePlan) -> ferry_store::Resu
                 }
             })
             .collect();
-        store.append(AppendBatch { notices, checkpoints: vec![] }).await?;
+        store
+            .append(AppendBatch {
+                notices,
+                checkpoints: vec![],
+            })
+            .await?;
         sent += take;
     }
     Ok(sent)
@@ -174,7 +187,9 @@ impl Verification {
 
 /// Checks the self-test's effects against its journal.
 pub async fn verify(store: &dyn Store, tenant: &TenantId) -> ferry_store::Result<Verification> {
-    let summary = store.journal_summary(tenant, System::Brightpearl, OBJECT).await?;
+    let summary = store
+        .journal_summary(tenant, System::Brightpearl, OBJECT)
+        .await?;
     let mut per_record: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
     let mut report = Verification::default();
     let mut after = 0;
@@ -185,9 +200,20 @@ pub async fn verify(store: &dyn Store, tenant: &TenantId) -> ferry_store::Result
         for effect in &page {
             report.effects += 1;
             report.repeats += effect.repeats;
-            let journal_id = effect.detail.get("journal_id").and_then(|v| v.as_i64()).unwrap_or(-1);
-            let notices = effect.detail.get("notices").and_then(|v| v.as_i64()).unwrap_or(0);
-            per_record.entry(effect.record_id.clone()).or_default().push((journal_id, notices));
+            let journal_id = effect
+                .detail
+                .get("journal_id")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(-1);
+            let notices = effect
+                .detail
+                .get("notices")
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
+            per_record
+                .entry(effect.record_id.clone())
+                .or_default()
+                .push((journal_id, notices));
         }
     }
     report.records = summary.len();
@@ -224,15 +250,30 @@ mod tests {
     async fn a_worker_covers_every_notice_once_and_verify_notices_gaps() {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
-        let plan = EnqueuePlan { tenant: tenant.clone(), start: 0, notices: 500, records: 40, work_ms: 0, fail_every: 0, batch: 64 };
+        let plan = EnqueuePlan {
+            tenant: tenant.clone(),
+            start: 0,
+            notices: 500,
+            records: 40,
+            work_ms: 0,
+            fail_every: 0,
+            batch: 64,
+        };
         assert_eq!(enqueue(store.as_ref(), &plan).await.unwrap(), 500);
 
         let before = verify(store.as_ref(), &tenant).await.unwrap();
-        assert_eq!((before.records, before.notices, before.effects), (40, 500, 0));
+        assert_eq!(
+            (before.records, before.notices, before.effects),
+            (40, 500, 0)
+        );
         assert_eq!(before.incomplete.len(), 40, "nothing processed yet");
 
         let handlers = crate::flows::builtin(store.clone(), "test");
-        let worker = Worker::new(store.clone(), handlers, WorkerOptions::new(RetryPolicy::default()));
+        let worker = Worker::new(
+            store.clone(),
+            handlers,
+            WorkerOptions::new(RetryPolicy::default()),
+        );
         while worker.run_once().await.unwrap() > 0 {}
         let after = verify(store.as_ref(), &tenant).await.unwrap();
         assert!(after.is_complete(), "{after:?}");
@@ -240,8 +281,23 @@ mod tests {
         assert!(after.effects >= 40 && after.effects <= 500, "{after:?}");
 
         // Notices that arrive later show up as incomplete until processed.
-        enqueue(store.as_ref(), &EnqueuePlan { notices: 3, ..plan.clone() }).await.unwrap();
-        assert_eq!(verify(store.as_ref(), &tenant).await.unwrap().incomplete.len(), 3);
+        enqueue(
+            store.as_ref(),
+            &EnqueuePlan {
+                notices: 3,
+                ..plan.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            verify(store.as_ref(), &tenant)
+                .await
+                .unwrap()
+                .incomplete
+                .len(),
+            3
+        );
         while worker.run_once().await.unwrap() > 0 {}
         assert!(verify(store.as_ref(), &tenant).await.unwrap().is_complete());
     }
@@ -250,17 +306,41 @@ mod tests {
     async fn rejected_records_are_dead_lettered_with_a_reason() {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
-        let plan = EnqueuePlan { tenant: tenant.clone(), start: 0, notices: 20, records: 10, work_ms: 0, fail_every: 5, batch: 100 };
+        let plan = EnqueuePlan {
+            tenant: tenant.clone(),
+            start: 0,
+            notices: 20,
+            records: 10,
+            work_ms: 0,
+            fail_every: 5,
+            batch: 100,
+        };
         enqueue(store.as_ref(), &plan).await.unwrap();
-        let worker = Worker::new(store.clone(), crate::flows::builtin(store.clone(), "test"), WorkerOptions::new(RetryPolicy::default()));
+        let worker = Worker::new(
+            store.clone(),
+            crate::flows::builtin(store.clone(), "test"),
+            WorkerOptions::new(RetryPolicy::default()),
+        );
         while worker.run_once().await.unwrap() > 0 {}
         let dead = store.list_dead(&Default::default(), 100).await.unwrap();
         let mut records: Vec<&str> = dead.iter().map(|d| d.record_id.as_str()).collect();
         records.sort();
         assert_eq!(records, vec!["st-0", "st-5"]);
-        assert!(dead.iter().all(|d| d.error_code == "SELFTEST_REJECTED" && d.error_message.contains("ferry dlq retry")));
+        assert!(
+            dead.iter().all(|d| d.error_code == "SELFTEST_REJECTED"
+                && d.error_message.contains("ferry dlq retry"))
+        );
         let report = verify(store.as_ref(), &tenant).await.unwrap();
-        assert_eq!(report.incomplete, vec!["st-0".to_owned(), "st-5".to_owned()]);
-        assert_eq!(worker.totals().dead_lettered.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert_eq!(
+            report.incomplete,
+            vec!["st-0".to_owned(), "st-5".to_owned()]
+        );
+        assert_eq!(
+            worker
+                .totals()
+                .dead_lettered
+                .load(std::sync::atomic::Ordering::Relaxed),
+            2
+        );
     }
 }

@@ -17,11 +17,21 @@ async fn check(default_file: &Path, args: &ConfigCheckArgs) -> Result<ExitCode> 
     let file = args.file.as_deref().unwrap_or(default_file);
     let context = Context::load(file)?;
     let config = &context.config;
-    let backend = if config.store_url().starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let backend = if config.store_url().starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     println!("{}: ok", file.display());
     println!("  tenant: {}", config.tenant);
-    println!("  store: {backend} at {}", ferry_store::redact_url(&config.store_url()));
-    match (std::env::var_os("FERRY_MASTER_KEY").is_some(), context.key_file()) {
+    println!(
+        "  store: {backend} at {}",
+        ferry_store::redact_url(&config.store_url())
+    );
+    match (
+        std::env::var_os("FERRY_MASTER_KEY").is_some(),
+        context.key_file(),
+    ) {
         (true, _) => println!("  master key: from FERRY_MASTER_KEY"),
         (false, Some(path)) => println!("  master key: {}", path.display()),
         (false, None) => println!("  master key: none configured (the vault cannot be used)"),
@@ -30,7 +40,9 @@ async fn check(default_file: &Path, args: &ConfigCheckArgs) -> Result<ExitCode> 
     for (key, reference) in config.secret_refs() {
         match reference {
             SecretRef::Env(var) if std::env::var_os(var).is_none() => {
-                problems.push(format!("{key} refers to environment variable {var}, which is not set"));
+                problems.push(format!(
+                    "{key} refers to environment variable {var}, which is not set"
+                ));
             }
             _ => println!("  secret {key}: {reference}"),
         }
@@ -42,7 +54,9 @@ async fn check(default_file: &Path, args: &ConfigCheckArgs) -> Result<ExitCode> 
         for (key, reference) in config.secret_refs() {
             if let SecretRef::Vault(name) = reference {
                 match vault.get(&tenant, name).await {
-                    Ok(value) if !value.expose_secret().is_empty() => println!("  {key}: vault secret {name} opens"),
+                    Ok(value) if !value.expose_secret().is_empty() => {
+                        println!("  {key}: vault secret {name} opens")
+                    }
                     Ok(_) => problems.push(format!("{key}: vault secret {name} is empty")),
                     Err(err) => problems.push(format!("{key}: {err}")),
                 }

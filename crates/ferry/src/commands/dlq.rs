@@ -14,10 +14,19 @@ fn filter(context: &Context, args: &DlqFilterArgs) -> Result<DeadLetterFilter> {
     };
     Ok(DeadLetterFilter {
         tenant,
-        flow: args.flow.as_deref().map(FlowName::new).transpose().map_err(|e| anyhow!("--flow: {e}"))?,
+        flow: args
+            .flow
+            .as_deref()
+            .map(FlowName::new)
+            .transpose()
+            .map_err(|e| anyhow!("--flow: {e}"))?,
         error_code: args.code.clone(),
         record_id: args.record.clone(),
-        failed_before: args.before.as_deref().map(|t| parse_time("--before", t)).transpose()?,
+        failed_before: args
+            .before
+            .as_deref()
+            .map(|t| parse_time("--before", t))
+            .transpose()?,
     })
 }
 
@@ -70,13 +79,18 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
     let store = context.store().await?;
     match command {
         DlqCommand::List(args) => {
-            let dead = store.list_dead(&filter(context, &args.filter)?, args.limit).await?;
+            let dead = store
+                .list_dead(&filter(context, &args.filter)?, args.limit)
+                .await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&dead)?);
             } else if dead.is_empty() {
                 println!("no dead letters match");
             } else {
-                println!("{:>6}  {:<27} {:<12} {:<10} {:<20} {:<24} MESSAGE", "ID", "FAILED AT", "FLOW", "TENANT", "RECORD", "CODE");
+                println!(
+                    "{:>6}  {:<27} {:<12} {:<10} {:<20} {:<24} MESSAGE",
+                    "ID", "FAILED AT", "FLOW", "TENANT", "RECORD", "CODE"
+                );
                 for d in &dead {
                     println!("{}", summary_line(d));
                 }
@@ -84,13 +98,19 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
         }
         DlqCommand::Show(args) => {
             let Some(d) = store.dead_letter(args.id).await? else {
-                bail!("no dead letter with id {}; list them with `ferry dlq list`", args.id);
+                bail!(
+                    "no dead letter with id {}; list them with `ferry dlq list`",
+                    args.id
+                );
             };
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&d)?);
             } else {
                 println!("dead letter {} ({} tenant {})", d.id, d.flow, d.tenant);
-                println!("  record:     {} {}/{} ({}, {} notice(s), journal #{})", d.source, d.object, d.record_id, d.operation, d.notices, d.journal_id);
+                println!(
+                    "  record:     {} {}/{} ({}, {} notice(s), journal #{})",
+                    d.source, d.object, d.record_id, d.operation, d.notices, d.journal_id
+                );
                 println!("  enqueued:   {}", d.enqueued_at);
                 println!("  failed:     {}", d.failed_at);
                 println!("  error:      {} — {}", d.error_code, d.error_message);
@@ -98,8 +118,14 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
                 for a in &d.history {
                     println!("    #{:<3} {}  {} — {}", a.number, a.at, a.code, a.message);
                 }
-                println!("  payload:    {}", serde_json::to_string_pretty(&d.payload)?.replace('\n', "\n              "));
-                println!("retry with `ferry dlq retry {}` or discard with `ferry dlq discard {}`", d.id, d.id);
+                println!(
+                    "  payload:    {}",
+                    serde_json::to_string_pretty(&d.payload)?.replace('\n', "\n              ")
+                );
+                println!(
+                    "retry with `ferry dlq retry {}` or discard with `ferry dlq discard {}`",
+                    d.id, d.id
+                );
             }
         }
         DlqCommand::Retry(args) => {
@@ -117,12 +143,12 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
 }
 
 fn report(selection: &DeadSelection, count: u64, done: &str) -> Result<()> {
-    if let DeadSelection::Ids(ids) = selection {
-        if count < ids.len() as u64 {
-            println!("{count} dead letter(s) {done}");
-            bail!("{} of the given ids are not dead letters (already retried or discarded?); see `ferry dlq list`", ids.len() as u64 - count);
-        }
-    }
     println!("{count} dead letter(s) {done}");
-    Ok(())
+    match selection {
+        DeadSelection::Ids(ids) if count < ids.len() as u64 => bail!(
+            "{} of the given ids are not dead letters (already retried or discarded?); see `ferry dlq list`",
+            ids.len() as u64 - count
+        ),
+        _ => Ok(()),
+    }
 }

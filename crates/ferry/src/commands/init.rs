@@ -27,7 +27,10 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
         println!("kept the existing master key {}", key_file.display());
     } else {
         write_private(&key_file, MasterKey::generate().to_base64().as_bytes())?;
-        println!("wrote a new master key to {} (mode 600); back it up: without it the vault cannot be opened", key_file.display());
+        println!(
+            "wrote a new master key to {} (mode 600); back it up: without it the vault cannot be opened",
+            key_file.display()
+        );
     }
     println!("next: `ferry config check` then `ferry store migrate`");
     Ok(ExitCode::SUCCESS)
@@ -42,8 +45,12 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(bytes).and_then(|()| file.write_all(b"\n")).and_then(|()| file.sync_all())
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 pub async fn run(context: &Context, command: QueueCommand) -> Result<ExitCode> {
     match command {
         QueueCommand::Stats(args) => {
-            let tenant = args.tenant.as_deref().map(|t| context.tenant(Some(t))).transpose()?;
+            let tenant = args
+                .tenant
+                .as_deref()
+                .map(|t| context.tenant(Some(t)))
+                .transpose()?;
             let store = context.store().await?;
             let stats = store.stats(tenant.as_ref()).await?;
             if args.json {
@@ -25,10 +29,18 @@ pub async fn run(context: &Context, command: QueueCommand) -> Result<ExitCode> {
                 "TENANT", "FLOW", "PENDING", "RETRYING", "IN FLIGHT", "DEAD"
             );
             for s in stats {
-                let oldest = s.oldest_enqueued_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+                let oldest = s
+                    .oldest_enqueued_at
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "-".into());
                 println!(
                     "{:<16} {:<16} {:>9} {:>9} {:>9} {:>9}  {oldest}",
-                    s.tenant.as_str(), s.flow.as_str(), s.pending, s.retrying, s.in_flight, s.dead
+                    s.tenant.as_str(),
+                    s.flow.as_str(),
+                    s.pending,
+                    s.retrying,
+                    s.in_flight,
+                    s.dead
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -76,21 +88,38 @@ pub async fn run(context: &Context, command: QueueCommand) -> Result<ExitCode> {
                     "{} notices over {} records; {} effects applied; {} redeliveries recognised and not repeated",
                     report.notices, report.records, report.effects, report.repeats
                 );
-                let sample = |v: &[String]| v.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+                let sample =
+                    |v: &[String]| v.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
                 if !report.incomplete.is_empty() {
-                    println!("{} records not processed yet (queued or dead-lettered): {} ...", report.incomplete.len(), sample(&report.incomplete));
+                    println!(
+                        "{} records not processed yet (queued or dead-lettered): {} ...",
+                        report.incomplete.len(),
+                        sample(&report.incomplete)
+                    );
                 }
                 if !report.out_of_order.is_empty() {
-                    println!("{} records processed out of order: {}", report.out_of_order.len(), sample(&report.out_of_order));
+                    println!(
+                        "{} records processed out of order: {}",
+                        report.out_of_order.len(),
+                        sample(&report.out_of_order)
+                    );
                 }
                 if !report.miscounted.is_empty() {
-                    println!("{} records with notices lost or counted twice: {}", report.miscounted.len(), sample(&report.miscounted));
+                    println!(
+                        "{} records with notices lost or counted twice: {}",
+                        report.miscounted.len(),
+                        sample(&report.miscounted)
+                    );
                 }
                 if report.is_complete() {
                     println!("self-test passed: every notice covered exactly once, in order");
                 }
             }
-            Ok(if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.is_complete() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

@@ -22,7 +22,11 @@ pub async fn run(context: &Context, args: &WorkerArgs) -> Result<ExitCode> {
     options.batch_size = args.batch_size.unwrap_or(w.batch_size).clamp(1, 1000);
     options.lease_for = Duration::from_secs(w.lease_seconds);
     options.idle_poll = Duration::from_millis(w.idle_poll_ms);
-    options.tenant = args.tenant.as_deref().map(|t| context.tenant(Some(t))).transpose()?;
+    options.tenant = args
+        .tenant
+        .as_deref()
+        .map(|t| context.tenant(Some(t)))
+        .transpose()?;
     options.exit_when_idle = args.exit_when_idle.map(Duration::from_millis);
 
     let store = context.store().await?;

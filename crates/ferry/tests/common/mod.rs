@@ -34,7 +34,11 @@ impl Deployment {
     fn write(url: String, worker: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let status = output(ferry(dir.path()).arg("init"));
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
         let config = ferry_config::STARTER_TOML
             .replace("url = \"sqlite://ferry.db\"", &format!("url = \"{url}\""))
             .replace("[worker]\n", &format!("[worker]\n{worker}\n"));
@@ -68,7 +72,9 @@ impl Deployment {
         } else {
             self.url.clone()
         };
-        ferry_store::open(&url, &ferry_store::OpenOptions::default()).await.unwrap()
+        ferry_store::open(&url, &ferry_store::OpenOptions::default())
+            .await
+            .unwrap()
     }
 
     /// Starts a `ferry worker` process.
