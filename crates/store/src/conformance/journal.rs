@@ -1,0 +1,202 @@
+//! Journaling, checkpoints, coalescing of waiting work, and pruning.
+
+use super::*;
+use crate::*;
+use ferry_core::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub async fn journals_notices_and_enqueues_one_item_per_flow(store: TestStore) {
+    let mut first = routed(notice("1", Operation::Create, 1));
+    first.flows.push(flow("inventory"));
+    let ids = store
+        .append(AppendBatch {
+            notices: vec![first, routed(notice("2", Operation::Update, 2))],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        ids[0] < ids[1],
+        "journal ids ascend in notice order: {ids:?}"
+    );
+
+    let items = lease_all(&store).await;
+    let mut seen: Vec<(String, String, i64, Operation)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.flow.to_string(),
+                i.record_id.clone(),
+                i.journal_id,
+                i.operation,
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("customers".into(), "1".into(), ids[0], Operation::Create),
+            ("customers".into(), "2".into(), ids[1], Operation::Update),
+            ("inventory".into(), "1".into(), ids[0], Operation::Create),
+        ]
+    );
+    let item = items.iter().find(|i| i.record_id == "2").unwrap();
+    assert_eq!(item.payload, serde_json::json!({ "seq": 2 }));
+    assert_eq!(item.attempt, 1);
+    assert_eq!(item.tenant, tenant("t1"));
+    assert_eq!(item.source, System::Brightpearl);
+    assert_eq!(item.object, "contact");
+    assert!(item.history.is_empty());
+    assert!(item.lease_expires_at > Timestamp::now());
+}
+
+pub async fn checkpoints_commit_with_their_notices(store: TestStore) {
+    let checkpoint = |value: &str| CheckpointUpdate {
+        tenant: tenant("t1"),
+        source: System::Brightpearl,
+        name: "contact.poll".into(),
+        value: value.into(),
+    };
+    assert_eq!(
+        store
+            .checkpoint(&tenant("t1"), System::Brightpearl, "contact.poll")
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .append(AppendBatch {
+            notices: vec![routed(notice("1", Operation::Update, 1))],
+            checkpoints: vec![checkpoint("2026-01-01T00:00:00Z")],
+        })
+        .await
+        .unwrap();
+    store
+        .append(AppendBatch {
+            notices: vec![],
+            checkpoints: vec![checkpoint("2026-01-02T00:00:00Z")],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .checkpoint(&tenant("t1"), System::Brightpearl, "contact.poll")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("2026-01-02T00:00:00Z")
+    );
+    assert_eq!(
+        store
+            .checkpoint(&tenant("t2"), System::Brightpearl, "contact.poll")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn coalesces_notices_for_a_waiting_record(store: TestStore) {
+    let ids = store
+        .append(batch(vec![
+            notice("7", Operation::Update, 1),
+            notice("7", Operation::Update, 2),
+            notice("8", Operation::Update, 3),
+        ]))
+        .await
+        .unwrap();
+    store
+        .append(batch(vec![notice("7", Operation::Update, 4)]))
+        .await
+        .unwrap();
+    let items = lease_all(&store).await;
+    assert_eq!(
+        items.len(),
+        2,
+        "three notices for record 7 became one item: {items:?}"
+    );
+    let seven = items.iter().find(|i| i.record_id == "7").unwrap();
+    assert_eq!(seven.notices, 3);
+    assert!(seven.journal_id > ids[2], "the newest journal entry wins");
+    assert_eq!(seven.payload, serde_json::json!({ "seq": 4 }));
+    let stats = store.stats(None).await.unwrap();
+    assert_eq!(stats.len(), 1);
+    assert_eq!(stats[0].in_flight, 2);
+    assert_eq!(stats[0].pending, 0);
+}
+
+pub async fn coalesced_operations_match_the_domain_rule(store: TestStore) {
+    let ops = [
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Undelete,
+    ];
+    let mut n = 0;
+    let mut expected = HashMap::new();
+    for first in ops {
+        for later in ops {
+            n += 1;
+            let record = format!("{first}-{later}");
+            // Across two batches: the SQL merge. Within one batch: the in-memory merge.
+            store
+                .append(batch(vec![notice(&record, first, n)]))
+                .await
+                .unwrap();
+            store
+                .append(batch(vec![notice(&record, later, n)]))
+                .await
+                .unwrap();
+            let same = format!("same-{first}-{later}");
+            store
+                .append(batch(vec![
+                    notice(&same, first, n),
+                    notice(&same, later, n),
+                ]))
+                .await
+                .unwrap();
+            expected.insert(record, first.coalesce(later));
+            expected.insert(same, first.coalesce(later));
+        }
+    }
+    let items = lease_all(&store).await;
+    assert_eq!(items.len(), expected.len());
+    for item in items {
+        assert_eq!(
+            item.operation, expected[&item.record_id],
+            "record {}",
+            item.record_id
+        );
+    }
+}
+
+pub async fn pruning_keeps_journal_entries_still_referenced(store: TestStore) {
+    store
+        .append(batch(vec![
+            notice("1", Operation::Update, 1),
+            notice("2", Operation::Update, 2),
+        ]))
+        .await
+        .unwrap();
+    let items = lease_all(&store).await;
+    let done = items.iter().find(|i| i.record_id == "1").unwrap().clone();
+    ack(&store, &[done]).await;
+    let summary = store
+        .journal_summary(&tenant("t1"), System::Brightpearl, "contact")
+        .await
+        .unwrap();
+    assert_eq!(
+        summary
+            .iter()
+            .map(|s| (s.record_id.as_str(), s.notices))
+            .collect::<Vec<_>>(),
+        vec![("1", 1), ("2", 1)]
+    );
+    let pruned = store
+        .prune_journal(Timestamp::now().plus(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1, "only the finished record's entry goes");
+}

@@ -1,0 +1,247 @@
+//! Cross-reference links, the audit log, sealed secrets and the effect ledger.
+
+use super::*;
+use crate::*;
+use ferry_core::*;
+
+pub async fn links_are_unique_both_ways(store: TestStore) {
+    let link = NewLink {
+        tenant: tenant("t1"),
+        entity: "customer".into(),
+        brightpearl_id: "207".into(),
+        salesforce_id: "001000000000001AAA".into(),
+    };
+    let created = store.link(&link).await.unwrap();
+    assert_eq!(created.brightpearl_id, "207");
+    assert_eq!(created.hash_to_salesforce, None);
+    assert_eq!(
+        store.link(&link).await.unwrap(),
+        created,
+        "relinking the same pair is a no-op"
+    );
+
+    let other_sf = NewLink {
+        salesforce_id: "001000000000002AAA".into(),
+        ..link.clone()
+    };
+    let err = store.link(&other_sf).await.unwrap_err();
+    assert!(matches!(err, StoreError::LinkConflict { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("already linked to Salesforce 001000000000001AAA"),
+        "{err}"
+    );
+    let other_bp = NewLink {
+        brightpearl_id: "208".into(),
+        ..link.clone()
+    };
+    let err = store.link(&other_bp).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("already linked to Brightpearl 207"),
+        "{err}"
+    );
+
+    // Another entity or tenant is a different namespace.
+    store
+        .link(&NewLink {
+            entity: "product".into(),
+            ..link.clone()
+        })
+        .await
+        .unwrap();
+    store
+        .link(&NewLink {
+            tenant: tenant("t2"),
+            ..link.clone()
+        })
+        .await
+        .unwrap();
+
+    let write = LinkWrite {
+        tenant: tenant("t1"),
+        entity: "customer".into(),
+        brightpearl_id: "207".into(),
+        direction: Direction::ToSalesforce,
+        content_hash: "h1".into(),
+        source_version: Some("2026-01-01T00:00:00Z".into()),
+    };
+    assert!(store.record_write(&write).await.unwrap());
+    let back = LinkWrite {
+        direction: Direction::ToBrightpearl,
+        content_hash: "h2".into(),
+        source_version: Some("2026-01-02T00:00:00.000+0000".into()),
+        ..write.clone()
+    };
+    assert!(store.record_write(&back).await.unwrap());
+    assert!(
+        !store
+            .record_write(&LinkWrite {
+                brightpearl_id: "999".into(),
+                ..write
+            })
+            .await
+            .unwrap()
+    );
+
+    let found = store
+        .link_by_salesforce(&tenant("t1"), "customer", "001000000000001AAA")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.hash_to_salesforce.as_deref(), Some("h1"));
+    assert_eq!(found.hash_to_brightpearl.as_deref(), Some("h2"));
+    assert_eq!(
+        found.brightpearl_version.as_deref(),
+        Some("2026-01-01T00:00:00Z")
+    );
+    assert_eq!(
+        found.salesforce_version.as_deref(),
+        Some("2026-01-02T00:00:00.000+0000")
+    );
+    assert_eq!(
+        store
+            .link_by_brightpearl(&tenant("t1"), "customer", "207")
+            .await
+            .unwrap(),
+        Some(found)
+    );
+    assert_eq!(
+        store
+            .link_by_brightpearl(&tenant("t1"), "customer", "208")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn concurrent_links_never_link_one_record_twice(store: TestStore) {
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .link(&NewLink {
+                    tenant: tenant("t1"),
+                    entity: "customer".into(),
+                    brightpearl_id: "207".into(),
+                    salesforce_id: format!("0010000000000{n:02}AAA"),
+                })
+                .await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::LinkConflict { .. }) => {}
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!(won, 1);
+}
+
+pub async fn audit_log_keeps_entries_per_tenant(store: TestStore) {
+    for (t, action) in [
+        ("t1", "vault.set"),
+        ("t2", "config.change"),
+        ("t1", "vault.rotate"),
+    ] {
+        store
+            .audit(&NewAuditEntry {
+                tenant: tenant(t),
+                actor: "cli:root".into(),
+                action: action.into(),
+                subject: "salesforce.client_secret".into(),
+                detail: serde_json::json!({ "n": 1 }),
+            })
+            .await
+            .unwrap();
+    }
+    let t1 = store.audit_entries(Some(&tenant("t1")), 10).await.unwrap();
+    assert_eq!(
+        t1.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        vec!["vault.rotate", "vault.set"]
+    );
+    assert_eq!(store.audit_entries(None, 10).await.unwrap().len(), 3);
+    assert!(t1[0].at >= t1[1].at);
+}
+
+pub async fn sealed_secrets_round_trip_and_replace_atomically(store: TestStore) {
+    let secret = |name: &str, key: &str, bytes: &[u8]| SealedSecret {
+        tenant: tenant("t1"),
+        name: name.into(),
+        key_id: key.into(),
+        nonce: vec![1; 12],
+        ciphertext: bytes.to_vec(),
+        updated_at: Timestamp::from_micros(5),
+    };
+    store
+        .put_secret(&secret("a", "k1", &[0, 255, 7]))
+        .await
+        .unwrap();
+    store.put_secret(&secret("b", "k1", &[9])).await.unwrap();
+    store.put_secret(&secret("a", "k1", &[1, 2])).await.unwrap();
+    assert_eq!(
+        store.secret(&tenant("t1"), "a").await.unwrap(),
+        Some(secret("a", "k1", &[1, 2]))
+    );
+    assert_eq!(store.secret(&tenant("t2"), "a").await.unwrap(), None);
+    store
+        .replace_secrets(&[secret("a", "k2", &[3]), secret("b", "k2", &[4])])
+        .await
+        .unwrap();
+    let all = store.secrets(None).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|s| (s.name.as_str(), s.key_id.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("a", "k2"), ("b", "k2")]
+    );
+}
+
+pub async fn effects_are_applied_once_per_key(store: TestStore) {
+    let effect = |key: &str, detail: i64| NewEffect {
+        tenant: tenant("t1"),
+        key: key.into(),
+        flow: flow("customers"),
+        record_id: "207".into(),
+        detail: serde_json::json!({ "created": detail }),
+    };
+    let EffectOutcome::Applied { id: first } = store.apply_effect(&effect("k1", 1)).await.unwrap()
+    else {
+        panic!("first application must apply")
+    };
+    let again = store.apply_effect(&effect("k1", 2)).await.unwrap();
+    let EffectOutcome::AlreadyApplied(earlier) = again else {
+        panic!("{again:?}")
+    };
+    assert_eq!((earlier.id, earlier.repeats), (first, 1));
+    assert_eq!(
+        earlier.detail,
+        serde_json::json!({ "created": 1 }),
+        "the first result is kept"
+    );
+    store.apply_effect(&effect("k2", 3)).await.unwrap();
+    let mut other = effect("k1", 4);
+    other.tenant = tenant("t2");
+    assert!(matches!(
+        store.apply_effect(&other).await.unwrap(),
+        EffectOutcome::Applied { .. }
+    ));
+
+    let listed = store
+        .effects(&tenant("t1"), &flow("customers"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+        vec!["k1", "k2"]
+    );
+    assert_eq!(listed[0].repeats, 1);
+    let after = store
+        .effects(&tenant("t1"), &flow("customers"), first, 10)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 1);
+}

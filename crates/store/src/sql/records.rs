@@ -1,0 +1,298 @@
+//! Cross-reference links, the audit log, sealed secrets, the effect ledger, and `Store`.
+
+/// Expands, inside `impl_store!`'s `mod shared`, the [`Xrefs`](crate::Xrefs),
+/// [`AuditLog`](crate::AuditLog), [`SecretStore`](crate::SecretStore),
+/// [`Effects`](crate::Effects) and [`Store`](crate::Store) implementations.
+macro_rules! store_records {
+    ($store:ty, $db:ty) => {
+        async fn find_link(
+            executor: &mut Tx,
+            tenant: &TenantId,
+            entity: &str,
+            column: &'static str,
+            id: &str,
+        ) -> Result<Option<XrefLink>> {
+            let row = sqlx::query(<$store>::sql_owned(format!(
+                "SELECT {LINK_COLUMNS} FROM xref_links \
+                 WHERE tenant = ? AND entity = ? AND {column} = ?"
+            )))
+            .bind(tenant.as_str())
+            .bind(entity)
+            .bind(id)
+            .fetch_optional(&mut **executor)
+            .await?;
+            row.as_ref().map(link_from_row).transpose()
+        }
+
+        #[async_trait]
+        impl Xrefs for $store {
+            async fn link(&self, link: &NewLink) -> Result<XrefLink> {
+                let now = now_micros();
+                let mut tx = self.begin_write().await?;
+                let inserted = sqlx::query(<$store>::sql_owned(format!(
+                    "INSERT INTO xref_links (tenant, entity, brightpearl_id, salesforce_id, \
+                     updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING \
+                     RETURNING {LINK_COLUMNS}"
+                )))
+                .bind(link.tenant.as_str())
+                .bind(&link.entity)
+                .bind(&link.brightpearl_id)
+                .bind(&link.salesforce_id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = inserted {
+                    let created = link_from_row(&row)?;
+                    tx.commit().await?;
+                    return Ok(created);
+                }
+                let by_bp = find_link(
+                    &mut tx, &link.tenant, &link.entity, "brightpearl_id", &link.brightpearl_id,
+                )
+                .await?;
+                if let Some(existing) = &by_bp {
+                    if existing.salesforce_id == link.salesforce_id {
+                        tx.commit().await?;
+                        return Ok(existing.clone());
+                    }
+                }
+                let existing = match by_bp {
+                    Some(existing) => format!(
+                        "Brightpearl {} is already linked to Salesforce {}",
+                        existing.brightpearl_id, existing.salesforce_id
+                    ),
+                    None => match find_link(
+                        &mut tx, &link.tenant, &link.entity, "salesforce_id", &link.salesforce_id,
+                    )
+                    .await?
+                    {
+                        Some(existing) => format!(
+                            "Salesforce {} is already linked to Brightpearl {}",
+                            existing.salesforce_id, existing.brightpearl_id
+                        ),
+                        None => "a concurrent link was removed again".to_owned(),
+                    },
+                };
+                Err(StoreError::LinkConflict {
+                    tenant: link.tenant.to_string(),
+                    entity: link.entity.clone(),
+                    brightpearl_id: link.brightpearl_id.clone(),
+                    salesforce_id: link.salesforce_id.clone(),
+                    existing,
+                })
+            }
+
+            async fn link_by_brightpearl(
+                &self,
+                tenant: &TenantId,
+                entity: &str,
+                id: &str,
+            ) -> Result<Option<XrefLink>> {
+                let mut tx = self.pool.begin().await?;
+                let found = find_link(&mut tx, tenant, entity, "brightpearl_id", id).await?;
+                tx.commit().await?;
+                Ok(found)
+            }
+
+            async fn link_by_salesforce(
+                &self,
+                tenant: &TenantId,
+                entity: &str,
+                id: &str,
+            ) -> Result<Option<XrefLink>> {
+                let mut tx = self.pool.begin().await?;
+                let found = find_link(&mut tx, tenant, entity, "salesforce_id", id).await?;
+                tx.commit().await?;
+                Ok(found)
+            }
+
+            async fn record_write(&self, write: &LinkWrite) -> Result<bool> {
+                let sql = match write.direction {
+                    Direction::ToSalesforce => {
+                        "UPDATE xref_links SET hash_to_salesforce = ?, \
+                         brightpearl_version = COALESCE(?, brightpearl_version), \
+                         updated_at = ? WHERE tenant = ? AND entity = ? AND brightpearl_id = ?"
+                    }
+                    Direction::ToBrightpearl => {
+                        "UPDATE xref_links SET hash_to_brightpearl = ?, \
+                         salesforce_version = COALESCE(?, salesforce_version), \
+                         updated_at = ? WHERE tenant = ? AND entity = ? AND brightpearl_id = ?"
+                    }
+                };
+                let done = sqlx::query(<$store>::sql(sql))
+                    .bind(&write.content_hash)
+                    .bind(&write.source_version)
+                    .bind(now_micros())
+                    .bind(write.tenant.as_str())
+                    .bind(&write.entity)
+                    .bind(&write.brightpearl_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+
+        #[async_trait]
+        impl AuditLog for $store {
+            async fn audit(&self, entry: &NewAuditEntry) -> Result<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = insert_audit(&mut tx, entry, now_micros()).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn audit_entries(
+                &self,
+                tenant: Option<&TenantId>,
+                limit: u32,
+            ) -> Result<Vec<AuditEntry>> {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "SELECT id, at, tenant, actor, action, subject, detail FROM audit_log",
+                );
+                if let Some(tenant) = tenant {
+                    qb.push(" WHERE tenant = ").push_bind(tenant.as_str().to_owned());
+                }
+                qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+                let mut entries = Vec::new();
+                for row in qb.build().fetch_all(&self.pool).await? {
+                    let id = int(&row, 0)?;
+                    entries.push(AuditEntry {
+                        id,
+                        at: Timestamp::from_micros(int(&row, 1)?),
+                        tenant: tenant_col(&row, 2, "audit_log")?,
+                        actor: text(&row, 3)?,
+                        action: text(&row, 4)?,
+                        subject: text(&row, 5)?,
+                        detail: parse_json(&text(&row, 6)?, "audit_log", &id.to_string())?,
+                    });
+                }
+                Ok(entries)
+            }
+        }
+
+        async fn put_secret_in(tx: &mut Tx, secret: &SealedSecret) -> Result<()> {
+            sqlx::query(<$store>::sql(
+                "INSERT INTO secrets (tenant, name, key_id, nonce, ciphertext, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, name) DO UPDATE SET \
+                 key_id = excluded.key_id, nonce = excluded.nonce, \
+                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+            ))
+            .bind(secret.tenant.as_str())
+            .bind(&secret.name)
+            .bind(&secret.key_id)
+            .bind(&secret.nonce)
+            .bind(&secret.ciphertext)
+            .bind(secret.updated_at.as_micros())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        #[async_trait]
+        impl SecretStore for $store {
+            async fn put_secret(&self, secret: &SealedSecret) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                put_secret_in(&mut tx, secret).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn secret(&self, tenant: &TenantId, name: &str) -> Result<Option<SealedSecret>> {
+                let row = sqlx::query(<$store>::sql(
+                    "SELECT tenant, name, key_id, nonce, ciphertext, updated_at FROM secrets \
+                     WHERE tenant = ? AND name = ?",
+                ))
+                .bind(tenant.as_str())
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(secret_from_row).transpose()
+            }
+
+            async fn secrets(&self, tenant: Option<&TenantId>) -> Result<Vec<SealedSecret>> {
+                let mut qb = QueryBuilder::<Db>::new(
+                    "SELECT tenant, name, key_id, nonce, ciphertext, updated_at FROM secrets",
+                );
+                if let Some(tenant) = tenant {
+                    qb.push(" WHERE tenant = ").push_bind(tenant.as_str().to_owned());
+                }
+                qb.push(" ORDER BY tenant, name");
+                qb.build().fetch_all(&self.pool).await?.iter().map(secret_from_row).collect()
+            }
+
+            async fn replace_secrets(&self, secrets: &[SealedSecret]) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                for secret in secrets {
+                    put_secret_in(&mut tx, secret).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Effects for $store {
+            async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome> {
+                let mut tx = self.begin_write().await?;
+                let inserted: Option<i64> = sqlx::query_scalar(<$store>::sql(
+                    "INSERT INTO effects (tenant, key, flow, record_id, detail, applied_at) \
+                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, key) DO NOTHING RETURNING id",
+                ))
+                .bind(effect.tenant.as_str())
+                .bind(&effect.key)
+                .bind(effect.flow.as_str())
+                .bind(&effect.record_id)
+                .bind(effect.detail.to_string())
+                .bind(now_micros())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let outcome = match inserted {
+                    Some(id) => EffectOutcome::Applied { id },
+                    None => {
+                        let row = sqlx::query(<$store>::sql_owned(format!(
+                            "UPDATE effects SET repeats = repeats + 1 \
+                             WHERE tenant = ? AND key = ? RETURNING {EFFECT_COLUMNS}"
+                        )))
+                        .bind(effect.tenant.as_str())
+                        .bind(&effect.key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        EffectOutcome::AlreadyApplied(effect_from_row(&row)?)
+                    }
+                };
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn effects(
+                &self,
+                tenant: &TenantId,
+                flow: &FlowName,
+                after: i64,
+                limit: u32,
+            ) -> Result<Vec<Effect>> {
+                sqlx::query(<$store>::sql_owned(format!(
+                    "SELECT {EFFECT_COLUMNS} FROM effects \
+                     WHERE tenant = ? AND flow = ? AND id > ? ORDER BY id LIMIT ?"
+                )))
+                .bind(tenant.as_str())
+                .bind(flow.as_str())
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(effect_from_row)
+                .collect()
+            }
+        }
+
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                <$store>::DIALECT.backend
+            }
+        }
+    };
+}
+
+pub(crate) use store_records;
