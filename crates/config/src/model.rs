@@ -55,6 +55,13 @@ pub struct StoreConfig {
     /// Seconds to wait for the database before failing with a clear error.
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_seconds: u64,
+    /// Days to keep finished journal entries and applied effects; workers prune older ones.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+fn default_retention_days() -> u32 {
+    14
 }
 
 fn default_connections() -> u32 {
@@ -71,6 +78,7 @@ impl Default for StoreConfig {
             password: None,
             max_connections: default_connections(),
             connect_timeout_seconds: default_connect_timeout(),
+            retention_days: default_retention_days(),
         }
     }
 }
@@ -306,6 +314,10 @@ impl Config {
                  which is kept in the store itself; use store.password = \"env:VAR\""
                     .to_owned(),
             ));
+        }
+        if self.store.retention_days == 0 {
+            return Err(at(Some("store"), "retention_days", "store.retention_days must be at least 1: \
+                 workers need the journal and effect ledger of the last day to recognise redelivered work".to_owned()));
         }
         if self.store.max_connections == 0 {
             return Err(at(

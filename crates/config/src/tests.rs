@@ -61,7 +61,7 @@ fn unknown_keys_name_file_line_column_and_the_closest_key() {
         "[store]\nurl = \"sqlite://x.db\"\nflavour = 1\n",
         &[],
         "ferry.toml:3:1: unknown key \"flavour\" in [store]: valid keys here: url, password, \
-         max_connections, connect_timeout_seconds",
+         max_connections, connect_timeout_seconds, retention_days",
     );
 }
 

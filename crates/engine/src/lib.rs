@@ -9,6 +9,7 @@
 //! store traits (and, later, the connector clients).
 
 pub mod flows;
+pub mod housekeeping;
 mod worker;
 
 pub use worker::{Handler, Shutdown, Worker, WorkerOptions, WorkerTotals};

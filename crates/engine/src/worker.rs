@@ -72,7 +72,8 @@ pub struct WorkerTotals {
     pub lost: AtomicU64,
 }
 
-/// Signals a worker to stop: it finishes and settles the batch in hand, then returns.
+/// Signals a worker (and its housekeeping) to stop: it finishes and settles the batch in hand,
+/// then returns.
 #[derive(Debug, Clone)]
 pub struct Shutdown(watch::Receiver<bool>);
 
@@ -87,13 +88,62 @@ impl Shutdown {
         *self.0.borrow()
     }
 
-    async fn wait(&mut self) {
+    pub(crate) async fn wait(&mut self) {
         while !*self.0.borrow() {
             if self.0.changed().await.is_err() {
                 // The sender is gone: nobody can ask us to stop any more; run on.
                 std::future::pending::<()>().await;
             }
         }
+    }
+}
+
+/// Logs a progress line about once a minute while the worker is busy.
+struct Progress {
+    last: std::time::Instant,
+    succeeded: u64,
+    failed: u64,
+}
+
+impl Progress {
+    const EVERY: Duration = Duration::from_secs(60);
+
+    fn new(totals: &WorkerTotals) -> Self {
+        let (succeeded, failed) = Self::read(totals);
+        Self {
+            last: std::time::Instant::now(),
+            succeeded,
+            failed,
+        }
+    }
+
+    fn read(totals: &WorkerTotals) -> (u64, u64) {
+        let failed =
+            totals.retried.load(Ordering::Relaxed) + totals.dead_lettered.load(Ordering::Relaxed);
+        (totals.succeeded.load(Ordering::Relaxed), failed)
+    }
+
+    fn maybe_report(&mut self, totals: &WorkerTotals) {
+        let elapsed = self.last.elapsed();
+        if elapsed < Self::EVERY {
+            return;
+        }
+        let (succeeded, failed) = Self::read(totals);
+        let (done, errors) = (succeeded - self.succeeded, failed - self.failed);
+        if done + errors > 0 {
+            tracing::info!(
+                succeeded = done,
+                failed = errors,
+                per_second = format!("{:.1}", done as f64 / elapsed.as_secs_f64()),
+                "progress over the last {}s",
+                elapsed.as_secs()
+            );
+        }
+        *self = Self {
+            last: std::time::Instant::now(),
+            succeeded,
+            failed,
+        };
     }
 }
 
@@ -144,8 +194,10 @@ impl Worker {
     pub async fn run(&self, mut shutdown: Shutdown) {
         let mut store_backoff = Duration::from_millis(100);
         let mut idle_since: Option<std::time::Instant> = None;
+        let mut progress = Progress::new(&self.totals);
         tracing::info!(worker = %self.options.worker_id, flows = ?self.flows(), "worker started");
         while !shutdown.requested() {
+            progress.maybe_report(&self.totals);
             match self.run_once().await {
                 Ok(0) => {
                     let since = *idle_since.get_or_insert_with(std::time::Instant::now);

@@ -42,6 +42,31 @@ pub enum Command {
     Vault(VaultCommand),
     /// Run queue workers until interrupted (Ctrl-C or SIGTERM finishes the batch in hand).
     Worker(WorkerArgs),
+    /// Read the audit log of manual actions and configuration changes.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The newest entries first.
+    List(AuditListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// Only this tenant (default: all).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Only this action (dlq.retry, dlq.discard, vault.set, vault.rotate, config.change, store.prune).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// The most to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +101,16 @@ pub struct ConfigCheckArgs {
 pub enum StoreCommand {
     /// Create the store if needed and apply pending schema migrations.
     Migrate,
+    /// Delete finished journal entries and applied effects older than the retention period
+    /// (workers do this hourly by themselves).
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep this many days (default: store.retention_days).
+    #[arg(long, value_name = "DAYS")]
+    pub older_than_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

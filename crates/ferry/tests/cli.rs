@@ -296,3 +296,54 @@ fn dead_letters_can_be_listed_shown_retried_and_discarded() {
     );
     assert!(succeeds(ferry(dir).args(["dlq", "list"])).contains("no dead letters"));
 }
+
+#[test]
+fn worker_starts_record_configuration_changes_and_prune_is_audited() {
+    let deployment = Deployment::sqlite("");
+    let dir = deployment.path();
+    let run_worker = |extra: &[(&str, &str)]| {
+        let mut command = ferry(dir);
+        command.args(["worker", "--exit-when-idle", "100"]);
+        for (k, v) in extra {
+            command.env(k, v);
+        }
+        assert!(output(&mut command).status.success());
+    };
+    run_worker(&[]);
+    run_worker(&[]);
+    run_worker(&[("FERRY_WORKER_CONCURRENCY", "3")]);
+    let entries: serde_json::Value = serde_json::from_str(&succeeds(ferry(dir).args([
+        "audit",
+        "list",
+        "--action",
+        "config.change",
+        "--json",
+    ])))
+    .unwrap();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        2,
+        "an unchanged config is not recorded twice: {entries:?}"
+    );
+    assert_eq!(
+        entries[0]["detail"]["changed"],
+        serde_json::json!(["worker.concurrency"])
+    );
+    assert_eq!(entries[0]["detail"]["config"]["worker"]["concurrency"], 3);
+
+    let pruned = succeeds(ferry(dir).args(["store", "prune", "--older-than-days", "1"]));
+    assert!(
+        pruned.contains("removed 0 finished journal entries and 0 applied effects"),
+        "{pruned}"
+    );
+    fails_with(
+        ferry(dir).args(["store", "prune", "--older-than-days", "0"]),
+        &["at least 1"],
+    );
+    let table = succeeds(ferry(dir).args(["audit", "list"]));
+    assert!(
+        table.contains("store.prune") && table.contains("config.change"),
+        "{table}"
+    );
+}

@@ -34,7 +34,7 @@ pub use types::*;
 use async_trait::async_trait;
 use ferry_core::{
     DeadLetter, DeadLetterFilter, Failure, FlowName, LeasedItem, QueueStats, RetryPolicy, System,
-    TenantId, XrefLink,
+    TenantId, Timestamp, XrefLink,
 };
 use std::sync::Arc;
 
@@ -67,7 +67,7 @@ pub trait Journal: Send + Sync {
     ) -> Result<Vec<RecordSummary>>;
 
     /// Deletes journal entries older than `before` that no queued item or dead letter refers to.
-    async fn prune_journal(&self, before: ferry_core::Timestamp) -> Result<u64>;
+    async fn prune_journal(&self, before: Timestamp) -> Result<u64>;
 }
 
 /// The work queue.
@@ -151,9 +151,13 @@ pub trait AuditLog: Send + Sync {
     /// Appends an entry; returns its id.
     async fn audit(&self, entry: &NewAuditEntry) -> Result<i64>;
 
-    /// The newest entries, newest first.
-    async fn audit_entries(&self, tenant: Option<&TenantId>, limit: u32)
-    -> Result<Vec<AuditEntry>>;
+    /// The newest entries (of one tenant, of one action, or all), newest first.
+    async fn audit_entries(
+        &self,
+        tenant: Option<&TenantId>,
+        action: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
 }
 
 /// Storage for sealed secrets. Sealing and unsealing are the vault's job.
@@ -179,6 +183,10 @@ pub trait Effects: Send + Sync {
     /// after a crash or a lost ack), nothing is recorded again: the earlier effect is returned
     /// and its `repeats` count goes up, so the caller can skip the side effect.
     async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome>;
+
+    /// Deletes effects applied before `before`, except those a dead letter may still bring back
+    /// (their work could be retried and must still be recognised). Returns how many went.
+    async fn prune_effects(&self, before: Timestamp) -> Result<u64>;
 
     /// Effects of a flow in the order they were applied, starting after id `after`.
     async fn effects(

@@ -142,7 +142,7 @@ async fn round_trip_rotation_and_errors(store: Arc<dyn Store>) {
     );
 
     let actions: Vec<String> = store
-        .audit_entries(None, 20)
+        .audit_entries(None, None, 20)
         .await
         .unwrap()
         .into_iter()

@@ -4,12 +4,16 @@ use crate::cli::WorkerArgs;
 use crate::context::Context;
 use anyhow::Result;
 use ferry_core::RetryPolicy;
-use ferry_engine::{Shutdown, Worker, WorkerOptions, flows};
+use ferry_engine::{Shutdown, Worker, WorkerOptions, flows, housekeeping};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-pub async fn run(context: &Context, args: &WorkerArgs) -> Result<ExitCode> {
+pub async fn run(
+    context: &Context,
+    config_file: &std::path::Path,
+    args: &WorkerArgs,
+) -> Result<ExitCode> {
     init_logging(context);
     let w = &context.config.worker;
     let retry = RetryPolicy {
@@ -30,17 +34,34 @@ pub async fn run(context: &Context, args: &WorkerArgs) -> Result<ExitCode> {
     options.exit_when_idle = args.exit_when_idle.map(Duration::from_millis);
 
     let store = context.store().await?;
+    if let Some(changed) =
+        super::audit::record_config(context, store.as_ref(), &config_file.display().to_string())
+            .await?
+    {
+        tracing::info!(
+            ?changed,
+            "configuration changed since the last worker start; recorded in the audit log"
+        );
+    }
     let handlers = flows::builtin(store.clone(), &options.worker_id);
-    let worker = Worker::new(store, handlers, options);
+    let worker = Worker::new(store.clone(), handlers, options);
     let totals = worker.totals();
 
     let (stop, shutdown) = Shutdown::new();
+    let retention = Duration::from_secs(u64::from(context.config.store.retention_days) * 86_400);
+    let housekeeping = tokio::spawn(housekeeping::run(
+        store.clone(),
+        retention,
+        Duration::from_secs(3600),
+        shutdown.clone(),
+    ));
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("stop requested; finishing the batch in hand");
         let _ = stop.send(true);
     });
     worker.run(shutdown).await;
+    housekeeping.abort();
     tracing::info!(
         succeeded = totals.succeeded.load(Ordering::Relaxed),
         retried = totals.retried.load(Ordering::Relaxed),

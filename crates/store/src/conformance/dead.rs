@@ -196,7 +196,7 @@ pub async fn dead_letters_filter_retry_and_discard_with_audit(store: TestStore) 
         0
     );
 
-    let audit = store.audit_entries(None, 10).await.unwrap();
+    let audit = store.audit_entries(None, None, 10).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["dlq.discard", "dlq.retry", "dlq.retry"]);
     assert!(

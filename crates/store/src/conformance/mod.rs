@@ -130,6 +130,9 @@ macro_rules! store_conformance {
             pruning_keeps_journal_entries_still_referenced,
             concurrent_workers_never_share_an_item,
             effects_are_applied_once_per_key,
+            pruning_effects_keeps_those_a_dead_letter_may_bring_back,
+            audit_entries_filter_by_action,
+            concurrent_appends_to_the_same_records_never_deadlock,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

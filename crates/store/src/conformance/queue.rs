@@ -322,3 +322,37 @@ pub async fn concurrent_workers_never_share_an_item(store: TestStore) {
     assert_eq!(records.len(), 100, "every record was processed");
     assert!(store.stats(None).await.unwrap().is_empty());
 }
+
+pub async fn concurrent_appends_to_the_same_records_never_deadlock(store: TestStore) {
+    let mut tasks = Vec::new();
+    for task in 0..4u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..15u64 {
+                // The same 40 records, in a different order per task and round.
+                let mut records: Vec<u64> = (0..40).collect();
+                records.rotate_left(((task * 7 + round * 3) % 40) as usize);
+                if (task + round) % 2 == 1 {
+                    records.reverse();
+                }
+                let notices = records
+                    .iter()
+                    .map(|r| routed(notice(&format!("r{r}"), Operation::Update, round as i64)))
+                    .collect();
+                store
+                    .append(AppendBatch {
+                        notices,
+                        checkpoints: vec![],
+                    })
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let items = store.lease(&lease_request(1000)).await.unwrap();
+    assert_eq!(items.len(), 40, "one waiting item per record");
+    assert_eq!(items.iter().map(|i| i.notices).sum::<i64>(), 4 * 15 * 40);
+}

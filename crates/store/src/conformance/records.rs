@@ -158,12 +158,15 @@ pub async fn audit_log_keeps_entries_per_tenant(store: TestStore) {
             .await
             .unwrap();
     }
-    let t1 = store.audit_entries(Some(&tenant("t1")), 10).await.unwrap();
+    let t1 = store
+        .audit_entries(Some(&tenant("t1")), None, 10)
+        .await
+        .unwrap();
     assert_eq!(
         t1.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
         vec!["vault.rotate", "vault.set"]
     );
-    assert_eq!(store.audit_entries(None, 10).await.unwrap().len(), 3);
+    assert_eq!(store.audit_entries(None, None, 10).await.unwrap().len(), 3);
     assert!(t1[0].at >= t1[1].at);
 }
 
@@ -244,4 +247,84 @@ pub async fn effects_are_applied_once_per_key(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(after.len(), 1);
+}
+
+pub async fn pruning_effects_keeps_those_a_dead_letter_may_bring_back(store: TestStore) {
+    store
+        .append(AppendBatch {
+            notices: vec![
+                routed(notice("done", Operation::Update, 1)),
+                routed(notice("dead", Operation::Update, 2)),
+            ],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+    let items = store.lease(&lease_request(10)).await.unwrap();
+    for item in &items {
+        let effect = NewEffect {
+            tenant: item.tenant.clone(),
+            key: item.idempotency_key(),
+            flow: item.flow.clone(),
+            record_id: item.record_id.clone(),
+            detail: serde_json::json!({}),
+        };
+        store.apply_effect(&effect).await.unwrap();
+    }
+    let done = items.iter().find(|i| i.record_id == "done").unwrap();
+    store.ack(&[LeaseRef::from(done)]).await.unwrap();
+    let dead = items.iter().find(|i| i.record_id == "dead").unwrap();
+    store
+        .fail(
+            &LeaseRef::from(dead),
+            &Failure::permanent("LATE_FAILURE", "failed after its effect"),
+            &RetryPolicy::default(),
+        )
+        .await
+        .unwrap();
+
+    let pruned = store
+        .prune_effects(Timestamp::now().plus(std::time::Duration::from_secs(1)))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1, "only the finished item's effect goes");
+    let left = store
+        .effects(&tenant("t1"), &dead.flow, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+        vec![dead.idempotency_key().as_str()],
+        "the dead letter's effect is kept so a retry is still recognised"
+    );
+}
+
+pub async fn audit_entries_filter_by_action(store: TestStore) {
+    for action in ["config.change", "vault.set", "config.change"] {
+        store
+            .audit(&NewAuditEntry {
+                tenant: tenant("t1"),
+                actor: "cli:root".into(),
+                action: action.into(),
+                subject: "ferry.toml".into(),
+                detail: serde_json::json!({}),
+            })
+            .await
+            .unwrap();
+    }
+    let changes = store
+        .audit_entries(Some(&tenant("t1")), Some("config.change"), 10)
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|e| e.action == "config.change"));
+    assert!(changes[0].id > changes[1].id);
+    assert_eq!(
+        store
+            .audit_entries(None, Some("vault.set"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

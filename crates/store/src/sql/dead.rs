@@ -75,7 +75,12 @@ macro_rules! store_dead {
                 let rows = qb.build().fetch_all(&mut *tx).await?;
                 let mut dead: Vec<DeadLetter> =
                     rows.iter().map(dead_from_row).collect::<Result<_>>()?;
-                dead.sort_by_key(|letter| letter.id);
+                // Record order, like `append`, so retries and appends lock waiting items in one
+                // global order and cannot deadlock; arrival order within a record.
+                dead.sort_by(|a, b| {
+                    (&a.tenant, &a.flow, a.source.as_str(), &a.object, &a.record_id, a.id)
+                        .cmp(&(&b.tenant, &b.flow, b.source.as_str(), &b.object, &b.record_id, b.id))
+                });
                 let mut audits: HashMap<TenantId, Vec<i64>> = HashMap::new();
                 for letter in &dead {
                     audits.entry(letter.tenant.clone()).or_default().push(letter.id);

@@ -74,9 +74,20 @@ macro_rules! store_queue {
                         }
                     }
                 }
+                // Every append takes row locks on waiting items in one global order, so two
+                // concurrent batches touching the same records can never deadlock (PostgreSQL
+                // would abort one of them).
+                order.sort_unstable_by(|a, b| {
+                    (&a.tenant, &a.flow, a.source, &a.object, &a.record_id)
+                        .cmp(&(&b.tenant, &b.flow, b.source, &b.object, &b.record_id))
+                });
                 enqueue(&mut tx, &order).await?;
 
-                for checkpoint in &batch.checkpoints {
+                let mut checkpoints: Vec<&CheckpointUpdate> = batch.checkpoints.iter().collect();
+                checkpoints.sort_unstable_by(|a, b| {
+                    (&a.tenant, a.source.as_str(), &a.name).cmp(&(&b.tenant, b.source.as_str(), &b.name))
+                });
+                for checkpoint in checkpoints {
                     sqlx::query(<$store>::sql(
                         "INSERT INTO checkpoints (tenant, source, name, value, updated_at) \
                          VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, source, name) \

@@ -144,13 +144,17 @@ macro_rules! store_records {
             async fn audit_entries(
                 &self,
                 tenant: Option<&TenantId>,
+                action: Option<&str>,
                 limit: u32,
             ) -> Result<Vec<AuditEntry>> {
                 let mut qb = QueryBuilder::<Db>::new(
-                    "SELECT id, at, tenant, actor, action, subject, detail FROM audit_log",
+                    "SELECT id, at, tenant, actor, action, subject, detail FROM audit_log WHERE 1 = 1",
                 );
                 if let Some(tenant) = tenant {
-                    qb.push(" WHERE tenant = ").push_bind(tenant.as_str().to_owned());
+                    qb.push(" AND tenant = ").push_bind(tenant.as_str().to_owned());
+                }
+                if let Some(action) = action {
+                    qb.push(" AND action = ").push_bind(action.to_owned());
                 }
                 qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
                 let mut entries = Vec::new();
@@ -262,6 +266,21 @@ macro_rules! store_records {
                 };
                 tx.commit().await?;
                 Ok(outcome)
+            }
+
+            async fn prune_effects(&self, before: Timestamp) -> Result<u64> {
+                // The key format is `LeasedItem::idempotency_key`:
+                // tenant:flow:record_id:journal_id (checked by the conformance suite).
+                let done = sqlx::query(<$store>::sql(
+                    "DELETE FROM effects WHERE applied_at < ? AND NOT EXISTS ( \
+                     SELECT 1 FROM dead_letters d WHERE d.tenant = effects.tenant AND \
+                     effects.key = d.tenant || ':' || d.flow || ':' || d.record_id || ':' \
+                     || CAST(d.journal_id AS TEXT))",
+                ))
+                .bind(before.as_micros())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
             }
 
             async fn effects(
