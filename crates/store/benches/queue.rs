@@ -4,6 +4,7 @@
 //! set, e.g. after `eval "$(scripts/postgres)"`). Each configuration runs three times on a fresh
 //! database; the table reports the median run's throughput and that run's batch-cycle latency
 //! percentiles (a cycle = append a batch of notices, lease it, ack it). Prints Markdown.
+//! Arguments after `--` select configurations: `sqlite`, `postgres`, or a batch size (`100`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -104,11 +105,26 @@ async fn main() {
         "| backend | batch | items | items/s (enqueue→lease→ack) | enqueue items/s | lease+ack items/s | cycle p50 ms | cycle p99 ms |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    // cargo passes `--bench`; anything else selects configurations.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |name: &str| {
+        let kind: Vec<&String> = only
+            .iter()
+            .filter(|a| a.parse::<u64>().is_err() == name.parse::<u64>().is_err())
+            .collect();
+        kind.is_empty() || kind.iter().any(|a| *a == name)
+    };
     for backend in ["sqlite", "postgres"] {
-        if backend == "postgres" && !postgres {
+        if (backend == "postgres" && !postgres) || !wanted(backend) {
             continue;
         }
         for (batch, items) in [(1u64, 2_000u64), (100, 50_000), (1000, 100_000)] {
+            if !wanted(&batch.to_string()) {
+                continue;
+            }
             let mut runs = Vec::new();
             for _ in 0..3 {
                 let store: Arc<dyn Store> = match backend {

@@ -32,7 +32,7 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Work item columns, in the order `item_from_row` reads them.
 pub(crate) const ITEM_COLUMNS: &str = "id, tenant, flow, source, object, record_id, operation, \
-     journal_id, notices, payload, attempts, enqueued_at, lease_token, due_at, history, state";
+     journal_id, notices, payload, attempts, enqueued_at, lease_token, due_at, history";
 
 /// Dead letter columns, in the order `dead_from_row` reads them.
 pub(crate) const DEAD_COLUMNS: &str = "id, tenant, flow, source, object, record_id, operation, \

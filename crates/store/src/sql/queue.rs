@@ -172,7 +172,9 @@ macro_rules! store_queue {
                 let mut tx = self.begin_write().await?;
 
                 let mut qb = QueryBuilder::<Db>::new(format!(
-                    "SELECT {ITEM_COLUMNS} FROM work_items w WHERE w.due_at <= "
+                    // Only id and state: most candidates are plain pending items, and the full
+                    // row comes back from the UPDATE below; expired leases are re-read alone.
+                    "SELECT w.id, w.state FROM work_items w WHERE w.due_at <= "
                 ));
                 qb.push_bind(now);
                 if let Some(tenant) = &request.tenant {
@@ -198,11 +200,18 @@ macro_rules! store_queue {
 
                 let mut lease_ids = Vec::with_capacity(candidates.len());
                 for row in &candidates {
-                    let item = item_from_row(row)?;
-                    if item.state != "leased" {
-                        lease_ids.push(item.id);
+                    let (id, state) = (int(row, 0)?, text(row, 1)?);
+                    if state != "leased" {
+                        lease_ids.push(id);
                         continue;
                     }
+                    let row = sqlx::query(<$store>::sql_owned(format!(
+                        "SELECT {ITEM_COLUMNS} FROM work_items WHERE id = ?"
+                    )))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let item = item_from_row(&row)?;
                     // The lease expired: the worker holding it died or stalled.
                     let mut history = item.history.clone();
                     history.push(Attempt {

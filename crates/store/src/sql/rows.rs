@@ -60,7 +60,6 @@ macro_rules! store_rows {
             lease_token: Option<String>,
             due_at: i64,
             history: Vec<Attempt>,
-            state: String,
         }
 
         fn item_from_row(row: &DbRow) -> Result<ItemRow> {
@@ -81,7 +80,6 @@ macro_rules! store_rows {
                 lease_token: opt_text(row, 12)?,
                 due_at: int(row, 13)?,
                 history: parse_json(&text(row, 14)?, "work_items", &id.to_string())?,
-                state: text(row, 15)?,
             })
         }
 
