@@ -10,15 +10,26 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-/// Runs one flow's work for one leased item.
+/// Runs one flow's work for batches of leased items.
+///
+/// Batches, not single items, because the targets reward them: Salesforce writes up to 200
+/// records per Collections call, Brightpearl reads up to 200 ids per call, and the store records
+/// a batch of effects in one transaction. A handler that can only do one record at a time says
+/// so with [`Handler::max_batch`] returning 1, and the worker runs several at once.
 #[async_trait]
 pub trait Handler: Send + Sync {
     /// The flow this handler runs.
     fn flow(&self) -> &FlowName;
 
-    /// Processes one item. Must be idempotent: the same item may be delivered again after a
-    /// crash or a lost acknowledgement (use `item.idempotency_key()`).
-    async fn handle(&self, item: &LeasedItem) -> Result<(), Failure>;
+    /// The most items one [`Handler::handle`] call may receive.
+    fn max_batch(&self) -> usize {
+        100
+    }
+
+    /// Processes items of distinct records and returns one outcome per item, in the order
+    /// given. Must be idempotent: an item may be delivered again after a crash or a lost
+    /// acknowledgement (use `item.idempotency_key()`).
+    async fn handle(&self, items: &[LeasedItem]) -> Vec<Result<(), Failure>>;
 }
 
 /// How a worker runs.
@@ -28,7 +39,7 @@ pub struct WorkerOptions {
     pub worker_id: String,
     /// Items leased per trip to the store.
     pub batch_size: u32,
-    /// Items processed at once.
+    /// Handler calls in flight at once (each with up to the flow's `max_batch` items).
     pub concurrency: u32,
     /// How long a lease lasts; leases of slow items are extended while they run.
     pub lease_for: Duration,
@@ -271,45 +282,70 @@ impl Worker {
             })
         };
 
+        // Group by flow, cut into the flows' batch sizes, run up to `concurrency` at once.
+        let mut by_flow: HashMap<FlowName, Vec<LeasedItem>> = HashMap::new();
+        for item in items {
+            by_flow.entry(item.flow.clone()).or_default().push(item);
+        }
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1) as usize));
         let mut tasks = JoinSet::new();
-        let mut in_task: HashMap<tokio::task::Id, LeaseRef> = HashMap::new();
-        for item in items {
-            let Some(handler) = self.handlers.get(&item.flow).cloned() else {
+        let mut in_task: HashMap<tokio::task::Id, Vec<LeaseRef>> = HashMap::new();
+        for (flow, mut items) in by_flow {
+            let Some(handler) = self.handlers.get(&flow).cloned() else {
                 continue;
             };
-            let permits = permits.clone();
-            let lease = LeaseRef::from(&item);
-            let handle = tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                handler.handle(&item).await
-            });
-            in_task.insert(handle.id(), lease);
+            let size = handler.max_batch().max(1);
+            while !items.is_empty() {
+                let rest = items.split_off(size.min(items.len()));
+                let chunk = std::mem::replace(&mut items, rest);
+                let leases: Vec<LeaseRef> = chunk.iter().map(LeaseRef::from).collect();
+                let (handler, permits) = (handler.clone(), permits.clone());
+                let task = tasks.spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    handler.handle(&chunk).await
+                });
+                in_task.insert(task.id(), leases);
+            }
         }
-        let mut outcomes = Vec::with_capacity(in_task.len());
+        let mut outcomes = Vec::new();
         while let Some(joined) = tasks.join_next_with_id().await {
-            match joined {
-                Ok((id, result)) => {
-                    if let Some(lease) = in_task.remove(&id) {
-                        outcomes.push((lease, result));
-                    }
-                }
-                Err(err) => {
-                    if let Some(lease) = in_task.remove(&err.id()) {
-                        let reason = if err.is_panic() {
-                            "panicked"
-                        } else {
-                            "was cancelled"
-                        };
-                        outcomes.push((
-                            lease,
-                            Err(Failure::transient(
-                                "HANDLER_PANIC",
-                                format!("the flow's handler {reason} while processing this item; this is a bug in Ferry, please report it with the item's payload"),
-                            )),
-                        ));
-                    }
-                }
+            let (id, results) = match joined {
+                Ok((id, results)) => (id, Ok(results)),
+                Err(err) => (
+                    err.id(),
+                    Err(if err.is_panic() {
+                        "panicked"
+                    } else {
+                        "was cancelled"
+                    }),
+                ),
+            };
+            let Some(leases) = in_task.remove(&id) else {
+                continue;
+            };
+            let mut results = match results {
+                Ok(results) => results,
+                Err(reason) => vec![
+                    Err(Failure::transient(
+                        "HANDLER_PANIC",
+                        format!(
+                            "the flow's handler {reason} while processing this item; this is a \
+                             bug in Ferry, please report it with the item's payload"
+                        ),
+                    ));
+                    leases.len()
+                ],
+            }
+            .into_iter();
+            for lease in leases {
+                let result = results.next().unwrap_or_else(|| {
+                    Err(Failure::transient(
+                        "HANDLER_NO_OUTCOME",
+                        "the flow's handler returned no outcome for this item; this is a bug in \
+                         Ferry, please report it",
+                    ))
+                });
+                outcomes.push((lease, result));
             }
         }
         heartbeat.abort();
@@ -355,5 +391,82 @@ impl Worker {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::{ChangeNotice, Operation, System, Timestamp};
+    use ferry_store::testing::fresh_sqlite_store;
+    use ferry_store::{AppendBatch, DeadLetters, Journal, RoutedNotice};
+
+    /// Panics on record "boom", reports nothing for record "mute", succeeds otherwise.
+    struct Faulty(FlowName);
+
+    #[async_trait]
+    impl Handler for Faulty {
+        fn flow(&self) -> &FlowName {
+            &self.0
+        }
+        fn max_batch(&self) -> usize {
+            1
+        }
+        async fn handle(&self, items: &[LeasedItem]) -> Vec<Result<(), Failure>> {
+            match items[0].record_id.as_str() {
+                "boom" => panic!("handler bug"),
+                "mute" => Vec::new(),
+                _ => vec![Ok(())],
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn handler_bugs_fail_their_items_and_never_stop_the_worker() {
+        let (store, _dir) = fresh_sqlite_store().await;
+        let flow = FlowName::new("faulty").unwrap();
+        let notices = ["boom", "mute", "fine"]
+            .into_iter()
+            .map(|record| RoutedNotice {
+                notice: ChangeNotice {
+                    tenant: TenantId::default_tenant(),
+                    source: System::Brightpearl,
+                    object: "contact".into(),
+                    record_id: record.into(),
+                    operation: Operation::Update,
+                    observed_at: Timestamp::now(),
+                    origin: None,
+                    payload: serde_json::json!({}),
+                },
+                flows: vec![flow.clone()],
+            })
+            .collect();
+        store
+            .append(AppendBatch {
+                notices,
+                checkpoints: vec![],
+            })
+            .await
+            .unwrap();
+        let retry = RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        };
+        let worker = Worker::new(
+            store.clone(),
+            vec![Arc::new(Faulty(flow))],
+            WorkerOptions::new(retry),
+        );
+        assert_eq!(worker.run_once().await.unwrap(), 3);
+        assert_eq!(worker.totals().succeeded.load(Ordering::Relaxed), 1);
+        let mut codes: Vec<String> = store
+            .list_dead(&Default::default(), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| format!("{}={}", d.record_id, d.error_code))
+            .collect();
+        codes.sort();
+        assert_eq!(codes, vec!["boom=HANDLER_PANIC", "mute=HANDLER_NO_OUTCOME"]);
     }
 }

@@ -182,7 +182,15 @@ pub trait Effects: Send + Sync {
     /// Records that the effect with `effect.key` was applied. If it already was (work redelivered
     /// after a crash or a lost ack), nothing is recorded again: the earlier effect is returned
     /// and its `repeats` count goes up, so the caller can skip the side effect.
-    async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome>;
+    async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome> {
+        let mut outcomes = self.apply_effects(std::slice::from_ref(effect)).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// [`Effects::apply_effect`] for a batch, in one transaction. Returns one outcome per effect,
+    /// in the order given; a key given twice is applied once and counted as a repeat the second
+    /// time.
+    async fn apply_effects(&self, effects: &[NewEffect]) -> Result<Vec<EffectOutcome>>;
 
     /// Deletes effects applied before `before`, except those a dead letter may still bring back
     /// (their work could be retried and must still be recognised). Returns how many went.

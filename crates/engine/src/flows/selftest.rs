@@ -52,23 +52,35 @@ impl Handler for SelfTest {
         &self.flow
     }
 
-    async fn handle(&self, item: &LeasedItem) -> Result<(), Failure> {
-        if item.payload.get("fail").and_then(|v| v.as_str()) == Some("permanent") {
-            return Err(Failure::permanent(
-                "SELFTEST_REJECTED",
-                format!(
-                    "self-test record {} was enqueued with --fail-every, so it is rejected on \
-                     purpose; retry it with `ferry dlq retry` or discard it",
-                    item.record_id
-                ),
-            ));
-        }
-        if let Some(ms) = item.payload.get("work_ms").and_then(|v| v.as_u64()) {
+    fn max_batch(&self) -> usize {
+        50
+    }
+
+    async fn handle(&self, items: &[LeasedItem]) -> Vec<Result<(), Failure>> {
+        // Simulated work happens once per batch, as a batched API call would.
+        let work_ms = items
+            .iter()
+            .filter_map(|item| item.payload.get("work_ms").and_then(|v| v.as_u64()))
+            .max();
+        if let Some(ms) = work_ms {
             tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
         }
-        let outcome = self
-            .store
-            .apply_effect(&NewEffect {
+        let mut outcomes: Vec<Result<(), Failure>> = Vec::with_capacity(items.len());
+        let mut effects = Vec::with_capacity(items.len());
+        for item in items {
+            if item.payload.get("fail").and_then(|v| v.as_str()) == Some("permanent") {
+                outcomes.push(Err(Failure::permanent(
+                    "SELFTEST_REJECTED",
+                    format!(
+                        "self-test record {} was enqueued with --fail-every, so it is rejected \
+                         on purpose; retry it with `ferry dlq retry` or discard it",
+                        item.record_id
+                    ),
+                )));
+                continue;
+            }
+            outcomes.push(Ok(()));
+            effects.push(NewEffect {
                 tenant: item.tenant.clone(),
                 key: item.idempotency_key(),
                 flow: self.flow.clone(),
@@ -79,13 +91,30 @@ impl Handler for SelfTest {
                     "attempt": item.attempt,
                     "worker": self.worker_id,
                 }),
-            })
-            .await
-            .map_err(|err| Failure::transient("STORE_UNAVAILABLE", err.to_string()))?;
-        if let EffectOutcome::AlreadyApplied(effect) = outcome {
-            tracing::debug!(key = %effect.key, "self-test effect already applied; not repeating it");
+            });
         }
-        Ok(())
+        match self.store.apply_effects(&effects).await {
+            Ok(applied) => {
+                let repeats = applied
+                    .iter()
+                    .filter(|o| matches!(o, EffectOutcome::AlreadyApplied(_)))
+                    .count();
+                if repeats > 0 {
+                    tracing::debug!(
+                        repeats,
+                        "self-test effects already applied; not repeating them"
+                    );
+                }
+                outcomes
+            }
+            Err(err) => {
+                let failure = Failure::transient("STORE_UNAVAILABLE", err.to_string());
+                outcomes
+                    .into_iter()
+                    .map(|o| o.and(Err(failure.clone())))
+                    .collect()
+            }
+        }
     }
 }
 

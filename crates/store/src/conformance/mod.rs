@@ -133,6 +133,7 @@ macro_rules! store_conformance {
             pruning_effects_keeps_those_a_dead_letter_may_bring_back,
             audit_entries_filter_by_action,
             concurrent_appends_to_the_same_records_never_deadlock,
+            effect_batches_apply_each_key_once_in_order,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -328,3 +328,51 @@ pub async fn audit_entries_filter_by_action(store: TestStore) {
         1
     );
 }
+
+pub async fn effect_batches_apply_each_key_once_in_order(store: TestStore) {
+    let effect = |key: &str, n: i64| NewEffect {
+        tenant: tenant("t1"),
+        key: key.into(),
+        flow: flow("customers"),
+        record_id: key.into(),
+        detail: serde_json::json!({ "n": n }),
+    };
+    store.apply_effect(&effect("b", 0)).await.unwrap();
+    let outcomes = store
+        .apply_effects(&[
+            effect("c", 1),
+            effect("b", 2),
+            effect("a", 3),
+            effect("c", 4),
+        ])
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = outcomes
+        .iter()
+        .map(|o| match o {
+            EffectOutcome::Applied { .. } => "applied",
+            EffectOutcome::AlreadyApplied(_) => "repeat",
+        })
+        .collect();
+    assert_eq!(kinds, vec!["applied", "repeat", "applied", "repeat"]);
+    let EffectOutcome::AlreadyApplied(b) = &outcomes[1] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (b.key.as_str(), b.repeats, &b.detail),
+        ("b", 1, &serde_json::json!({ "n": 0 }))
+    );
+    let EffectOutcome::AlreadyApplied(c) = &outcomes[3] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (c.key.as_str(), c.repeats, &c.detail),
+        ("c", 1, &serde_json::json!({ "n": 1 }))
+    );
+    assert!(store.apply_effects(&[]).await.unwrap().is_empty());
+    let all = store
+        .effects(&tenant("t1"), &flow("customers"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+}

@@ -395,20 +395,30 @@ macro_rules! store_queue {
                 items: &[LeaseRef],
                 lease_for: std::time::Duration,
             ) -> Result<u64> {
+                if items.is_empty() {
+                    return Ok(0);
+                }
                 let expires = Timestamp::now().plus(lease_for).as_micros();
+                let mut by_token: HashMap<&str, Vec<i64>> = HashMap::new();
+                for item in items {
+                    by_token.entry(item.token.as_str()).or_default().push(item.id);
+                }
                 let mut tx = self.begin_write().await?;
                 let mut extended = 0;
-                for item in items {
-                    extended += sqlx::query(<$store>::sql(
-                        "UPDATE work_items SET due_at = ? \
-                         WHERE id = ? AND lease_token = ? AND state = 'leased'",
-                    ))
-                    .bind(expires)
-                    .bind(item.id)
-                    .bind(&item.token)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                for (token, ids) in by_token {
+                    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                        let mut qb = QueryBuilder::<Db>::new("UPDATE work_items SET due_at = ");
+                        qb.push_bind(expires)
+                            .push(" WHERE state = 'leased' AND lease_token = ")
+                            .push_bind(token.to_owned())
+                            .push(" AND id IN (");
+                        let mut list = qb.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        qb.push(")");
+                        extended += qb.build().execute(&mut *tx).await?.rows_affected();
+                    }
                 }
                 tx.commit().await?;
                 Ok(extended)

@@ -236,36 +236,60 @@ macro_rules! store_records {
 
         #[async_trait]
         impl Effects for $store {
-            async fn apply_effect(&self, effect: &NewEffect) -> Result<EffectOutcome> {
+            async fn apply_effects(&self, effects: &[NewEffect]) -> Result<Vec<EffectOutcome>> {
+                if effects.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let now = now_micros();
+                // Key order, so concurrent batches lock ledger rows in one global order.
+                let mut order: Vec<usize> = (0..effects.len()).collect();
+                order.sort_by(|&a, &b| {
+                    (effects[a].tenant.as_str(), &effects[a].key)
+                        .cmp(&(effects[b].tenant.as_str(), &effects[b].key))
+                });
                 let mut tx = self.begin_write().await?;
-                let inserted: Option<i64> = sqlx::query_scalar(<$store>::sql(
-                    "INSERT INTO effects (tenant, key, flow, record_id, detail, applied_at) \
-                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, key) DO NOTHING RETURNING id",
-                ))
-                .bind(effect.tenant.as_str())
-                .bind(&effect.key)
-                .bind(effect.flow.as_str())
-                .bind(&effect.record_id)
-                .bind(effect.detail.to_string())
-                .bind(now_micros())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let outcome = match inserted {
-                    Some(id) => EffectOutcome::Applied { id },
-                    None => {
-                        let row = sqlx::query(<$store>::sql_owned(format!(
-                            "UPDATE effects SET repeats = repeats + 1 \
-                             WHERE tenant = ? AND key = ? RETURNING {EFFECT_COLUMNS}"
-                        )))
-                        .bind(effect.tenant.as_str())
-                        .bind(&effect.key)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        EffectOutcome::AlreadyApplied(effect_from_row(&row)?)
+                let mut applied: HashMap<(String, String), i64> = HashMap::new();
+                for chunk in order.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO effects (tenant, key, flow, record_id, detail, applied_at) ",
+                    );
+                    qb.push_values(chunk, |mut row, &at| {
+                        let effect = &effects[at];
+                        row.push_bind(effect.tenant.as_str().to_owned())
+                            .push_bind(effect.key.clone())
+                            .push_bind(effect.flow.as_str().to_owned())
+                            .push_bind(effect.record_id.clone())
+                            .push_bind(effect.detail.to_string())
+                            .push_bind(now);
+                    });
+                    qb.push(" ON CONFLICT (tenant, key) DO NOTHING RETURNING tenant, key, id");
+                    for row in qb.build().fetch_all(&mut *tx).await? {
+                        applied.insert((text(&row, 0)?, text(&row, 1)?), int(&row, 2)?);
                     }
-                };
+                }
+                let mut outcomes = Vec::with_capacity(effects.len());
+                let mut first_seen: std::collections::HashSet<(&str, &str)> =
+                    std::collections::HashSet::new();
+                for effect in effects {
+                    let key = (effect.tenant.as_str(), effect.key.as_str());
+                    let fresh = first_seen.insert(key);
+                    match applied.get(&(key.0.to_owned(), key.1.to_owned())) {
+                        Some(&id) if fresh => outcomes.push(EffectOutcome::Applied { id }),
+                        _ => {
+                            let row = sqlx::query(<$store>::sql_owned(format!(
+                                "UPDATE effects SET repeats = repeats + 1 \
+                                 WHERE tenant = ? AND key = ? RETURNING {EFFECT_COLUMNS}"
+                            )))
+                            .bind(key.0)
+                            .bind(key.1)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            outcomes.push(EffectOutcome::AlreadyApplied(effect_from_row(&row)?));
+                        }
+                    }
+                }
                 tx.commit().await?;
-                Ok(outcome)
+                Ok(outcomes)
             }
 
             async fn prune_effects(&self, before: Timestamp) -> Result<u64> {
