@@ -67,6 +67,7 @@ mod tests {
             notices: 30,
             records: 10,
             work_ms: 0,
+            after_ms: 0,
             fail_every: 0,
             batch: 100,
         };

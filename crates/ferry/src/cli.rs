@@ -151,9 +151,12 @@ pub struct SelftestEnqueueArgs {
     /// Records to spread them over.
     #[arg(long, default_value_t = 100)]
     pub records: u64,
-    /// Simulated work per item, in milliseconds.
+    /// Simulated work per batch before its effects, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub work_ms: u64,
+    /// Simulated work per batch after its effects and before the acknowledgement.
+    #[arg(long, default_value_t = 0)]
+    pub after_ms: u64,
     /// Reject every n-th record permanently, to see the dead-letter queue at work.
     #[arg(long, default_value_t = 0)]
     pub fail_every: u64,

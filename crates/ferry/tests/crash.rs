@@ -31,7 +31,8 @@ async fn kill_workers_repeatedly(deployment: Deployment) {
                     start: wave * 100,
                     notices: 100,
                     records: 500,
-                    work_ms: 3,
+                    work_ms: 2,
+                    after_ms: 20,
                     fail_every: 0,
                     batch: 100,
                 };

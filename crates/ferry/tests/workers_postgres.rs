@@ -32,6 +32,7 @@ async fn four_worker_processes_share_one_queue() {
             notices: 100,
             records: 1000,
             work_ms: 1,
+            after_ms: 0,
             fail_every: 0,
             batch: 100,
         };

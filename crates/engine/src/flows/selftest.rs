@@ -58,13 +58,14 @@ impl Handler for SelfTest {
 
     async fn handle(&self, items: &[LeasedItem]) -> Vec<Result<(), Failure>> {
         // Simulated work happens once per batch, as a batched API call would.
-        let work_ms = items
-            .iter()
-            .filter_map(|item| item.payload.get("work_ms").and_then(|v| v.as_u64()))
-            .max();
-        if let Some(ms) = work_ms {
-            tokio::time::sleep(Duration::from_millis(ms.min(60_000))).await;
-        }
+        let simulated = |field: &str| {
+            let ms = items
+                .iter()
+                .filter_map(|i| i.payload.get(field).and_then(|v| v.as_u64()))
+                .max();
+            Duration::from_millis(ms.unwrap_or(0).min(60_000))
+        };
+        tokio::time::sleep(simulated("work_ms")).await;
         let mut outcomes: Vec<Result<(), Failure>> = Vec::with_capacity(items.len());
         let mut effects = Vec::with_capacity(items.len());
         for item in items {
@@ -105,6 +106,7 @@ impl Handler for SelfTest {
                         "self-test effects already applied; not repeating them"
                     );
                 }
+                tokio::time::sleep(simulated("after_ms")).await;
                 outcomes
             }
             Err(err) => {
@@ -130,8 +132,12 @@ pub struct EnqueuePlan {
     pub notices: u64,
     /// Distinct records they are spread over (round robin), so records get several notices.
     pub records: u64,
-    /// Simulated work per item, in milliseconds.
+    /// Simulated work per batch before the effect (a read, a call), in milliseconds.
     pub work_ms: u64,
+    /// Simulated work per batch after the effect and before the acknowledgement (a write-back),
+    /// in milliseconds: the window in which a crash makes the queue redeliver work whose effect
+    /// is already applied.
+    pub after_ms: u64,
     /// Every n-th record is rejected permanently (0 = none), to exercise the dead-letter queue.
     pub fail_every: u64,
     /// Notices per append transaction.
@@ -152,6 +158,9 @@ pub async fn enqueue(store: &dyn Store, plan: &EnqueuePlan) -> ferry_store::Resu
                 let mut payload = serde_json::json!({ "seq": n, "run": run });
                 if plan.work_ms > 0 {
                     payload["work_ms"] = plan.work_ms.into();
+                }
+                if plan.after_ms > 0 {
+                    payload["after_ms"] = plan.after_ms.into();
                 }
                 if plan.fail_every > 0 && record.is_multiple_of(plan.fail_every) {
                     payload["fail"] = "permanent".into();
@@ -285,6 +294,7 @@ mod tests {
             notices: 500,
             records: 40,
             work_ms: 0,
+            after_ms: 0,
             fail_every: 0,
             batch: 64,
         };
@@ -341,6 +351,7 @@ mod tests {
             notices: 20,
             records: 10,
             work_ms: 0,
+            after_ms: 0,
             fail_every: 5,
             batch: 100,
         };

@@ -53,6 +53,7 @@ pub async fn run(context: &Context, command: QueueCommand) -> Result<ExitCode> {
                 notices: args.notices,
                 records: args.records,
                 work_ms: args.work_ms,
+                after_ms: args.after_ms,
                 fail_every: args.fail_every,
                 batch: args.batch,
             };
