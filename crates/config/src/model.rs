@@ -96,7 +96,7 @@ pub struct VaultConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerConfig {
-    /// Items processed at the same time by one worker process.
+    /// Handler calls running at once in one worker process (each with a batch of items).
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
     /// Items leased per trip to the store.

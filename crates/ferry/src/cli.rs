@@ -278,7 +278,7 @@ pub struct VaultRotateArgs {
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// Items processed at once (overrides worker.concurrency).
+    /// Handler calls running at once (overrides worker.concurrency).
     #[arg(long)]
     pub concurrency: Option<u32>,
     /// Items leased per trip (overrides worker.batch_size).
