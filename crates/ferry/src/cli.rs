@@ -228,12 +228,13 @@ pub struct DlqShowArgs {
 pub struct DlqActArgs {
     /// Dead letter ids.
     pub ids: Vec<i64>,
-    /// Act on every dead letter matching these filters instead of on ids.
+    /// Act on every dead letter matching the filter flags instead of on ids (implied by any
+    /// filter flag).
     #[arg(long)]
     pub filter: bool,
     #[command(flatten)]
     pub filters: DlqFilterArgs,
-    /// With --filter and no filter flags: act on every dead letter of the tenant.
+    /// Act on every dead letter of the tenant (`--tenant '*'`: of every tenant).
     #[arg(long)]
     pub all: bool,
 }

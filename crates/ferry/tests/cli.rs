@@ -278,6 +278,14 @@ fn dead_letters_can_be_listed_shown_retried_and_discarded() {
         &["no dead letter with id 999"],
     );
     fails_with(ferry(dir).args(["dlq", "discard", "--filter"]), &["--all"]);
+    fails_with(
+        ferry(dir).args(["dlq", "discard"]),
+        &["say which dead letters to discard"],
+    );
+    fails_with(
+        ferry(dir).args(["dlq", "retry", "1", "--code", "X"]),
+        &["not both"],
+    );
 
     assert!(
         succeeds(ferry(dir).args(["dlq", "retry", &ids[0].to_string()]))
@@ -290,9 +298,21 @@ fn dead_letters_can_be_listed_shown_retried_and_discarded() {
             .any(|l| l.contains("selftest") && l.split_whitespace().nth(2) == Some("1")),
         "{stats}"
     );
+    let second_record = json[1]["record_id"].as_str().unwrap();
     assert!(
-        succeeds(ferry(dir).args(["dlq", "discard", "--filter", "--code", "SELFTEST_REJECTED"]))
-            .contains("3 dead letter(s) discarded")
+        succeeds(ferry(dir).args([
+            "dlq",
+            "discard",
+            "--code",
+            "SELFTEST_REJECTED",
+            "--record",
+            second_record
+        ]))
+        .contains("1 dead letter(s) discarded")
+    );
+    assert!(
+        succeeds(ferry(dir).args(["dlq", "discard", "--all"]))
+            .contains("2 dead letter(s) discarded")
     );
     assert!(succeeds(ferry(dir).args(["dlq", "list"])).contains("no dead letters"));
 }

@@ -35,13 +35,10 @@ fn has_filter_flags(args: &DlqFilterArgs) -> bool {
 }
 
 fn selection(context: &Context, args: &DlqActArgs, verb: &str) -> Result<DeadSelection> {
-    match (args.ids.is_empty(), args.filter) {
-        (false, false) => {
-            if has_filter_flags(&args.filters) {
-                bail!("give dead letter ids or --filter with filter flags, not both");
-            }
-            Ok(DeadSelection::Ids(args.ids.clone()))
-        }
+    // Any filter flag, or --all, means "by filter"; --filter alone says so explicitly.
+    let by_filter = args.filter || args.all || has_filter_flags(&args.filters);
+    match (args.ids.is_empty(), by_filter) {
+        (false, false) => Ok(DeadSelection::Ids(args.ids.clone())),
         (true, true) => {
             if !has_filter_flags(&args.filters) && !args.all {
                 bail!(
@@ -51,10 +48,10 @@ fn selection(context: &Context, args: &DlqActArgs, verb: &str) -> Result<DeadSel
             }
             Ok(DeadSelection::Filter(filter(context, &args.filters)?))
         }
-        (false, true) => bail!("give dead letter ids or --filter, not both"),
+        (false, true) => bail!("give dead letter ids or filters, not both"),
         (true, false) => bail!(
-            "say which dead letters to {verb}: ids (see `ferry dlq list`), or --filter with \
-             --flow/--code/--record/--before"
+            "say which dead letters to {verb}: ids (see `ferry dlq list`), or filters \
+             (--flow, --code, --record, --before), or --all"
         ),
     }
 }
