@@ -50,7 +50,7 @@ impl PostgresStore {
             Ok(Ok(conn)) => {
                 let _ = conn.close().await;
             }
-            Ok(Err(err)) => return Err(unavailable(err.to_string())),
+            Ok(Err(err)) => return Err(unavailable(crate::error::describe(&err))),
             Err(_) => {
                 return Err(unavailable(format!(
                     "no answer within {} s",
@@ -63,7 +63,7 @@ impl PostgresStore {
             .acquire_timeout(options.connect_timeout)
             .connect_with(connect)
             .await
-            .map_err(|err| unavailable(err.to_string()))?;
+            .map_err(|err| unavailable(crate::error::describe(&err)))?;
         let store = Self { pool };
         if options.migrate {
             store.migrate().await?;

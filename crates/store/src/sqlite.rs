@@ -45,7 +45,7 @@ impl SqliteStore {
             .acquire_timeout(options.connect_timeout.max(Duration::from_secs(30)))
             .connect_with(connect)
             .await
-            .map_err(|err| unavailable(err.to_string()))?;
+            .map_err(|err| unavailable(crate::error::describe(&err)))?;
         let store = Self { pool };
         if options.migrate {
             store.migrate().await?;
