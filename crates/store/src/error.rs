@@ -49,6 +49,20 @@ pub enum StoreError {
         /// The link that is in the way, described.
         existing: String,
     },
+    /// A change notice cannot be journaled as it is.
+    #[error("cannot journal the notice for {record}: {reason}")]
+    InvalidNotice {
+        /// The record the notice is about.
+        record: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// Stored rows changed while an all-or-nothing operation ran; nothing was changed.
+    #[error("{what} changed while this ran, so nothing was changed; run it again")]
+    ConcurrentChange {
+        /// What changed.
+        what: String,
+    },
     /// A stored row could not be read back (a corrupt or hand-edited database).
     #[error("stored {table} row {id} is unreadable: {reason}")]
     Corrupt {

@@ -172,8 +172,15 @@ pub trait SecretStore: Send + Sync {
     /// Every sealed secret (of one tenant, or all).
     async fn secrets(&self, tenant: Option<&TenantId>) -> Result<Vec<SealedSecret>>;
 
-    /// Replaces the given secrets in one transaction (key rotation: all or nothing).
-    async fn replace_secrets(&self, secrets: &[SealedSecret]) -> Result<()>;
+    /// Key rotation, all or nothing, in one transaction: each `(current, replacement)` pair
+    /// replaces `current` only if it is still stored exactly as given, and afterwards every
+    /// stored secret must be sealed by `key_id`. If a secret was set meanwhile (a refreshed token)
+    /// nothing changes and the result is [`StoreError::ConcurrentChange`]: read and try again.
+    async fn reseal_secrets(
+        &self,
+        swaps: &[(SealedSecret, SealedSecret)],
+        key_id: &str,
+    ) -> Result<()>;
 }
 
 /// The idempotency ledger of applied effects.

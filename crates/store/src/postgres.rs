@@ -20,6 +20,7 @@ impl PostgresStore {
     pub(crate) const DIALECT: Dialect = Dialect {
         backend: Backend::Postgres,
         lock_clause: " FOR UPDATE SKIP LOCKED",
+        row_lock: " FOR UPDATE",
     };
 
     /// Connects and applies pending migrations.
@@ -83,6 +84,16 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// The clock leases and retry times are measured by: the database server's, so every worker
+    /// on every machine agrees, and one whose own clock runs fast cannot take over live leases.
+    async fn db_now(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+        )
+        .fetch_one(&mut **tx)
+        .await?)
     }
 
     fn sql(text: &'static str) -> sqlx::AssertSqlSafe<String> {

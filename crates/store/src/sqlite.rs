@@ -20,6 +20,7 @@ impl SqliteStore {
     pub(crate) const DIALECT: Dialect = Dialect {
         backend: Backend::Sqlite,
         lock_clause: "",
+        row_lock: "",
     };
 
     /// Opens (creating if missing) the database file and applies pending migrations.
@@ -67,6 +68,11 @@ impl SqliteStore {
     /// transaction never has to upgrade a read lock (which can fail at once under contention).
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The clock leases and retry times are measured by: on one machine, this process's clock.
+    async fn db_now(_tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<i64> {
+        Ok(crate::sql::now_micros())
     }
 
     fn sql(text: &'static str) -> &'static str {

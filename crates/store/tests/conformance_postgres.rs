@@ -8,3 +8,69 @@ async fn store() -> TestStore {
 }
 
 ferry_store::store_conformance!(store());
+
+/// A failing worker races a notice for the same record that is still committing: the failure
+/// must still be recorded (folding the notice in), not error out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_racing_an_uncommitted_notice_still_settles() {
+    use ferry_core::{Failure, Operation, RetryPolicy};
+    use ferry_store::conformance::{lease_request, notice, routed};
+    use ferry_store::{AppendBatch, FailOutcome, Journal, LeaseRef, Queue};
+    use std::time::Duration;
+
+    let store = fresh_postgres_store().await;
+    store
+        .append(AppendBatch {
+            notices: vec![routed(notice("r", Operation::Create, 1))],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+    let item = store.lease(&lease_request(10)).await.unwrap().remove(0);
+
+    // Another transaction inserts the record's waiting item and holds it uncommitted.
+    let mut other = store.pool().begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO work_items (tenant, flow, source, object, record_id, operation, journal_id, \
+         notices, payload, state, attempts, due_at, enqueued_at, history) VALUES \
+         ('t1', 'customers', 'brightpearl', 'contact', 'r', 'update', $1, 1, '{\"seq\":2}', \
+         'pending', 0, 0, 0, '[]')",
+    )
+    .bind(item.journal_id + 1)
+    .execute(&mut *other)
+    .await
+    .unwrap();
+
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(1),
+    };
+    let failing = {
+        let store = store.clone();
+        let lease = LeaseRef::from(&item);
+        tokio::spawn(async move {
+            store
+                .fail(&lease, &Failure::transient("TIMEOUT", "timed out"), &policy)
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    other.commit().await.unwrap();
+
+    let outcome = failing
+        .await
+        .unwrap()
+        .expect("the failure is recorded, not an error");
+    assert!(
+        matches!(outcome, FailOutcome::Retrying { .. }),
+        "{outcome:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let items = store.lease(&lease_request(10)).await.unwrap();
+    assert_eq!(items.len(), 1, "one item for the record: {items:?}");
+    assert_eq!(
+        (items[0].id, items[0].notices, items[0].attempt),
+        (item.id, 2, 2)
+    );
+}

@@ -11,3 +11,51 @@ async fn store() -> TestStore {
 }
 
 ferry_store::store_conformance!(store());
+
+/// A hand-damaged row (not producible through the API) must not stop the queue.
+#[tokio::test]
+async fn an_unreadable_item_is_set_aside_and_the_queue_keeps_moving() {
+    use ferry_core::{DeadLetterFilter, Operation};
+    use ferry_store::conformance::{lease_request, notice, routed};
+    use ferry_store::{AppendBatch, DeadLetters, Journal, Queue};
+
+    let (store, _dir) = fresh_sqlite_store().await;
+    store
+        .append(AppendBatch {
+            notices: vec![
+                routed(notice("broken", Operation::Update, 1)),
+                routed(notice("fine", Operation::Update, 2)),
+            ],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+    sqlx::query("UPDATE work_items SET payload = '{not json' WHERE record_id = 'broken'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let leased = store.lease(&lease_request(10)).await.unwrap();
+    assert_eq!(
+        leased
+            .iter()
+            .map(|i| i.record_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["fine"]
+    );
+    let dead = store
+        .list_dead(&DeadLetterFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].error_code, "CORRUPT_ROW");
+    assert_eq!(
+        dead[0].payload,
+        serde_json::json!("{not json"),
+        "the raw text is kept"
+    );
+    assert!(
+        dead[0].error_message.contains("ferry dlq show"),
+        "{}",
+        dead[0].error_message
+    );
+}

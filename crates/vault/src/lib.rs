@@ -198,20 +198,34 @@ impl Vault {
         new_key: MasterKey,
         actor: &str,
     ) -> Result<(Vault, usize), VaultError> {
-        let sealed = self.store.secrets(None).await?;
-        let mut resealed: Vec<SealedSecret> = Vec::with_capacity(sealed.len());
-        for secret in &sealed {
-            let plain = seal::unseal(&self.key, secret)?;
-            let mut again = seal::seal(
-                &new_key,
-                &secret.tenant,
-                &secret.name,
-                plain.expose_secret().as_bytes(),
-            );
-            again.updated_at = secret.updated_at;
-            resealed.push(again);
-        }
-        self.store.replace_secrets(&resealed).await?;
+        // A secret set while this runs (a worker saving a refreshed token) makes the store
+        // refuse the swap as a whole; read again and retry a few times.
+        let mut tries = 0;
+        let (sealed, resealed) = loop {
+            let sealed = self.store.secrets(None).await?;
+            let mut swaps: Vec<(SealedSecret, SealedSecret)> = Vec::with_capacity(sealed.len());
+            for secret in &sealed {
+                let plain = seal::unseal(&self.key, secret)?;
+                let mut again = seal::seal(
+                    &new_key,
+                    &secret.tenant,
+                    &secret.name,
+                    plain.expose_secret().as_bytes(),
+                );
+                again.updated_at = secret.updated_at;
+                swaps.push((secret.clone(), again));
+            }
+            match self.store.reseal_secrets(&swaps, new_key.id()).await {
+                Ok(()) => {
+                    break (
+                        sealed,
+                        swaps.into_iter().map(|(_, new)| new).collect::<Vec<_>>(),
+                    );
+                }
+                Err(StoreError::ConcurrentChange { .. }) if tries < 5 => tries += 1,
+                Err(err) => return Err(err.into()),
+            }
+        };
         let mut tenants: Vec<&TenantId> = sealed.iter().map(|s| &s.tenant).collect();
         tenants.dedup();
         if tenants.is_empty() {

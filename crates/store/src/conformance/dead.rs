@@ -226,3 +226,73 @@ pub async fn retrying_a_dead_letter_merges_with_a_waiting_item(store: TestStore)
         "the newer notice wins"
     );
 }
+
+pub async fn a_retried_dead_letter_is_older_than_the_waiting_item(store: TestStore) {
+    // Every pair: the dead letter's operation happened first, the waiting one later.
+    let ops = [
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Undelete,
+    ];
+    for (n, first) in ops.into_iter().enumerate() {
+        for (m, later) in ops.into_iter().enumerate() {
+            let record = format!("r{n}{m}");
+            store
+                .append(batch(vec![notice(&record, first, 1)]))
+                .await
+                .unwrap();
+            let item = lease_all(&store).await.remove(0);
+            let outcome = store
+                .fail(
+                    &LeaseRef::from(&item),
+                    &Failure::permanent("E", "bad"),
+                    &quick_retry(),
+                )
+                .await
+                .unwrap();
+            let FailOutcome::DeadLettered { dead_letter_id } = outcome else {
+                panic!("{outcome:?}")
+            };
+            store
+                .append(batch(vec![notice(&record, later, 2)]))
+                .await
+                .unwrap();
+            store
+                .retry_dead(&DeadSelection::Ids(vec![dead_letter_id]), "cli:tester")
+                .await
+                .unwrap();
+            let merged = lease_all(&store).await;
+            assert_eq!(merged.len(), 1);
+            assert_eq!(
+                merged[0].operation,
+                first.coalesce(later),
+                "dead {first} retried into waiting {later}"
+            );
+            assert_eq!(merged[0].payload, serde_json::json!({ "seq": 2 }));
+            ack(&store, &merged).await;
+        }
+    }
+}
+
+pub async fn deeply_nested_payloads_are_refused_with_the_record_named(store: TestStore) {
+    let mut deep = serde_json::json!("leaf");
+    for _ in 0..80 {
+        deep = serde_json::json!([deep]);
+    }
+    let mut bad = notice("deep-1", Operation::Update, 1);
+    bad.payload = deep;
+    let err = store
+        .append(batch(vec![notice("fine", Operation::Update, 0), bad]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidNotice { .. }), "{err}");
+    assert!(
+        err.to_string().contains("contact deep-1") && err.to_string().contains("81 levels"),
+        "{err}"
+    );
+    assert!(
+        lease_all(&store).await.is_empty(),
+        "nothing of the batch was journaled"
+    );
+}

@@ -134,6 +134,8 @@ macro_rules! store_conformance {
             audit_entries_filter_by_action,
             concurrent_appends_to_the_same_records_never_deadlock,
             effect_batches_apply_each_key_once_in_order,
+            a_retried_dead_letter_is_older_than_the_waiting_item,
+            deeply_nested_payloads_are_refused_with_the_record_named,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -190,8 +190,41 @@ pub async fn sealed_secrets_round_trip_and_replace_atomically(store: TestStore) 
         Some(secret("a", "k1", &[1, 2]))
     );
     assert_eq!(store.secret(&tenant("t2"), "a").await.unwrap(), None);
+    let (a, b) = (secret("a", "k1", &[1, 2]), secret("b", "k1", &[9]));
+    // A swap whose "current" is stale changes nothing.
+    let stale = store
+        .reseal_secrets(
+            &[
+                (a.clone(), secret("a", "k2", &[3])),
+                (secret("b", "k1", &[8]), secret("b", "k2", &[4])),
+            ],
+            "k2",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, StoreError::ConcurrentChange { .. }),
+        "{stale}"
+    );
+    assert_eq!(
+        store.secret(&tenant("t1"), "a").await.unwrap(),
+        Some(a.clone())
+    );
+    // A secret left under another key (added meanwhile) also aborts the whole rotation.
+    let partial = store
+        .reseal_secrets(&[(a.clone(), secret("a", "k2", &[3]))], "k2")
+        .await
+        .unwrap_err();
+    assert!(partial.to_string().contains("added"), "{partial}");
+    assert_eq!(
+        store.secret(&tenant("t1"), "a").await.unwrap(),
+        Some(a.clone())
+    );
     store
-        .replace_secrets(&[secret("a", "k2", &[3]), secret("b", "k2", &[4])])
+        .reseal_secrets(
+            &[(a, secret("a", "k2", &[3])), (b, secret("b", "k2", &[4]))],
+            "k2",
+        )
         .await
         .unwrap();
     let all = store.secrets(None).await.unwrap();

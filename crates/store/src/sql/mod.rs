@@ -24,6 +24,8 @@ pub(crate) struct Dialect {
     pub backend: Backend,
     /// Appended to the lease candidate query.
     pub lock_clause: &'static str,
+    /// Appended to a query that must lock the one row it reads.
+    pub row_lock: &'static str,
 }
 
 /// Items (or rows) per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535
@@ -43,21 +45,56 @@ pub(crate) const LINK_COLUMNS: &str = "tenant, entity, brightpearl_id, salesforc
      hash_to_salesforce, hash_to_brightpearl, brightpearl_version, salesforce_version, updated_at";
 
 /// The upsert that enqueues a work item or merges it into the record's waiting item. Merging
-/// keeps the waiting item's place, backoff and first-enqueued time, takes the newer journal
-/// entry, and coalesces the operation exactly as [`Operation::coalesce`] does (the conformance
-/// suite checks every pair).
+/// keeps the waiting item's place, backoff, attempts, history and first-enqueued time, takes the
+/// newer journal entry, and coalesces the operations in journal order exactly as
+/// [`Operation::coalesce`] does (the conformance suite checks every pair, both ways round). The
+/// arriving row is usually the newer one; a retried dead letter is the older one.
 pub(crate) const ENQUEUE_CONFLICT: &str = " ON CONFLICT (tenant, flow, source, object, record_id) \
      WHERE state = 'pending' DO UPDATE SET \
-     operation = CASE \
+     operation = CASE WHEN excluded.journal_id > work_items.journal_id THEN CASE \
        WHEN excluded.operation = 'delete' THEN 'delete' \
        WHEN work_items.operation = 'create' AND excluded.operation = 'update' THEN 'create' \
        WHEN work_items.operation = 'delete' AND excluded.operation = 'undelete' THEN 'update' \
-       ELSE excluded.operation END, \
+       ELSE excluded.operation END \
+     ELSE CASE \
+       WHEN work_items.operation = 'delete' THEN 'delete' \
+       WHEN excluded.operation = 'create' AND work_items.operation = 'update' THEN 'create' \
+       WHEN excluded.operation = 'delete' AND work_items.operation = 'undelete' THEN 'update' \
+       ELSE work_items.operation END END, \
      journal_id = CASE WHEN excluded.journal_id > work_items.journal_id \
        THEN excluded.journal_id ELSE work_items.journal_id END, \
      payload = CASE WHEN excluded.journal_id > work_items.journal_id \
        THEN excluded.payload ELSE work_items.payload END, \
      notices = work_items.notices + excluded.notices";
+
+/// The deepest payload nesting the store accepts. Stored JSON is parsed again when the item is
+/// leased, and the parser refuses nesting deeper than 128; refusing it here, with the record
+/// named, keeps an unreadable item out of the queue.
+pub(crate) const MAX_PAYLOAD_DEPTH: usize = 64;
+
+/// Refuses a notice whose payload could not be read back.
+pub(crate) fn check_payload(notice: &ferry_core::ChangeNotice) -> crate::Result<()> {
+    let mut deepest = 0;
+    let mut stack = vec![(&notice.payload, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        match value {
+            serde_json::Value::Array(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            serde_json::Value::Object(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    if deepest > MAX_PAYLOAD_DEPTH {
+        return Err(crate::StoreError::InvalidNotice {
+            record: format!("{} {} {}", notice.source, notice.object, notice.record_id),
+            reason: format!(
+                "its payload nests {deepest} levels deep, more than the {MAX_PAYLOAD_DEPTH} \
+                 allowed; keep ids and small facts in notices, not whole documents"
+            ),
+        });
+    }
+    Ok(())
+}
 
 /// Parses a stored operation name.
 pub(crate) fn parse_operation(
@@ -113,7 +150,8 @@ macro_rules! impl_store {
             use super::*;
             use crate::sql::{
                 DEAD_COLUMNS, ENQUEUE_CONFLICT, ITEM_COLUMNS, LINK_COLUMNS, ROWS_PER_STATEMENT,
-                history_json, jitter_unit, new_token, now_micros, parse_json, parse_operation,
+                check_payload, history_json, jitter_unit, new_token, now_micros, parse_json,
+                parse_operation,
             };
             use crate::*;
             use async_trait::async_trait;

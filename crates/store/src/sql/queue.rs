@@ -7,8 +7,11 @@ macro_rules! store_queue {
         #[async_trait]
         impl Journal for $store {
             async fn append(&self, batch: AppendBatch) -> Result<Vec<i64>> {
-                let now = now_micros();
+                for routed in &batch.notices {
+                    check_payload(&routed.notice)?;
+                }
                 let mut tx = self.begin_write().await?;
+                let now = <$store>::db_now(&mut tx).await?;
                 let mut journal_ids = Vec::with_capacity(batch.notices.len());
                 for chunk in batch.notices.chunks(ROWS_PER_STATEMENT) {
                     let mut qb = QueryBuilder::<Db>::new(
@@ -161,15 +164,102 @@ macro_rules! store_queue {
             }
         }
 
+        async fn fail_once(
+            store: &$store,
+            lease: &LeaseRef,
+            failure: &Failure,
+            policy: &RetryPolicy,
+        ) -> Result<FailOutcome> {
+            let mut tx = store.begin_write().await?;
+            let now = <$store>::db_now(&mut tx).await?;
+            let row = sqlx::query(<$store>::sql_owned(format!(
+                "SELECT {ITEM_COLUMNS} FROM work_items \
+                 WHERE id = ? AND lease_token = ? AND state = 'leased'{}",
+                <$store>::DIALECT.row_lock
+            )))
+            .bind(lease.id)
+            .bind(&lease.token)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                return Ok(FailOutcome::LeaseLost);
+            };
+            let mut item = item_from_row(&row)?;
+            let mut history = item.history.clone();
+            history.push(Attempt {
+                number: item.attempts,
+                at: Timestamp::from_micros(now),
+                code: failure.code.clone(),
+                message: failure.message.clone(),
+            });
+
+            if failure.kind == FailureKind::Permanent
+                || !policy.allows_another(item.attempts)
+            {
+                let message = if failure.kind == FailureKind::Permanent {
+                    failure.message.clone()
+                } else {
+                    format!(
+                        "gave up after {} attempts; last error: {}",
+                        item.attempts, failure.message
+                    )
+                };
+                let id = bury(&mut tx, &item, &failure.code, &message, &history, now)
+                    .await?;
+                tx.commit().await?;
+                return Ok(FailOutcome::DeadLettered { dead_letter_id: id });
+        }
+
+            // A newer notice may be waiting behind this item: fold it in, so the record
+            // keeps one waiting item and its order.
+            let waiting = sqlx::query(<$store>::sql(
+                "DELETE FROM work_items WHERE tenant = ? AND flow = ? AND source = ? \
+                 AND object = ? AND record_id = ? AND state = 'pending' \
+                 RETURNING operation, journal_id, notices, payload",
+            ))
+            .bind(item.tenant.as_str())
+            .bind(item.flow.as_str())
+            .bind(item.source.as_str())
+            .bind(&item.object)
+            .bind(&item.record_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(waiting) = waiting {
+                let operation = parse_operation(&text(&waiting, 0)?, "work_items", item.id)?;
+                item.operation = item.operation.coalesce(operation);
+                item.journal_id = int(&waiting, 1)?;
+                item.notices += int(&waiting, 2)?;
+                item.payload = text(&waiting, 3)?;
+        }
+            let delay = policy.backoff(item.attempts, jitter_unit());
+            let due_at = Timestamp::from_micros(now).plus(delay);
+            sqlx::query(<$store>::sql(
+                "UPDATE work_items SET state = 'pending', lease_token = NULL, \
+                 lease_owner = NULL, due_at = ?, history = ?, operation = ?, \
+                 journal_id = ?, notices = ?, payload = ? WHERE id = ?",
+            ))
+            .bind(due_at.as_micros())
+            .bind(history_json(&history))
+            .bind(item.operation.as_str())
+            .bind(item.journal_id)
+            .bind(item.notices)
+            .bind(&item.payload)
+            .bind(item.id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(FailOutcome::Retrying { due_at })
+        }
+
         #[async_trait]
         impl Queue for $store {
             async fn lease(&self, request: &LeaseRequest) -> Result<Vec<LeasedItem>> {
                 if request.limit == 0 {
                     return Ok(Vec::new());
                 }
-                let now = now_micros();
-                let expires = Timestamp::from_micros(now).plus(request.lease_for).as_micros();
                 let mut tx = self.begin_write().await?;
+                let now = <$store>::db_now(&mut tx).await?;
+                let expires = Timestamp::from_micros(now).plus(request.lease_for).as_micros();
 
                 let mut qb = QueryBuilder::<Db>::new(format!(
                     // Only id and state: most candidates are plain pending items, and the full
@@ -194,7 +284,8 @@ macro_rules! store_queue {
                      AND p.record_id = w.record_id AND p.id < w.id) \
                      ORDER BY w.due_at, w.id LIMIT ",
                 );
-                qb.push_bind(i64::from(request.limit));
+                // Bounded so the UPDATE below stays within one statement's bind parameters.
+                qb.push_bind(i64::from(request.limit).min(ROWS_PER_STATEMENT as i64));
                 qb.push(<$store>::DIALECT.lock_clause);
                 let candidates = qb.build().fetch_all(&mut *tx).await?;
 
@@ -211,7 +302,13 @@ macro_rules! store_queue {
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
-                    let item = item_from_row(&row)?;
+                    let item = match item_from_row(&row) {
+                        Ok(item) => item,
+                        Err(err) => {
+                            quarantine(&mut tx, id, &err, now).await?;
+                            continue;
+                        }
+                    };
                     // The lease expired: the worker holding it died or stalled.
                     let mut history = item.history.clone();
                     history.push(Attempt {
@@ -261,7 +358,11 @@ macro_rules! store_queue {
                     }
                     qb.push(format!(") RETURNING {ITEM_COLUMNS}"));
                     for row in qb.build().fetch_all(&mut *tx).await? {
-                        leased.push(item_from_row(&row)?.into_leased()?);
+                        match item_from_row(&row).and_then(ItemRow::into_leased) {
+                            Ok(item) => leased.push(item),
+                            // One unreadable row must not stop every worker: set it aside.
+                            Err(err) => quarantine(&mut tx, int(&row, 0)?, &err, now).await?,
+                        }
                     }
                     leased.sort_by_key(|item| item.id);
                 }
@@ -309,85 +410,24 @@ macro_rules! store_queue {
                 failure: &Failure,
                 policy: &RetryPolicy,
             ) -> Result<FailOutcome> {
-                let now = now_micros();
-                let mut tx = self.begin_write().await?;
-                let row = sqlx::query(<$store>::sql_owned(format!(
-                    "SELECT {ITEM_COLUMNS} FROM work_items \
-                     WHERE id = ? AND lease_token = ? AND state = 'leased'{}",
-                    <$store>::DIALECT.lock_clause.replace(" SKIP LOCKED", "")
-                )))
-                .bind(lease.id)
-                .bind(&lease.token)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(FailOutcome::LeaseLost);
-                };
-                let mut item = item_from_row(&row)?;
-                let mut history = item.history.clone();
-                history.push(Attempt {
-                    number: item.attempts,
-                    at: Timestamp::from_micros(now),
-                    code: failure.code.clone(),
-                    message: failure.message.clone(),
-                });
-
-                if failure.kind == FailureKind::Permanent
-                    || !policy.allows_another(item.attempts)
-                {
-                    let message = if failure.kind == FailureKind::Permanent {
-                        failure.message.clone()
-                    } else {
-                        format!(
-                            "gave up after {} attempts; last error: {}",
-                            item.attempts, failure.message
-                        )
-                    };
-                    let id = bury(&mut tx, &item, &failure.code, &message, &history, now)
-                        .await?;
-                    tx.commit().await?;
-                    return Ok(FailOutcome::DeadLettered { dead_letter_id: id });
+                // On PostgreSQL a notice for the same record may be committing while this
+                // runs: its new waiting item is invisible to the fold, and putting this item
+                // back to waiting then collides with it on the one-waiting-item index. Running
+                // again sees the committed item and folds it in.
+                let mut tries = 0;
+                loop {
+                    match fail_once(self, lease, failure, policy).await {
+                        Err(StoreError::Database(err))
+                            if tries < 3
+                                && err
+                                    .as_database_error()
+                                    .is_some_and(|e| e.is_unique_violation()) =>
+                        {
+                            tries += 1;
+                        }
+                        outcome => return outcome,
+                    }
                 }
-
-                // A newer notice may be waiting behind this item: fold it in, so the record
-                // keeps one waiting item and its order.
-                let waiting = sqlx::query(<$store>::sql(
-                    "DELETE FROM work_items WHERE tenant = ? AND flow = ? AND source = ? \
-                     AND object = ? AND record_id = ? AND state = 'pending' \
-                     RETURNING operation, journal_id, notices, payload",
-                ))
-                .bind(item.tenant.as_str())
-                .bind(item.flow.as_str())
-                .bind(item.source.as_str())
-                .bind(&item.object)
-                .bind(&item.record_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(waiting) = waiting {
-                    let operation = parse_operation(&text(&waiting, 0)?, "work_items", item.id)?;
-                    item.operation = item.operation.coalesce(operation);
-                    item.journal_id = int(&waiting, 1)?;
-                    item.notices += int(&waiting, 2)?;
-                    item.payload = text(&waiting, 3)?;
-                }
-                let delay = policy.backoff(item.attempts, jitter_unit());
-                let due_at = Timestamp::from_micros(now).plus(delay);
-                sqlx::query(<$store>::sql(
-                    "UPDATE work_items SET state = 'pending', lease_token = NULL, \
-                     lease_owner = NULL, due_at = ?, history = ?, operation = ?, \
-                     journal_id = ?, notices = ?, payload = ? WHERE id = ?",
-                ))
-                .bind(due_at.as_micros())
-                .bind(history_json(&history))
-                .bind(item.operation.as_str())
-                .bind(item.journal_id)
-                .bind(item.notices)
-                .bind(&item.payload)
-                .bind(item.id)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(FailOutcome::Retrying { due_at })
             }
 
             async fn extend(
@@ -398,12 +438,14 @@ macro_rules! store_queue {
                 if items.is_empty() {
                     return Ok(0);
                 }
-                let expires = Timestamp::now().plus(lease_for).as_micros();
                 let mut by_token: HashMap<&str, Vec<i64>> = HashMap::new();
                 for item in items {
                     by_token.entry(item.token.as_str()).or_default().push(item.id);
                 }
                 let mut tx = self.begin_write().await?;
+                let expires = Timestamp::from_micros(<$store>::db_now(&mut tx).await?)
+                    .plus(lease_for)
+                    .as_micros();
                 let mut extended = 0;
                 for (token, ids) in by_token {
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {

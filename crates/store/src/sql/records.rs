@@ -224,10 +224,46 @@ macro_rules! store_records {
                 qb.build().fetch_all(&self.pool).await?.iter().map(secret_from_row).collect()
             }
 
-            async fn replace_secrets(&self, secrets: &[SealedSecret]) -> Result<()> {
+            async fn reseal_secrets(
+                &self,
+                swaps: &[(SealedSecret, SealedSecret)],
+                key_id: &str,
+            ) -> Result<()> {
                 let mut tx = self.begin_write().await?;
-                for secret in secrets {
-                    put_secret_in(&mut tx, secret).await?;
+                for (current, replacement) in swaps {
+                    let swapped = sqlx::query(<$store>::sql(
+                        "UPDATE secrets SET key_id = ?, nonce = ?, ciphertext = ?, updated_at = ? \
+                         WHERE tenant = ? AND name = ? AND key_id = ? AND nonce = ? \
+                         AND ciphertext = ?",
+                    ))
+                    .bind(&replacement.key_id)
+                    .bind(&replacement.nonce)
+                    .bind(&replacement.ciphertext)
+                    .bind(replacement.updated_at.as_micros())
+                    .bind(current.tenant.as_str())
+                    .bind(&current.name)
+                    .bind(&current.key_id)
+                    .bind(&current.nonce)
+                    .bind(&current.ciphertext)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if swapped != 1 {
+                        return Err(StoreError::ConcurrentChange {
+                            what: format!("secret {:?} of tenant {}", current.name, current.tenant),
+                        });
+                    }
+                }
+                let others: i64 = sqlx::query_scalar(<$store>::sql(
+                    "SELECT COUNT(*) FROM secrets WHERE key_id <> ?",
+                ))
+                .bind(key_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if others > 0 {
+                    return Err(StoreError::ConcurrentChange {
+                        what: format!("the vault ({others} secret(s) were added)"),
+                    });
                 }
                 tx.commit().await?;
                 Ok(())
@@ -267,14 +303,17 @@ macro_rules! store_records {
                         applied.insert((text(&row, 0)?, text(&row, 1)?), int(&row, 2)?);
                     }
                 }
-                let mut outcomes = Vec::with_capacity(effects.len());
+                // The first occurrence of a key inserted now is applied; every other occurrence
+                // is a repeat. Repeats are counted in key order too (the same lock order).
+                let mut outcomes: Vec<Option<EffectOutcome>> = vec![None; effects.len()];
                 let mut first_seen: std::collections::HashSet<(&str, &str)> =
                     std::collections::HashSet::new();
-                for effect in effects {
+                for &at in &order {
+                    let effect = &effects[at];
                     let key = (effect.tenant.as_str(), effect.key.as_str());
                     let fresh = first_seen.insert(key);
-                    match applied.get(&(key.0.to_owned(), key.1.to_owned())) {
-                        Some(&id) if fresh => outcomes.push(EffectOutcome::Applied { id }),
+                    let outcome = match applied.get(&(key.0.to_owned(), key.1.to_owned())) {
+                        Some(&id) if fresh => EffectOutcome::Applied { id },
                         _ => {
                             let row = sqlx::query(<$store>::sql_owned(format!(
                                 "UPDATE effects SET repeats = repeats + 1 \
@@ -284,12 +323,13 @@ macro_rules! store_records {
                             .bind(key.1)
                             .fetch_one(&mut *tx)
                             .await?;
-                            outcomes.push(EffectOutcome::AlreadyApplied(effect_from_row(&row)?));
+                            EffectOutcome::AlreadyApplied(effect_from_row(&row)?)
                         }
-                    }
+                    };
+                    outcomes[at] = Some(outcome);
                 }
                 tx.commit().await?;
-                Ok(outcomes)
+                Ok(outcomes.into_iter().flatten().collect())
             }
 
             async fn prune_effects(&self, before: Timestamp) -> Result<u64> {

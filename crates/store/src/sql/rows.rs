@@ -106,6 +106,38 @@ macro_rules! store_rows {
             }
         }
 
+        /// Dead letters are where unreadable items end up, so they must always be listable: a
+        /// payload that does not parse is shown as the text it is.
+        fn lenient_json(text: String) -> serde_json::Value {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        }
+
+        /// Moves an unreadable work item (a hand-edited or damaged row) to the dead letters with
+        /// its raw payload, so that the queue keeps moving.
+        async fn quarantine(tx: &mut Tx, id: i64, err: &StoreError, now: i64) -> Result<()> {
+            tracing::error!(item = id, error = %err, "unreadable work item moved to the dead letters");
+            sqlx::query(<$store>::sql(
+                "INSERT INTO dead_letters (tenant, flow, source, object, record_id, operation, \
+                 journal_id, notices, payload, error_code, error_message, history, enqueued_at, \
+                 failed_at) SELECT tenant, flow, source, object, record_id, operation, \
+                 journal_id, notices, payload, 'CORRUPT_ROW', ?, '[]', enqueued_at, ? \
+                 FROM work_items WHERE id = ?",
+            ))
+            .bind(format!(
+                "the stored work item could not be read ({err}); it was set aside so the queue \
+                 keeps moving. Inspect it with `ferry dlq show`, then retry or discard it"
+            ))
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(<$store>::sql("DELETE FROM work_items WHERE id = ?"))
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         fn dead_from_row(row: &DbRow) -> Result<DeadLetter> {
             let id = int(row, 0)?;
             Ok(DeadLetter {
@@ -118,10 +150,10 @@ macro_rules! store_rows {
                 operation: parse_operation(&text(row, 6)?, "dead_letters", id)?,
                 journal_id: int(row, 7)?,
                 notices: int(row, 8)?,
-                payload: parse_json(&text(row, 9)?, "dead_letters", &id.to_string())?,
+                payload: lenient_json(text(row, 9)?),
                 error_code: text(row, 10)?,
                 error_message: text(row, 11)?,
-                history: parse_json(&text(row, 12)?, "dead_letters", &id.to_string())?,
+                history: serde_json::from_str(&text(row, 12)?).unwrap_or_default(),
                 enqueued_at: Timestamp::from_micros(int(row, 13)?),
                 failed_at: Timestamp::from_micros(int(row, 14)?),
             })
