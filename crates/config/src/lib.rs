@@ -23,12 +23,7 @@ use std::path::{Path, PathBuf};
 pub const STARTER_TOML: &str = include_str!("starter.toml");
 
 /// Environment variables with the `FERRY_` prefix that are not config overrides.
-pub const RESERVED_ENV: &[&str] = &[
-    "FERRY_CONFIG",
-    "FERRY_MASTER_KEY",
-    "FERRY_NEW_MASTER_KEY",
-    "FERRY_LOG",
-];
+pub const RESERVED_ENV: &[&str] = &["FERRY_CONFIG", "FERRY_MASTER_KEY", "FERRY_LOG"];
 
 /// Reads and validates a config file, applying `FERRY_*` overrides from `env`.
 pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {

@@ -108,6 +108,9 @@ pub struct WorkerConfig {
     /// Milliseconds to wait before asking again when the queue is empty.
     #[serde(default = "default_idle_poll_ms")]
     pub idle_poll_ms: u64,
+    /// Seconds one handler call may take before its items fail with `HANDLER_TIMEOUT`.
+    #[serde(default = "default_handler_timeout")]
+    pub handler_timeout_seconds: u64,
     /// Attempts before an item is dead-lettered.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
@@ -131,6 +134,9 @@ fn default_lease_seconds() -> u64 {
 fn default_idle_poll_ms() -> u64 {
     250
 }
+fn default_handler_timeout() -> u64 {
+    300
+}
 fn default_max_attempts() -> u32 {
     10
 }
@@ -148,6 +154,7 @@ impl Default for WorkerConfig {
             batch_size: default_batch_size(),
             lease_seconds: default_lease_seconds(),
             idle_poll_ms: default_idle_poll_ms(),
+            handler_timeout_seconds: default_handler_timeout(),
             max_attempts: default_max_attempts(),
             backoff_base_ms: default_backoff_base_ms(),
             backoff_max_seconds: default_backoff_max_seconds(),
@@ -331,6 +338,8 @@ impl Config {
             ("concurrency", u64::from(w.concurrency), 1),
             ("batch_size", u64::from(w.batch_size), 1),
             ("lease_seconds", w.lease_seconds, 1),
+            ("idle_poll_ms", w.idle_poll_ms, 10),
+            ("handler_timeout_seconds", w.handler_timeout_seconds, 1),
             ("max_attempts", u64::from(w.max_attempts), 1),
             ("backoff_base_ms", w.backoff_base_ms, 1),
         ] {

@@ -46,13 +46,17 @@ impl SecretRef {
                 ))
             };
         }
-        // The value itself must not appear in the message: it is probably a real secret.
-        Err(format!(
-            "this field {LITERAL_SECRET}, which Ferry refuses so that config files can be shared \
-             and versioned safely: store it with `ferry vault set NAME` and write \"vault:NAME\", \
-             or put it in an environment variable and write \"env:VAR\""
-        ))
+        Err(literal_refusal())
     }
+}
+
+/// The refusal of a literal secret. The value itself never appears in it: it is probably real.
+fn literal_refusal() -> String {
+    format!(
+        "this field {LITERAL_SECRET}, which Ferry refuses so that config files can be shared \
+         and versioned safely: store it with `ferry vault set NAME` and write \"vault:NAME\", \
+         or put it in an environment variable and write \"env:VAR\""
+    )
 }
 
 impl fmt::Display for SecretRef {
@@ -81,7 +85,21 @@ impl<'de> Deserialize<'de> for SecretRef {
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<SecretRef, E> {
                 SecretRef::parse(text).map_err(E::custom)
             }
+            // A number or boolean in a secret field is a literal secret too (a numeric PIN or
+            // token); serde's default message would quote it, so refuse it without echoing.
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<SecretRef, E> {
+                Err(E::custom(literal_refusal()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<SecretRef, E> {
+                Err(E::custom(literal_refusal()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<SecretRef, E> {
+                Err(E::custom(literal_refusal()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<SecretRef, E> {
+                Err(E::custom(literal_refusal()))
+            }
         }
-        deserializer.deserialize_str(Visitor)
+        deserializer.deserialize_any(Visitor)
     }
 }

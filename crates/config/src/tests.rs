@@ -128,6 +128,22 @@ fn literal_secrets_are_refused_without_being_echoed() {
         "the secret must not be echoed: {err}"
     );
 
+    for number in ["123456", "98765.5", "true"] {
+        let text = format!(
+            "[store]\nurl = \"sqlite://x.db\"\n[brightpearl]\naccount = \"s\"\nbase_url = \"https://x\"\n\
+             app_ref = \"a\"\naccount_token = {number}\n"
+        );
+        let err = check(&text, &[]).unwrap_err();
+        assert!(
+            err.contains("literal secret") && err.starts_with("ferry.toml:7:17"),
+            "{err}"
+        );
+        assert!(
+            !err.contains(number),
+            "a numeric secret must not be echoed: {err}"
+        );
+    }
+
     let err = check("[store]\nurl = \"postgres://ferry:pw@db/ferry\"\n", &[]).unwrap_err();
     assert!(
         err.starts_with("ferry.toml:2:1: store.url contains a password"),

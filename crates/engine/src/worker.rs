@@ -51,6 +51,8 @@ pub struct WorkerOptions {
     pub tenant: Option<TenantId>,
     /// Stop once the queue has been empty this long (scripts and tests); `None` runs forever.
     pub exit_when_idle: Option<Duration>,
+    /// The longest one handler call may take before its items fail with `HANDLER_TIMEOUT`.
+    pub handler_timeout: Duration,
 }
 
 impl WorkerOptions {
@@ -66,6 +68,7 @@ impl WorkerOptions {
             retry,
             tenant: None,
             exit_when_idle: None,
+            handler_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -282,6 +285,7 @@ impl Worker {
             })
         };
 
+        let mut outcomes = Vec::new();
         // Group by flow, cut into the flows' batch sizes, run up to `concurrency` at once.
         let mut by_flow: HashMap<FlowName, Vec<LeasedItem>> = HashMap::new();
         for item in items {
@@ -292,6 +296,18 @@ impl Worker {
         let mut in_task: HashMap<tokio::task::Id, Vec<LeaseRef>> = HashMap::new();
         for (flow, mut items) in by_flow {
             let Some(handler) = self.handlers.get(&flow).cloned() else {
+                // Unreachable while leases are filtered by flow; fail loudly rather than strand.
+                let failure = Failure::transient(
+                    "NO_HANDLER",
+                    format!(
+                        "this worker has no handler for flow {flow}; another worker will take it"
+                    ),
+                );
+                outcomes.extend(
+                    items
+                        .iter()
+                        .map(|item| (LeaseRef::from(item), Err(failure.clone()))),
+                );
                 continue;
             };
             let size = handler.max_batch().max(1);
@@ -300,14 +316,29 @@ impl Worker {
                 let chunk = std::mem::replace(&mut items, rest);
                 let leases: Vec<LeaseRef> = chunk.iter().map(LeaseRef::from).collect();
                 let (handler, permits) = (handler.clone(), permits.clone());
+                let limit = self.options.handler_timeout;
                 let task = tasks.spawn(async move {
                     let _permit = permits.acquire_owned().await;
-                    handler.handle(&chunk).await
+                    // A call that never returns (a hung connection) must not hold its records
+                    // forever: the heartbeat would keep extending their leases.
+                    match tokio::time::timeout(limit, handler.handle(&chunk)).await {
+                        Ok(results) => results,
+                        Err(_) => vec![
+                            Err(Failure::transient(
+                                "HANDLER_TIMEOUT",
+                                format!(
+                                    "the flow did not finish this item within {} s \
+                                     (worker.handler_timeout_seconds); it will be retried",
+                                    limit.as_secs()
+                                ),
+                            ));
+                            chunk.len()
+                        ],
+                    }
                 });
                 in_task.insert(task.id(), leases);
             }
         }
-        let mut outcomes = Vec::new();
         while let Some(joined) = tasks.join_next_with_id().await {
             let (id, results) = match joined {
                 Ok((id, results)) => (id, Ok(results)),
@@ -364,19 +395,30 @@ impl Worker {
                 Err(failure) => failed.push((lease, failure)),
             }
         }
-        let acked = self.store.ack(&done).await?;
-        self.totals
-            .succeeded
-            .fetch_add(acked.acked, Ordering::Relaxed);
-        self.totals
-            .lost
-            .fetch_add(acked.lost.len() as u64, Ordering::Relaxed);
+        // Settle every item even when the store errors on one of them: whatever is left
+        // unsettled only comes back after its lease expires, charged as a crash.
+        let mut first_error = None;
+        match self.store.ack(&done).await {
+            Ok(acked) => {
+                self.totals
+                    .succeeded
+                    .fetch_add(acked.acked, Ordering::Relaxed);
+                self.totals
+                    .lost
+                    .fetch_add(acked.lost.len() as u64, Ordering::Relaxed);
+            }
+            Err(err) => first_error = Some(err),
+        }
         for (lease, failure) in failed {
-            match self
-                .store
-                .fail(&lease, &failure, &self.options.retry)
-                .await?
-            {
+            let outcome = match self.store.fail(&lease, &failure, &self.options.retry).await {
+                Ok(outcome) => outcome,
+                Err(err) => {
+                    tracing::warn!(item = lease.id, error = %err, "could not record a failure; the item returns when its lease expires");
+                    first_error.get_or_insert(err);
+                    continue;
+                }
+            };
+            match outcome {
                 FailOutcome::Retrying { due_at } => {
                     self.totals.retried.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(item = lease.id, code = %failure.code, %due_at, "item failed; will retry");
@@ -390,7 +432,7 @@ impl Worker {
                 }
             }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 }
 
@@ -401,7 +443,8 @@ mod tests {
     use ferry_store::testing::fresh_sqlite_store;
     use ferry_store::{AppendBatch, DeadLetters, Journal, RoutedNotice};
 
-    /// Panics on record "boom", reports nothing for record "mute", succeeds otherwise.
+    /// Panics on record "boom", reports nothing for record "mute", never returns for "hang",
+    /// succeeds otherwise.
     struct Faulty(FlowName);
 
     #[async_trait]
@@ -416,6 +459,7 @@ mod tests {
             match items[0].record_id.as_str() {
                 "boom" => panic!("handler bug"),
                 "mute" => Vec::new(),
+                "hang" => std::future::pending().await,
                 _ => vec![Ok(())],
             }
         }
@@ -425,7 +469,7 @@ mod tests {
     async fn handler_bugs_fail_their_items_and_never_stop_the_worker() {
         let (store, _dir) = fresh_sqlite_store().await;
         let flow = FlowName::new("faulty").unwrap();
-        let notices = ["boom", "mute", "fine"]
+        let notices = ["boom", "mute", "hang", "fine"]
             .into_iter()
             .map(|record| RoutedNotice {
                 notice: ChangeNotice {
@@ -452,12 +496,10 @@ mod tests {
             max_attempts: 1,
             ..RetryPolicy::default()
         };
-        let worker = Worker::new(
-            store.clone(),
-            vec![Arc::new(Faulty(flow))],
-            WorkerOptions::new(retry),
-        );
-        assert_eq!(worker.run_once().await.unwrap(), 3);
+        let mut options = WorkerOptions::new(retry);
+        options.handler_timeout = Duration::from_millis(100);
+        let worker = Worker::new(store.clone(), vec![Arc::new(Faulty(flow))], options);
+        assert_eq!(worker.run_once().await.unwrap(), 4);
         assert_eq!(worker.totals().succeeded.load(Ordering::Relaxed), 1);
         let mut codes: Vec<String> = store
             .list_dead(&Default::default(), 10)
@@ -467,6 +509,13 @@ mod tests {
             .map(|d| format!("{}={}", d.record_id, d.error_code))
             .collect();
         codes.sort();
-        assert_eq!(codes, vec!["boom=HANDLER_PANIC", "mute=HANDLER_NO_OUTCOME"]);
+        assert_eq!(
+            codes,
+            vec![
+                "boom=HANDLER_PANIC",
+                "hang=HANDLER_TIMEOUT",
+                "mute=HANDLER_NO_OUTCOME"
+            ]
+        );
     }
 }

@@ -81,7 +81,7 @@ pub fn redact_url(url: &str) -> String {
 /// How to open a store.
 #[derive(Clone)]
 pub struct OpenOptions {
-    /// Connections in the pool (PostgreSQL; SQLite uses one writer and a few readers).
+    /// Connections in the pool (PostgreSQL; SQLite always uses one connection per process).
     pub max_connections: u32,
     /// How long to wait for the database before giving up with a clear error.
     pub connect_timeout: Duration,

@@ -38,7 +38,12 @@ fn selection(context: &Context, args: &DlqActArgs, verb: &str) -> Result<DeadSel
     // Any filter flag, or --all, means "by filter"; --filter alone says so explicitly.
     let by_filter = args.filter || args.all || has_filter_flags(&args.filters);
     match (args.ids.is_empty(), by_filter) {
-        (false, false) => Ok(DeadSelection::Ids(args.ids.clone())),
+        (false, false) => {
+            let mut ids = args.ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            Ok(DeadSelection::Ids(ids))
+        }
         (true, true) => {
             if !has_filter_flags(&args.filters) && !args.all {
                 bail!(

@@ -26,6 +26,7 @@ pub async fn run(
     options.batch_size = args.batch_size.unwrap_or(w.batch_size).clamp(1, 1000);
     options.lease_for = Duration::from_secs(w.lease_seconds);
     options.idle_poll = Duration::from_millis(w.idle_poll_ms);
+    options.handler_timeout = Duration::from_secs(w.handler_timeout_seconds);
     options.tenant = args
         .tenant
         .as_deref()
