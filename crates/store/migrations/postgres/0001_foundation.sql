@@ -61,6 +61,7 @@ CREATE TABLE dead_letters (
     failed_at     BIGINT  NOT NULL
 );
 CREATE INDEX dead_letters_flow ON dead_letters (tenant, flow, error_code);
+CREATE INDEX dead_letters_record ON dead_letters (tenant, record_id);
 
 CREATE TABLE xref_links (
     tenant              TEXT NOT NULL,

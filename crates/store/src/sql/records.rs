@@ -338,7 +338,7 @@ macro_rules! store_records {
                 let done = sqlx::query(<$store>::sql(
                     "DELETE FROM effects WHERE applied_at < ? AND NOT EXISTS ( \
                      SELECT 1 FROM dead_letters d WHERE d.tenant = effects.tenant AND \
-                     effects.key = d.tenant || ':' || d.flow || ':' || d.record_id || ':' \
+                     d.record_id = effects.record_id AND effects.key = d.tenant || ':' || d.flow || ':' || d.record_id || ':' \
                      || CAST(d.journal_id AS TEXT))",
                 ))
                 .bind(before.as_micros())
