@@ -268,8 +268,9 @@ impl Worker {
         Ok(leased)
     }
 
-    /// Runs the handlers, at most `concurrency` at once, extending the batch's leases while
-    /// they run so a slow batch is not taken over by another worker.
+    /// Runs the handlers (at most `concurrency` calls at once, each with up to the flow's
+    /// `max_batch` items), extending the batch's leases while they run so a slow batch is not
+    /// taken over by another worker. Returns one outcome per item.
     async fn process(&self, items: Vec<LeasedItem>) -> Vec<(LeaseRef, Result<(), Failure>)> {
         let refs: Vec<LeaseRef> = items.iter().map(LeaseRef::from).collect();
         let heartbeat = {
@@ -312,8 +313,7 @@ impl Worker {
             };
             let size = handler.max_batch().max(1);
             while !items.is_empty() {
-                let rest = items.split_off(size.min(items.len()));
-                let chunk = std::mem::replace(&mut items, rest);
+                let chunk: Vec<LeasedItem> = items.drain(..size.min(items.len())).collect();
                 let leases: Vec<LeaseRef> = chunk.iter().map(LeaseRef::from).collect();
                 let (handler, permits) = (handler.clone(), permits.clone());
                 let limit = self.options.handler_timeout;

@@ -73,9 +73,9 @@ pub trait Journal: Send + Sync {
 /// The work queue.
 #[async_trait]
 pub trait Queue: Send + Sync {
-    /// Leases up to `request.limit` due items. Only the oldest item of each record is ever
-    /// leasable, so two items of one flow and record are never in flight at once and they run
-    /// in arrival order. An item whose lease expired is leased again (its attempt counted);
+    /// Leases up to `request.limit` due items (at most 1000). A record's waiting item is leasable
+    /// only while no item of the record is in flight, so two items of one flow and record are
+    /// never in flight at once and they run in arrival order. An item whose lease expired is leased again (its attempt counted);
     /// one that has used up its attempts that way is dead-lettered with `LEASE_EXPIRED`.
     async fn lease(&self, request: &LeaseRequest) -> Result<Vec<LeasedItem>>;
 

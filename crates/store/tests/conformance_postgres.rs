@@ -74,3 +74,42 @@ async fn a_failure_racing_an_uncommitted_notice_still_settles() {
         (item.id, 2, 2)
     );
 }
+
+/// On PostgreSQL an id is drawn before its transaction commits, so a record's waiting item can
+/// end up with a lower id than its in-flight one. It must still wait for it.
+#[tokio::test]
+async fn a_waiting_item_with_a_lower_id_still_waits_for_the_one_in_flight() {
+    use ferry_core::Operation;
+    use ferry_store::conformance::{lease_request, notice, routed};
+    use ferry_store::{AppendBatch, Journal, LeaseRef, Queue};
+
+    let store = fresh_postgres_store().await;
+    store
+        .append(AppendBatch {
+            notices: vec![routed(notice("r", Operation::Create, 1))],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+    let in_flight = store.lease(&lease_request(10)).await.unwrap().remove(0);
+    // What a slow concurrent append can leave behind: a waiting item with an older id.
+    sqlx::query(
+        "INSERT INTO work_items (id, tenant, flow, source, object, record_id, operation, \
+         journal_id, notices, payload, state, attempts, due_at, enqueued_at, history) VALUES \
+         ($1, 't1', 'customers', 'brightpearl', 'contact', 'r', 'update', $2, 1, '{}', \
+         'pending', 0, 0, 0, '[]')",
+    )
+    .bind(in_flight.id - 1_000_000)
+    .bind(in_flight.journal_id + 1)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert!(
+        store.lease(&lease_request(10)).await.unwrap().is_empty(),
+        "it waits"
+    );
+    store.ack(&[LeaseRef::from(&in_flight)]).await.unwrap();
+    let next = store.lease(&lease_request(10)).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].id, in_flight.id - 1_000_000);
+}

@@ -278,10 +278,15 @@ macro_rules! store_queue {
                     }
                     qb.push(")");
                 }
+                // A waiting item may start only when no item of its record is in flight. A record
+                // has at most one waiting item, created after the one in flight was leased, so
+                // this keeps arrival order without trusting ids: on PostgreSQL an id is drawn
+                // before its transaction commits, and ids of concurrent transactions interleave.
                 qb.push(
-                    " AND NOT EXISTS (SELECT 1 FROM work_items p WHERE p.tenant = w.tenant \
-                     AND p.flow = w.flow AND p.source = w.source AND p.object = w.object \
-                     AND p.record_id = w.record_id AND p.id < w.id) \
+                    " AND (w.state = 'leased' OR NOT EXISTS (SELECT 1 FROM work_items p \
+                     WHERE p.tenant = w.tenant AND p.flow = w.flow AND p.source = w.source \
+                     AND p.object = w.object AND p.record_id = w.record_id \
+                     AND p.state = 'leased')) \
                      ORDER BY w.due_at, w.id LIMIT ",
                 );
                 // Bounded so the UPDATE below stays within one statement's bind parameters.
