@@ -39,9 +39,11 @@ CREATE TABLE work_items (
 -- At most one waiting item per record: new notices coalesce into it.
 CREATE UNIQUE INDEX work_items_one_pending
     ON work_items (tenant, flow, source, object, record_id) WHERE state = 'pending';
--- A record's line, oldest first: only its head may be leased.
-CREATE INDEX work_items_record_line ON work_items (tenant, flow, source, object, record_id, id);
 CREATE INDEX work_items_due ON work_items (due_at, id);
+-- Items in flight, per record: a waiting item may start only when its record has none. Small
+-- (at most the leased items), so the lease query's check stays cheap however long the queue.
+CREATE INDEX work_items_in_flight ON work_items (tenant, flow, source, object, record_id)
+    WHERE state = 'leased';
 
 CREATE TABLE dead_letters (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
