@@ -86,6 +86,20 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// Pins the lease query to the plan it is written for: walk `work_items_due` in order and
+    /// stop at the limit. During a burst (an initial load) the table grows faster than
+    /// autovacuum re-analyses it, and with stale statistics the planner was seen to scan and sort
+    /// the whole queue instead: 200 ms per lease at 35,000 queued items, against 1 ms.
+    async fn lease_prelude(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>) -> Result<()> {
+        sqlx::raw_sql(
+            "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; \
+             SET LOCAL enable_sort = off",
+        )
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// The clock leases and retry times are measured by: the database server's, so every worker
     /// on every machine agrees, and one whose own clock runs fast cannot take over live leases.
     async fn db_now(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>) -> Result<i64> {

@@ -70,6 +70,11 @@ impl SqliteStore {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// SQLite's planner needs no pinning for the lease query.
+    async fn lease_prelude(_tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<()> {
+        Ok(())
+    }
+
     /// The clock leases and retry times are measured by: on one machine, this process's clock.
     async fn db_now(_tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<i64> {
         Ok(crate::sql::now_micros())

@@ -258,6 +258,7 @@ macro_rules! store_queue {
                     return Ok(Vec::new());
                 }
                 let mut tx = self.begin_write().await?;
+                <$store>::lease_prelude(&mut tx).await?;
                 let now = <$store>::db_now(&mut tx).await?;
                 let expires = Timestamp::from_micros(now).plus(request.lease_for).as_micros();
 
