@@ -52,32 +52,17 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flows::selftest::{EnqueuePlan, enqueue, verify};
-    use crate::{Worker, WorkerOptions};
-    use ferry_core::{RetryPolicy, TenantId};
+    use crate::flows::selftest::{EnqueuePlan, enqueue, run_until_idle, verify};
+    use ferry_core::TenantId;
     use ferry_store::testing::fresh_sqlite_store;
 
     #[tokio::test]
     async fn pruning_removes_finished_history_only_past_retention() {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
-        let plan = EnqueuePlan {
-            tenant: tenant.clone(),
-            start: 0,
-            notices: 30,
-            records: 10,
-            work_ms: 0,
-            after_ms: 0,
-            fail_every: 0,
-            batch: 100,
-        };
+        let plan = EnqueuePlan::new(tenant.clone(), 30, 10);
         enqueue(store.as_ref(), &plan).await.unwrap();
-        let worker = Worker::new(
-            store.clone(),
-            crate::flows::builtin(store.clone(), "test"),
-            WorkerOptions::new(RetryPolicy::default()),
-        );
-        while worker.run_once().await.unwrap() > 0 {}
+        run_until_idle(store.clone()).await;
         // Queued work keeps its journal entries.
         enqueue(store.as_ref(), &EnqueuePlan { notices: 2, ..plan })
             .await

@@ -27,14 +27,10 @@ async fn kill_workers_repeatedly(deployment: Deployment) {
         tokio::spawn(async move {
             for wave in 0..60 {
                 let plan = EnqueuePlan {
-                    tenant: tenant.clone(),
                     start: wave * 100,
-                    notices: 100,
-                    records: 500,
                     work_ms: 2,
                     after_ms: 20,
-                    fail_every: 0,
-                    batch: 100,
+                    ..EnqueuePlan::new(tenant.clone(), 100, 500)
                 };
                 enqueue(store.as_ref(), &plan).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(50)).await;

@@ -27,14 +27,10 @@ async fn four_worker_processes_share_one_queue() {
     // record is processed several times and ordering matters.
     for wave in 0..100 {
         let plan = EnqueuePlan {
-            tenant: tenant.clone(),
             start: wave * 100,
-            notices: 100,
-            records: 1000,
             work_ms: 1,
             after_ms: 0,
-            fail_every: 0,
-            batch: 100,
+            ..EnqueuePlan::new(tenant.clone(), 100, 1000)
         };
         enqueue(store.as_ref(), &plan).await.unwrap();
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -144,6 +144,36 @@ pub struct EnqueuePlan {
     pub batch: usize,
 }
 
+impl EnqueuePlan {
+    /// `notices` notices spread over `records` records of `tenant`, without simulated work or
+    /// rejections, journaled 500 per transaction.
+    pub fn new(tenant: TenantId, notices: u64, records: u64) -> Self {
+        Self {
+            tenant,
+            start: 0,
+            notices,
+            records,
+            work_ms: 0,
+            after_ms: 0,
+            fail_every: 0,
+            batch: 500,
+        }
+    }
+}
+
+/// Runs a worker with the built-in flows until the queue has nothing due (for tests).
+#[cfg(test)]
+pub(crate) async fn run_until_idle(store: Arc<dyn Store>) -> crate::Worker {
+    let handlers = crate::flows::builtin(store.clone(), "test");
+    let worker = crate::Worker::new(
+        store,
+        handlers,
+        crate::WorkerOptions::new(Default::default()),
+    );
+    while worker.run_once().await.unwrap_or(0) > 0 {}
+    worker
+}
+
 /// Journals the plan's notices. Returns how many were journaled.
 pub async fn enqueue(store: &dyn Store, plan: &EnqueuePlan) -> ferry_store::Result<u64> {
     let records = plan.records.max(1);
@@ -274,8 +304,6 @@ pub async fn verify(store: &dyn Store, tenant: &TenantId) -> ferry_store::Result
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::{Worker, WorkerOptions};
-    use ferry_core::RetryPolicy;
     use ferry_store::DeadLetters;
     use ferry_store::testing::fresh_sqlite_store;
 
@@ -289,14 +317,8 @@ mod tests {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
         let plan = EnqueuePlan {
-            tenant: tenant.clone(),
-            start: 0,
-            notices: 500,
-            records: 40,
-            work_ms: 0,
-            after_ms: 0,
-            fail_every: 0,
             batch: 64,
+            ..EnqueuePlan::new(tenant.clone(), 500, 40)
         };
         assert_eq!(enqueue(store.as_ref(), &plan).await.unwrap(), 500);
 
@@ -307,13 +329,7 @@ mod tests {
         );
         assert_eq!(before.incomplete.len(), 40, "nothing processed yet");
 
-        let handlers = crate::flows::builtin(store.clone(), "test");
-        let worker = Worker::new(
-            store.clone(),
-            handlers,
-            WorkerOptions::new(RetryPolicy::default()),
-        );
-        while worker.run_once().await.unwrap() > 0 {}
+        let worker = run_until_idle(store.clone()).await;
         let after = verify(store.as_ref(), &tenant).await.unwrap();
         assert!(after.is_complete(), "{after:?}");
         assert_eq!(after.repeats, 0);
@@ -346,22 +362,11 @@ mod tests {
         let (store, _dir) = fresh_sqlite_store().await;
         let tenant = TenantId::default_tenant();
         let plan = EnqueuePlan {
-            tenant: tenant.clone(),
-            start: 0,
-            notices: 20,
-            records: 10,
-            work_ms: 0,
-            after_ms: 0,
             fail_every: 5,
-            batch: 100,
+            ..EnqueuePlan::new(tenant.clone(), 20, 10)
         };
         enqueue(store.as_ref(), &plan).await.unwrap();
-        let worker = Worker::new(
-            store.clone(),
-            crate::flows::builtin(store.clone(), "test"),
-            WorkerOptions::new(RetryPolicy::default()),
-        );
-        while worker.run_once().await.unwrap() > 0 {}
+        let worker = run_until_idle(store.clone()).await;
         let dead = store.list_dead(&Default::default(), 100).await.unwrap();
         let mut records: Vec<&str> = dead.iter().map(|d| d.record_id.as_str()).collect();
         records.sort();
