@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Deployment, wait_with_limit};
+use common::{Deployment, assert_every_notice_once, wait_with_limit};
 use ferry_core::TenantId;
 use ferry_engine::flows::selftest::{EnqueuePlan, enqueue, flow_name, verify};
 use rand::Rng;
@@ -66,21 +66,7 @@ async fn kill_workers_repeatedly(deployment: Deployment) {
 
     let report = verify(store.as_ref(), &tenant).await.unwrap();
     assert_eq!((report.records, report.notices), (500, 6000));
-    assert!(
-        report.incomplete.is_empty(),
-        "unprocessed records after restarts: {:?}",
-        report.incomplete
-    );
-    assert!(
-        report.out_of_order.is_empty(),
-        "records out of order: {:?}",
-        report.out_of_order
-    );
-    assert!(
-        report.miscounted.is_empty(),
-        "notices lost or doubled: {:?}",
-        report.miscounted
-    );
+    assert_every_notice_once(&report);
     assert!(
         store.stats(None).await.unwrap().is_empty(),
         "queue drained and no dead letters"

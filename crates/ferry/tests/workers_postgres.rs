@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Deployment, wait_with_limit};
+use common::{Deployment, assert_every_notice_once, wait_with_limit};
 use ferry_core::TenantId;
 use ferry_engine::flows::selftest::{EnqueuePlan, enqueue, verify};
 use std::time::Duration;
@@ -45,21 +45,7 @@ async fn four_worker_processes_share_one_queue() {
     let report = verify(store.as_ref(), &tenant).await.unwrap();
     assert_eq!(report.records, 1000);
     assert_eq!(report.notices, 10_000);
-    assert!(
-        report.incomplete.is_empty(),
-        "unprocessed records: {:?}",
-        report.incomplete
-    );
-    assert!(
-        report.out_of_order.is_empty(),
-        "records out of order: {:?}",
-        report.out_of_order
-    );
-    assert!(
-        report.miscounted.is_empty(),
-        "notices lost or doubled: {:?}",
-        report.miscounted
-    );
+    assert_every_notice_once(&report);
     assert_eq!(report.repeats, 0, "no item was processed twice");
     assert!(
         store.stats(None).await.unwrap().is_empty(),

@@ -104,3 +104,22 @@ pub fn wait_with_limit(child: &mut Child, limit: std::time::Duration) -> std::pr
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Asserts the self-test verification found every notice covered exactly once, in order.
+pub fn assert_every_notice_once(report: &ferry_engine::flows::selftest::Verification) {
+    assert!(
+        report.incomplete.is_empty(),
+        "unprocessed records: {:?}",
+        report.incomplete
+    );
+    assert!(
+        report.out_of_order.is_empty(),
+        "records out of order: {:?}",
+        report.out_of_order
+    );
+    assert!(
+        report.miscounted.is_empty(),
+        "notices lost or doubled: {:?}",
+        report.miscounted
+    );
+}
