@@ -351,6 +351,8 @@ fn worker_starts_record_configuration_changes_and_prune_is_audited() {
         serde_json::json!(["worker.concurrency"])
     );
     assert_eq!(entries[0]["detail"]["config"]["worker"]["concurrency"], 3);
+    assert_eq!(entries[1]["detail"]["first"], true);
+    assert_eq!(entries[1]["detail"]["changed"], serde_json::json!([]));
 
     let pruned = succeeds(ferry(dir).args(["store", "prune", "--older-than-days", "1"]));
     assert!(

@@ -31,6 +31,9 @@ async fn list(context: &Context, args: &AuditListArgs) -> Result<ExitCode> {
         for e in entries {
             let detail = match e.action.as_str() {
                 // The whole applied config is in the JSON output; the table shows what changed.
+                "config.change" if e.detail["first"] == Value::Bool(true) => {
+                    "first configuration recorded".to_owned()
+                }
                 "config.change" => e
                     .detail
                     .get("changed")
@@ -40,7 +43,7 @@ async fn list(context: &Context, args: &AuditListArgs) -> Result<ExitCode> {
                 _ => e.detail.to_string(),
             };
             println!(
-                "{:>5}  {}  {:<10} {:<22} {:<16} {:<28} {detail}",
+                "{:>5}  {}  {:<16} {:<22} {:<16} {:<28} {detail}",
                 e.id,
                 e.at,
                 e.tenant.as_str(),
@@ -108,14 +111,19 @@ pub async fn record_config(
     if previous == current {
         return Ok(None);
     }
-    let changed = changed_keys(&previous, &current);
+    let first = previous.is_null();
+    let changed = if first {
+        Vec::new()
+    } else {
+        changed_keys(&previous, &current)
+    };
     store
         .audit(&NewAuditEntry {
             tenant,
             actor: actor(),
             action: "config.change".to_owned(),
             subject: file.to_owned(),
-            detail: serde_json::json!({ "changed": changed, "config": current }),
+            detail: serde_json::json!({ "first": first, "changed": changed, "config": current }),
         })
         .await?;
     Ok(Some(changed))

@@ -67,7 +67,7 @@ fn summary_line(d: &DeadLetter) -> String {
         message = message.chars().take(89).collect::<String>() + "…";
     }
     format!(
-        "{:>6}  {}  {:<12} {:<10} {:<20} {:<24} {message}",
+        "{:>6}  {}  {:<12} {:<16} {:<20} {:<24} {message}",
         d.id,
         d.failed_at,
         d.flow.as_str(),
@@ -90,7 +90,7 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
                 println!("no dead letters match");
             } else {
                 println!(
-                    "{:>6}  {:<27} {:<12} {:<10} {:<20} {:<24} MESSAGE",
+                    "{:>6}  {:<27} {:<12} {:<16} {:<20} {:<24} MESSAGE",
                     "ID", "FAILED AT", "FLOW", "TENANT", "RECORD", "CODE"
                 );
                 for d in &dead {
