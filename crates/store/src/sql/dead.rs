@@ -7,15 +7,8 @@ macro_rules! store_dead {
         fn push_dead_selection(qb: &mut QueryBuilder<Db>, selection: &DeadSelection) {
             match selection {
                 DeadSelection::Ids(ids) => {
-                    qb.push(" WHERE id IN (");
-                    let mut list = qb.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    if ids.is_empty() {
-                        list.push("NULL");
-                    }
-                    qb.push(")");
+                    qb.push(" WHERE id IN ");
+                    push_id_list(qb, ids);
                 }
                 DeadSelection::Filter(filter) => push_dead_filter(qb, filter),
             }

@@ -143,7 +143,8 @@ pub(crate) fn now_micros() -> i64 {
 }
 
 /// Implements every store trait for one backend. `$store` must have a `pool: sqlx::Pool<$db>`
-/// field, a `DIALECT` constant and an async `begin_write` method.
+/// field, a `DIALECT` constant, `sql`/`sql_owned` (placeholder rewriting) and the async
+/// `begin_write`, `db_now` and `lease_prelude` methods.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         mod shared {

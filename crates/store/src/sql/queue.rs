@@ -10,15 +10,22 @@ macro_rules! store_queue {
                 for routed in &batch.notices {
                     check_payload(&routed.notice)?;
                 }
+                // Each payload is serialised once, for the journal row and the work item.
+                let payloads: Vec<String> =
+                    batch.notices.iter().map(|r| r.notice.payload.to_string()).collect();
                 let mut tx = self.begin_write().await?;
                 let now = <$store>::db_now(&mut tx).await?;
                 let mut journal_ids = Vec::with_capacity(batch.notices.len());
-                for chunk in batch.notices.chunks(ROWS_PER_STATEMENT) {
+                for (chunk, chunk_payloads) in batch
+                    .notices
+                    .chunks(ROWS_PER_STATEMENT)
+                    .zip(payloads.chunks(ROWS_PER_STATEMENT))
+                {
                     let mut qb = QueryBuilder::<Db>::new(
                         "INSERT INTO journal (tenant, source, object, record_id, operation, \
                          observed_at, origin, payload, journaled_at) ",
                     );
-                    qb.push_values(chunk, |mut row, routed| {
+                    qb.push_values(chunk.iter().zip(chunk_payloads), |mut row, (routed, payload)| {
                         let notice = &routed.notice;
                         row.push_bind(notice.tenant.as_str().to_owned())
                             .push_bind(notice.source.as_str())
@@ -27,7 +34,7 @@ macro_rules! store_queue {
                             .push_bind(notice.operation.as_str())
                             .push_bind(notice.observed_at.as_micros())
                             .push_bind(notice.origin.clone())
-                            .push_bind(notice.payload.to_string())
+                            .push_bind(payload.clone())
                             .push_bind(now);
                     });
                     qb.push(" RETURNING id");
@@ -43,7 +50,9 @@ macro_rules! store_queue {
                 let mut order: Vec<Enqueue> = Vec::new();
                 let mut index: HashMap<(String, String, &'static str, String, String), usize> =
                     HashMap::new();
-                for (routed, journal_id) in batch.notices.iter().zip(&journal_ids) {
+                for ((routed, journal_id), payload) in
+                    batch.notices.iter().zip(&journal_ids).zip(&payloads)
+                {
                     let notice = &routed.notice;
                     for flow in &routed.flows {
                         let key = (
@@ -57,7 +66,7 @@ macro_rules! store_queue {
                             let item = &mut order[at];
                             item.operation = item.operation.coalesce(notice.operation);
                             item.journal_id = *journal_id;
-                            item.payload = notice.payload.to_string();
+                            item.payload = payload.clone();
                             item.notices += 1;
                         } else {
                             index.insert(key.clone(), order.len());
@@ -70,7 +79,7 @@ macro_rules! store_queue {
                                 operation: notice.operation,
                                 journal_id: *journal_id,
                                 notices: 1,
-                                payload: notice.payload.to_string(),
+                                payload: payload.clone(),
                                 enqueued_at: now,
                                 history: "[]".to_owned(),
                             });
@@ -262,11 +271,11 @@ macro_rules! store_queue {
                 let now = <$store>::db_now(&mut tx).await?;
                 let expires = Timestamp::from_micros(now).plus(request.lease_for).as_micros();
 
-                let mut qb = QueryBuilder::<Db>::new(format!(
-                    // Only id and state: most candidates are plain pending items, and the full
-                    // row comes back from the UPDATE below; expired leases are re-read alone.
-                    "SELECT w.id, w.state FROM work_items w WHERE w.due_at <= "
-                ));
+                // Only id and state: most candidates are plain pending items, and the full row
+                // comes back from the UPDATE below; expired leases are re-read alone.
+                let mut qb = QueryBuilder::<Db>::new(
+                    "SELECT w.id, w.state FROM work_items w WHERE w.due_at <= ",
+                );
                 qb.push_bind(now);
                 if let Some(tenant) = &request.tenant {
                     qb.push(" AND w.tenant = ").push_bind(tenant.as_str().to_owned());
@@ -357,12 +366,9 @@ macro_rules! store_queue {
                         .push_bind(request.worker.clone())
                         .push(", due_at = ")
                         .push_bind(expires)
-                        .push(" WHERE id IN (");
-                    let mut list = qb.separated(", ");
-                    for id in &lease_ids {
-                        list.push_bind(*id);
-                    }
-                    qb.push(format!(") RETURNING {ITEM_COLUMNS}"));
+                        .push(" WHERE id IN ");
+                    push_id_list(&mut qb, &lease_ids);
+                    qb.push(format!(" RETURNING {ITEM_COLUMNS}"));
                     for row in qb.build().fetch_all(&mut *tx).await? {
                         match item_from_row(&row).and_then(ItemRow::into_leased) {
                             Ok(item) => leased.push(item),
@@ -377,26 +383,19 @@ macro_rules! store_queue {
             }
 
             async fn ack(&self, items: &[LeaseRef]) -> Result<AckOutcome> {
-                let mut by_token: HashMap<&str, Vec<i64>> = HashMap::new();
-                for item in items {
-                    by_token.entry(item.token.as_str()).or_default().push(item.id);
-                }
                 let mut outcome = AckOutcome::default();
                 if items.is_empty() {
                     return Ok(outcome);
                 }
                 let mut tx = self.begin_write().await?;
-                for (token, ids) in by_token {
+                for (token, ids) in by_token(items) {
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
                         let mut qb = QueryBuilder::<Db>::new(
                             "DELETE FROM work_items WHERE state = 'leased' AND lease_token = ",
                         );
-                        qb.push_bind(token.to_owned()).push(" AND id IN (");
-                        let mut list = qb.separated(", ");
-                        for id in chunk {
-                            list.push_bind(*id);
-                        }
-                        qb.push(") RETURNING id");
+                        qb.push_bind(token.to_owned()).push(" AND id IN ");
+                        push_id_list(&mut qb, chunk);
+                        qb.push(" RETURNING id");
                         let done: Vec<i64> =
                             qb.build_query_scalar().fetch_all(&mut *tx).await?;
                         outcome.acked += done.len() as u64;
@@ -444,27 +443,19 @@ macro_rules! store_queue {
                 if items.is_empty() {
                     return Ok(0);
                 }
-                let mut by_token: HashMap<&str, Vec<i64>> = HashMap::new();
-                for item in items {
-                    by_token.entry(item.token.as_str()).or_default().push(item.id);
-                }
                 let mut tx = self.begin_write().await?;
                 let expires = Timestamp::from_micros(<$store>::db_now(&mut tx).await?)
                     .plus(lease_for)
                     .as_micros();
                 let mut extended = 0;
-                for (token, ids) in by_token {
+                for (token, ids) in by_token(items) {
                     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
                         let mut qb = QueryBuilder::<Db>::new("UPDATE work_items SET due_at = ");
                         qb.push_bind(expires)
                             .push(" WHERE state = 'leased' AND lease_token = ")
                             .push_bind(token.to_owned())
-                            .push(" AND id IN (");
-                        let mut list = qb.separated(", ");
-                        for id in chunk {
-                            list.push_bind(*id);
-                        }
-                        qb.push(")");
+                            .push(" AND id IN ");
+                        push_id_list(&mut qb, chunk);
                         extended += qb.build().execute(&mut *tx).await?.rows_affected();
                     }
                 }

@@ -6,7 +6,7 @@
 macro_rules! store_records {
     ($store:ty, $db:ty) => {
         async fn find_link(
-            executor: &mut Tx,
+            conn: &mut <$db as sqlx::Database>::Connection,
             tenant: &TenantId,
             entity: &str,
             column: &'static str,
@@ -19,7 +19,7 @@ macro_rules! store_records {
             .bind(tenant.as_str())
             .bind(entity)
             .bind(id)
-            .fetch_optional(&mut **executor)
+            .fetch_optional(&mut *conn)
             .await?;
             row.as_ref().map(link_from_row).transpose()
         }
@@ -47,7 +47,7 @@ macro_rules! store_records {
                     return Ok(created);
                 }
                 let by_bp = find_link(
-                    &mut tx, &link.tenant, &link.entity, "brightpearl_id", &link.brightpearl_id,
+                    &mut *tx, &link.tenant, &link.entity, "brightpearl_id", &link.brightpearl_id,
                 )
                 .await?;
                 if let Some(existing) = &by_bp {
@@ -62,7 +62,7 @@ macro_rules! store_records {
                         existing.brightpearl_id, existing.salesforce_id
                     ),
                     None => match find_link(
-                        &mut tx, &link.tenant, &link.entity, "salesforce_id", &link.salesforce_id,
+                        &mut *tx, &link.tenant, &link.entity, "salesforce_id", &link.salesforce_id,
                     )
                     .await?
                     {
@@ -88,10 +88,8 @@ macro_rules! store_records {
                 entity: &str,
                 id: &str,
             ) -> Result<Option<XrefLink>> {
-                let mut tx = self.pool.begin().await?;
-                let found = find_link(&mut tx, tenant, entity, "brightpearl_id", id).await?;
-                tx.commit().await?;
-                Ok(found)
+                let mut conn = self.pool.acquire().await?;
+                find_link(&mut conn, tenant, entity, "brightpearl_id", id).await
             }
 
             async fn link_by_salesforce(
@@ -100,10 +98,8 @@ macro_rules! store_records {
                 entity: &str,
                 id: &str,
             ) -> Result<Option<XrefLink>> {
-                let mut tx = self.pool.begin().await?;
-                let found = find_link(&mut tx, tenant, entity, "salesforce_id", id).await?;
-                tx.commit().await?;
-                Ok(found)
+                let mut conn = self.pool.acquire().await?;
+                find_link(&mut conn, tenant, entity, "salesforce_id", id).await
             }
 
             async fn record_write(&self, write: &LinkWrite) -> Result<bool> {

@@ -138,6 +138,29 @@ macro_rules! store_rows {
             Ok(())
         }
 
+        /// Appends `(id, id, ...)` as bound parameters (`(NULL)` when empty, which matches
+        /// nothing).
+        fn push_id_list(qb: &mut QueryBuilder<Db>, ids: &[i64]) {
+            qb.push("(");
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            if ids.is_empty() {
+                list.push("NULL");
+            }
+            qb.push(")");
+        }
+
+        /// Leases grouped by token: items leased together are settled with one statement.
+        fn by_token(items: &[LeaseRef]) -> HashMap<&str, Vec<i64>> {
+            let mut groups: HashMap<&str, Vec<i64>> = HashMap::new();
+            for item in items {
+                groups.entry(item.token.as_str()).or_default().push(item.id);
+            }
+            groups
+        }
+
         fn dead_from_row(row: &DbRow) -> Result<DeadLetter> {
             let id = int(row, 0)?;
             Ok(DeadLetter {
