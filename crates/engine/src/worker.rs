@@ -168,6 +168,8 @@ pub struct Worker {
     /// Handlers by flow name; the worker leases only these flows.
     handlers: HashMap<FlowName, Arc<dyn Handler>>,
     options: WorkerOptions,
+    /// What every trip to the queue asks for (built once from the options and handlers).
+    lease: LeaseRequest,
     /// Shared with whoever wants to report progress.
     totals: Arc<WorkerTotals>,
 }
@@ -179,14 +181,25 @@ impl Worker {
         handlers: Vec<Arc<dyn Handler>>,
         options: WorkerOptions,
     ) -> Self {
-        let handlers = handlers
+        let handlers: HashMap<FlowName, Arc<dyn Handler>> = handlers
             .into_iter()
             .map(|h| (h.flow().clone(), h))
             .collect();
+        let mut flows: Vec<FlowName> = handlers.keys().cloned().collect();
+        flows.sort();
+        let lease = LeaseRequest {
+            worker: options.worker_id.clone(),
+            limit: options.batch_size,
+            lease_for: options.lease_for,
+            flows,
+            tenant: options.tenant.clone(),
+            max_attempts: options.retry.max_attempts,
+        };
         Self {
             store,
             handlers,
             options,
+            lease,
             totals: Arc::default(),
         }
     }
@@ -197,10 +210,8 @@ impl Worker {
     }
 
     /// The flows this worker runs.
-    pub fn flows(&self) -> Vec<FlowName> {
-        let mut flows: Vec<FlowName> = self.handlers.keys().cloned().collect();
-        flows.sort();
-        flows
+    pub fn flows(&self) -> &[FlowName] {
+        &self.lease.flows
     }
 
     /// Runs until `shutdown` fires. Store errors (a database restart, a network blip) are
@@ -250,15 +261,7 @@ impl Worker {
         if self.handlers.is_empty() {
             return Ok(0);
         }
-        let request = LeaseRequest {
-            worker: self.options.worker_id.clone(),
-            limit: self.options.batch_size,
-            lease_for: self.options.lease_for,
-            flows: self.flows(),
-            tenant: self.options.tenant.clone(),
-            max_attempts: self.options.retry.max_attempts,
-        };
-        let items = self.store.lease(&request).await?;
+        let items = self.store.lease(&self.lease).await?;
         let leased = items.len();
         if leased == 0 {
             return Ok(0);
