@@ -68,10 +68,9 @@ impl Context {
     }
 
     /// The vault over the store, with the master key.
-    pub async fn vault(&self) -> Result<(Arc<dyn Store>, Vault)> {
+    pub async fn vault(&self) -> Result<Vault> {
         let key = self.master_key()?;
-        let store = self.store().await?;
-        Ok((store.clone(), Vault::new(store, key)))
+        Ok(Vault::new(self.store().await?, key))
     }
 
     /// The key file path, when one is configured.

@@ -17,10 +17,9 @@ async fn check(default_file: &Path, args: &ConfigCheckArgs) -> Result<ExitCode> 
     let file = args.file.as_deref().unwrap_or(default_file);
     let context = Context::load(file)?;
     let config = &context.config;
-    let backend = if config.store_url().starts_with("sqlite") {
-        "sqlite"
-    } else {
-        "postgres"
+    let backend = match ferry_store::StoreLocation::parse(&config.store_url())? {
+        ferry_store::StoreLocation::Sqlite(_) => "sqlite",
+        ferry_store::StoreLocation::Postgres(_) => "postgres",
     };
     println!("{}: ok", file.display());
     println!("  tenant: {}", config.tenant);
@@ -48,7 +47,7 @@ async fn check(default_file: &Path, args: &ConfigCheckArgs) -> Result<ExitCode> 
         }
     }
     if args.connect {
-        let (_store, vault) = context.vault().await?;
+        let vault = context.vault().await?;
         println!("  store reachable; vault key id {}", vault.key_id());
         let tenant = context.tenant(None)?;
         for (key, reference) in config.secret_refs() {

@@ -19,7 +19,7 @@ pub async fn run(config_file: &Path, command: VaultCommand) -> Result<ExitCode> 
         VaultCommand::Set(args) => {
             let tenant = context.tenant(args.tenant.as_deref())?;
             let value = read_value(&args.name, args.from_env.as_deref())?;
-            let (_store, vault) = context.vault().await?;
+            let vault = context.vault().await?;
             vault.set(&tenant, &args.name, &value, &actor()).await?;
             println!(
                 "stored {} for tenant {tenant} (key id {}); refer to it as \"vault:{}\"",
@@ -34,7 +34,7 @@ pub async fn run(config_file: &Path, command: VaultCommand) -> Result<ExitCode> 
                 .as_deref()
                 .map(|t| context.tenant(Some(t)))
                 .transpose()?;
-            let (_store, vault) = context.vault().await?;
+            let vault = context.vault().await?;
             let secrets = vault.list(tenant.as_ref()).await?;
             let foreign: Vec<&ferry_vault::SecretInfo> = secrets
                 .iter()
@@ -79,7 +79,7 @@ pub async fn run(config_file: &Path, command: VaultCommand) -> Result<ExitCode> 
                 println!("wrote a new master key to {}", args.new_key_file.display());
                 key
             };
-            let (_store, vault) = context.vault().await?;
+            let vault = context.vault().await?;
             if vault.key_id() == new_key.id() {
                 bail!(
                     "the new key is the key already in use (key id {}); generate another with `ferry vault keygen`",
