@@ -6,7 +6,8 @@
 //! `"vault:NAME"` (sealed in Ferry's vault) or `"env:VAR"` (an environment variable).
 //!
 //! **Architecture invariant:** this crate only reads text; it opens no database, resolves no
-//! secret and touches the file system only to read the config file.
+//! secret and touches the file system only to read the config file. Naming rules (tenants,
+//! secret names) come from `ferry-core`, so the config accepts exactly what the store does.
 
 mod error;
 mod model;

@@ -283,7 +283,7 @@ impl Config {
             location: Some(locate(text, file, section, key)),
             message,
         };
-        if !valid_name(&self.tenant) {
+        if ferry_core::TenantId::new(self.tenant.as_str()).is_err() {
             return Err(at(
                 None,
                 "tenant",
@@ -437,15 +437,6 @@ impl Config {
         }
         refs
     }
-}
-
-fn valid_name(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 64
-        && value.as_bytes()[0].is_ascii_alphanumeric()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
 }
 
 fn check_http_url(url: &str) -> Result<(), String> {

@@ -19,12 +19,7 @@ impl SecretRef {
     /// Parses `vault:NAME` or `env:VAR`.
     pub fn parse(text: &str) -> Result<Self, String> {
         if let Some(name) = text.strip_prefix("vault:") {
-            let ok = !name.is_empty()
-                && name.len() <= 128
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-            return if ok {
+            return if ferry_core::is_secret_name(name) {
                 Ok(Self::Vault(name.to_owned()))
             } else {
                 Err(format!(

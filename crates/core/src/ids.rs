@@ -36,6 +36,16 @@ fn check_name(kind: &'static str, value: &str) -> Result<(), IdError> {
     }
 }
 
+/// True when `name` may name a secret in the vault: 1 to 128 characters from a-z, 0-9, '.',
+/// '_' and '-' (`salesforce.client_secret`). One rule for the vault and for `vault:` references.
+pub fn is_secret_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
 macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*

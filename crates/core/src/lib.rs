@@ -11,7 +11,7 @@ pub mod retry;
 pub mod timestamp;
 pub mod xref;
 
-pub use ids::{FlowName, IdError, TenantId};
+pub use ids::{FlowName, IdError, TenantId, is_secret_name};
 pub use notice::{ChangeNotice, Operation, System};
 pub use queue::{
     Attempt, DeadLetter, DeadLetterFilter, Failure, FailureKind, LeasedItem, QueueStats,

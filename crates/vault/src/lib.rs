@@ -105,12 +105,7 @@ impl std::fmt::Debug for Vault {
 }
 
 fn check_name(name: &str) -> Result<(), VaultError> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok {
+    if ferry_core::is_secret_name(name) {
         Ok(())
     } else {
         Err(VaultError::BadName {
