@@ -1,0 +1,13 @@
+//! (in progress)
+
+use super::AppState;
+use axum::Router;
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+/// Open query cursors.
+#[derive(Debug, Default)]
+pub struct Cursors {}

@@ -1,0 +1,101 @@
+//! Serving a router over plain TCP or TLS, HTTP/1.1 and HTTP/2, with graceful shutdown.
+//! Written out (instead of `axum::serve`) because the sandbox needs TLS on the same accept loop.
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A running server.
+pub struct ServerHandle {
+    /// Set to true to stop accepting and finish open connections.
+    stop: watch::Sender<bool>,
+    /// The accept loop.
+    task: JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// A receiver that turns true when the server is asked to stop.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Stops accepting, gives open connections up to 5 s to finish, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Serves `app` on `listener` until shut down. With `tls`, every connection is a TLS
+/// handshake first (ALPN picks HTTP/2 or HTTP/1.1).
+pub fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    app: Router,
+) -> ServerHandle {
+    let (stop, mut stopped) = watch::channel(false);
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let connections = stop.subscribe();
+    let task = tokio::spawn(async move {
+        let mut open = tokio::task::JoinSet::new();
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = stopped.changed() => break,
+            };
+            let Ok((stream, _peer)) = accepted else {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(app.clone());
+            let acceptor = acceptor.clone();
+            let mut stop_connection = connections.clone();
+            open.spawn(async move {
+                let builder = Builder::new(TokioExecutor::new());
+                match acceptor {
+                    Some(acceptor) => {
+                        let Ok(Ok(stream)) =
+                            tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                        else {
+                            return;
+                        };
+                        let connection =
+                            builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                        tokio::pin!(connection);
+                        tokio::select! {
+                            _ = connection.as_mut() => {}
+                            _ = stop_connection.changed() => {
+                                connection.as_mut().graceful_shutdown();
+                                let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
+                            }
+                        }
+                    }
+                    None => {
+                        let connection =
+                            builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                        tokio::pin!(connection);
+                        tokio::select! {
+                            _ = connection.as_mut() => {}
+                            _ = stop_connection.changed() => {
+                                connection.as_mut().graceful_shutdown();
+                                let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
+                            }
+                        }
+                    }
+                }
+            });
+            // Reap finished connections so the set does not grow without bound.
+            while open.try_join_next().is_some() {}
+        }
+        while open.join_next().await.is_some() {}
+    });
+    ServerHandle { stop, task }
+}
