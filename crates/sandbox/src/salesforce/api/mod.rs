@@ -298,7 +298,7 @@ pub fn router(state: AppState) -> Router {
         .merge(collections::routes())
         .merge(composite::routes())
         .merge(bulk::routes())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard));
     let app = Router::new()
         .nest("/services/data/{version}", data)
         .merge(rest::public_routes())
