@@ -422,6 +422,27 @@ impl Org {
         id
     }
 
+    /// Seeds the standard price book every org has (active, `IsStandard`), created by `by`.
+    pub fn seed_standard_pricebook(&mut self, by: SfId) -> SfId {
+        if let Some(id) = self.standard_pricebook {
+            return id;
+        }
+        let Some(object) = self.schema.object("Pricebook2") else {
+            return SfId::mint("01s", 0);
+        };
+        let id = self.insert_system(
+            object,
+            &[
+                ("Name", Value::Text("Standard Price Book".into())),
+                ("IsActive", Value::Bool(true)),
+                ("IsStandard", Value::Bool(true)),
+            ],
+        );
+        self.set_system_value(id, "CreatedById", Value::Id(by));
+        self.set_system_value(id, "LastModifiedById", Value::Id(by));
+        id
+    }
+
     /// Sets audit user fields on system-inserted records once users exist.
     pub fn set_system_value(&mut self, id: SfId, field: &str, value: Value) {
         let Some(object) = self.schema.object_by_prefix(id.prefix()) else {

@@ -214,6 +214,7 @@ impl Sandbox {
             None => {
                 let mut org = Org::new(schema.clone());
                 let auth = Auth::new(&mut org);
+                org.seed_standard_pricebook(auth.admin().user_id);
                 if options.data == DataSet::Demo {
                     seed::demo(&mut org)?;
                 }
