@@ -422,6 +422,41 @@ impl Org {
         id
     }
 
+    /// Seeds the Organization record (id = the org id) that `SELECT ... FROM Organization`
+    /// reads.
+    pub fn seed_organization(&mut self) {
+        let Some(object) = self.schema.object("Organization") else {
+            return;
+        };
+        if self.tables[object].by_id.contains_key(&self.org_id) {
+            return;
+        }
+        let def = self.schema.def(object).clone();
+        let mut record = Record {
+            values: vec![Value::Null; def.fields.len()],
+        };
+        record.values[sys::ID] = Value::Id(self.org_id);
+        record.values[sys::IS_DELETED] = Value::Bool(false);
+        let now = value::now_ms();
+        for (name, value) in [
+            ("Name", Value::Text("Ferry Sandbox".into())),
+            ("IsSandbox", Value::Bool(true)),
+            ("OrganizationType", Value::Text("Developer Edition".into())),
+            ("InstanceName", Value::Text("FERRY".into())),
+            ("DefaultLocaleSidKey", Value::Text("en_US".into())),
+            ("TimeZoneSidKey", Value::Text("America/Los_Angeles".into())),
+            ("CreatedDate", Value::DateTime(now)),
+            ("LastModifiedDate", Value::DateTime(now)),
+            ("SystemModstamp", Value::DateTime(now)),
+        ] {
+            if let Some(index) = def.field(name) {
+                record.values[index] = value;
+            }
+        }
+        let slot = self.tables[object].records.len();
+        self.tables[object].put(&def, slot, Some(record));
+    }
+
     /// Seeds the standard price book every org has (active, `IsStandard`), created by `by`.
     pub fn seed_standard_pricebook(&mut self, by: SfId) -> SfId {
         if let Some(id) = self.standard_pricebook {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bulk;
 pub mod collections;
 pub mod composite;
+pub mod describe;
 pub mod error;
 pub mod oauth;
 pub mod query;
@@ -215,6 +216,7 @@ impl Sandbox {
                 let mut org = Org::new(schema.clone());
                 let auth = Auth::new(&mut org);
                 org.seed_standard_pricebook(auth.admin().user_id);
+                org.seed_organization();
                 if options.data == DataSet::Demo {
                     seed::demo(&mut org)?;
                 }
