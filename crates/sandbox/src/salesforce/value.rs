@@ -104,7 +104,11 @@ impl Value {
             (_, Value::Null) => Ordering::Greater,
             (Value::Text(a), Value::Text(b)) => {
                 let ordering = cmp_ignore_case(a, b);
-                if ordering == Ordering::Equal { a.cmp(b) } else { ordering }
+                if ordering == Ordering::Equal {
+                    a.cmp(b)
+                } else {
+                    ordering
+                }
             }
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Date(a), Value::Date(b)) => a.cmp(b),
@@ -144,7 +148,21 @@ impl ValueError {
 pub fn from_json(field: &FieldDef, input: &Json) -> Result<Value, ValueError> {
     let value = match input {
         Json::Null => return Ok(Value::Null),
-        Json::String(text) => return from_text(field, text),
+        Json::String(text) => {
+            return from_text(field, text).map_err(|err| {
+                if err.code == "INVALID_TYPE_ON_FIELD_IN_RECORD" {
+                    ValueError::new(
+                        "JSON_PARSER_ERROR",
+                        format!(
+                            "Cannot deserialize instance of {} from VALUE_STRING value {text} or request may be missing a required field",
+                            field.field_type.describe_name()
+                        ),
+                    )
+                } else {
+                    err
+                }
+            });
+        }
         Json::Bool(b) => match field.field_type {
             FieldType::Boolean => Value::Bool(*b),
             _ if field.field_type.is_text() => Value::Text(b.to_string()),
@@ -195,12 +213,11 @@ fn json_kind(input: &Json) -> &'static str {
 
 /// Turns text (a JSON string, a CSV cell) into a value of `field`.
 pub fn from_text(field: &FieldDef, text: &str) -> Result<Value, ValueError> {
-    let bad = |what: &str| {
+    let bad = |_kind: &str| {
         ValueError::new(
             "INVALID_TYPE_ON_FIELD_IN_RECORD",
             format!("{}: value not of required type: {text}", field.label),
         )
-        .with_kind(what)
     };
     let value = match field.field_type {
         FieldType::Boolean => match text.to_ascii_lowercase().as_str() {
@@ -233,7 +250,9 @@ pub fn from_text(field: &FieldDef, text: &str) -> Result<Value, ValueError> {
             if text.is_empty() {
                 return Ok(Value::Null);
             }
-            match parse_date(text).or_else(|| parse_datetime(text).map(|ms| ms.div_euclid(86_400_000) as i32)) {
+            match parse_date(text)
+                .or_else(|| parse_datetime(text).map(|ms| ms.div_euclid(86_400_000) as i32))
+            {
                 Some(days) => Value::Date(days),
                 None => return Err(bad("date")),
             }
@@ -272,12 +291,6 @@ pub fn from_text(field: &FieldDef, text: &str) -> Result<Value, ValueError> {
     check(field, value)
 }
 
-impl ValueError {
-    fn with_kind(self, _kind: &str) -> ValueError {
-        self
-    }
-}
-
 /// Checks length, picklist membership and e-mail shape.
 fn check(field: &FieldDef, value: Value) -> Result<Value, ValueError> {
     if let Value::Text(text) = &value {
@@ -304,7 +317,10 @@ fn check(field: &FieldDef, value: Value) -> Result<Value, ValueError> {
                 if !field.values.iter().any(|v| v == part) {
                     return Err(ValueError::new(
                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                        format!("{}: bad value for restricted picklist field: {part}", field.label),
+                        format!(
+                            "{}: bad value for restricted picklist field: {part}",
+                            field.label
+                        ),
                     ));
                 }
             }
@@ -367,7 +383,12 @@ pub fn format_number(n: f64) -> String {
 /// `yyyy-MM-dd` for a day number.
 pub fn format_date(days: i32) -> String {
     let date = Date::from_julian_day(days + UNIX_EPOCH_JULIAN).unwrap_or(Date::MIN);
-    format!("{:04}-{:02}-{:02}", date.year(), date.month() as u8, date.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        date.month() as u8,
+        date.day()
+    )
 }
 
 /// `yyyy-MM-ddTHH:mm:ss.SSS+0000` for milliseconds since the epoch.

@@ -29,6 +29,50 @@ impl TestOrg {
         self.http.get(url).bearer_auth(&self.token)
     }
 
+    /// Sends `method` to `/services/data/v59.0{path}` with a JSON body (or none) and returns
+    /// the status and the body parsed as JSON (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        self.call_version("59.0", method, path, body).await
+    }
+
+    /// [`TestOrg::call`] at another API version.
+    pub async fn call_version(
+        &self,
+        version: &str,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.request(method, &self.data_url(version, path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body read");
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, json)
+    }
+
+    /// Creates a record through REST and returns its id (panics on failure: setup only).
+    pub async fn create(&self, object: &str, body: serde_json::Value) -> String {
+        let (status, json) = self
+            .call("POST", &format!("/sobjects/{object}"), Some(body))
+            .await;
+        assert_eq!(status, 201, "creating {object}: {json}");
+        json["id"].as_str().expect("id").to_string()
+    }
+
     /// A request with the bearer token.
     pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
         self.http.request(method, url).bearer_auth(&self.token)

@@ -201,10 +201,13 @@ impl Sandbox {
             let generated = crate::tls::SelfSigned::generate()?;
             let path = match &options.cert_out {
                 Some(path) => path.clone(),
-                None => std::env::temp_dir().join(format!("ferry-sandbox-ca-{}.pem", local_addr.port())),
+                None => {
+                    std::env::temp_dir().join(format!("ferry-sandbox-ca-{}.pem", local_addr.port()))
+                }
             };
-            std::fs::write(&path, &generated.ca_pem)
-                .with_context(|| format!("cannot write the CA certificate to {}", path.display()))?;
+            std::fs::write(&path, &generated.ca_pem).with_context(|| {
+                format!("cannot write the CA certificate to {}", path.display())
+            })?;
             Some((generated.server_config, path))
         } else {
             None
@@ -464,7 +467,12 @@ impl ApiVersion {
 impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ApiVersion, ApiError> {
-        let path = parts.uri.path();
+        // Inside the `/services/data/{version}` nest the URI is stripped; the original keeps
+        // the version segment.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |uri| uri.0.path().to_string());
         let rest = path
             .strip_prefix("/services/data/")
             .ok_or_else(ApiError::not_found)?;
