@@ -2,7 +2,9 @@
 //! call, 4 calls in flight) into an empty org (creates) and again (updates), over real HTTP on
 //! loopback; and the resident memory the org takes per record.
 //!
-//! `cargo bench -p ferry-sandbox --bench collections [-- RECORDS]` (default 100,000).
+//! `cargo bench -p ferry-sandbox --bench collections [-- RECORDS]` (default 100,000): three runs,
+//! medians. `-- --memory RECORDS`: one load into a fresh process, reporting the resident memory
+//! it added (run it at two sizes to see memory grow in proportion to the data).
 
 use ferry_sandbox::salesforce::Sandbox;
 use ferry_sandbox::salesforce::api::{DataSet, Options};
@@ -101,10 +103,33 @@ async fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("client");
+    if std::env::args().any(|a| a == "--memory") {
+        let sandbox = Sandbox::start(Options {
+            data: DataSet::Empty,
+            daily_api_limit: u64::MAX / 2,
+            ..Options::default()
+        })
+        .await
+        .expect("sandbox");
+        let url = format!(
+            "{}/services/data/v59.0/composite/sobjects/Account/ExternalID__c",
+            sandbox.banner.instance_url
+        );
+        let before = rss_kib();
+        upsert_all(&client, &url, &sandbox.banner.access_token, records, 1).await;
+        let after = rss_kib();
+        println!(
+            "memory: {records} Accounts loaded: RSS +{} MiB, {} bytes per record (record, indexes and its change-log entry)",
+            after.saturating_sub(before) / 1024,
+            after.saturating_sub(before) * 1024 / records as u64
+        );
+        return;
+    }
     let (mut creates, mut updates) = (Vec::new(), Vec::new());
     for run in 0..3 {
         let sandbox = Sandbox::start(Options {
@@ -118,14 +143,10 @@ async fn main() {
             "{}/services/data/v59.0/composite/sobjects/Account/ExternalID__c",
             sandbox.banner.instance_url
         );
-        let before = rss_kib();
         let create = upsert_all(&client, &url, &sandbox.banner.access_token, records, 1).await;
-        let after = rss_kib();
         let update = upsert_all(&client, &url, &sandbox.banner.access_token, records, 2).await;
         println!(
-            "run {run}: {records} records: create {create:.0} records/s, update {update:.0} records/s; RSS +{} MiB ({} bytes/record incl. change log)",
-            after.saturating_sub(before) / 1024,
-            after.saturating_sub(before) * 1024 / records as u64
+            "run {run}: {records} records: create {create:.0} records/s, update {update:.0} records/s"
         );
         creates.push(create);
         updates.push(update);
