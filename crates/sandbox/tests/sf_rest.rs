@@ -173,6 +173,15 @@ async fn crud_returns_the_real_statuses_and_bodies() {
     assert_eq!(status, 200);
     let keys: Vec<&String> = record.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["attributes", "Name", "Id"]);
+    let (_, record) = org
+        .call("GET", &format!("/sobjects/Account/{id}?fields=Phone"), None)
+        .await;
+    let keys: Vec<&String> = record.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["attributes", "Phone", "Id"],
+        "the Id always comes back"
+    );
 
     let (status, body) = org
         .call(

@@ -27,7 +27,9 @@ pub struct Record {
 impl Record {
     /// The record's id.
     pub fn id(&self) -> SfId {
-        self.values[sys::ID].as_id().unwrap_or_else(|| SfId::mint("000", 0))
+        self.values[sys::ID]
+            .as_id()
+            .unwrap_or_else(|| SfId::mint("000", 0))
     }
 
     /// Whether the record is in the recycle bin.
@@ -203,7 +205,10 @@ impl Actor {
     /// The change origin Salesforce reports for this caller.
     pub fn change_origin(&self) -> String {
         match &self.client {
-            Some(client) => format!("com/salesforce/api/{}/{};client={client}", self.api, self.version),
+            Some(client) => format!(
+                "com/salesforce/api/{}/{};client={client}",
+                self.api, self.version
+            ),
             None => format!("com/salesforce/api/{}/{}", self.api, self.version),
         }
     }
@@ -348,7 +353,11 @@ impl Org {
                     address.insert(key.to_string(), v.to_json());
                 }
             }
-            return if any { Json::Object(address) } else { Json::Null };
+            return if any {
+                Json::Object(address)
+            } else {
+                Json::Null
+            };
         }
         record.get(field).to_json()
     }
@@ -361,7 +370,9 @@ impl Org {
         if let Some(id) = id {
             map.insert(
                 "url".into(),
-                Json::String(format!("/services/data/{version_path}/sobjects/{name}/{id}")),
+                Json::String(format!(
+                    "/services/data/{version_path}/sobjects/{name}/{id}"
+                )),
             );
         }
         Json::Object(map)
@@ -416,7 +427,11 @@ impl Org {
         }
         let slot = self.tables[object].records.len();
         self.tables[object].put(&def, slot, Some(record));
-        if def.name == "Pricebook2" && values.iter().any(|(n, v)| *n == "IsStandard" && *v == Value::Bool(true)) {
+        if def.name == "Pricebook2"
+            && values
+                .iter()
+                .any(|(n, v)| *n == "IsStandard" && *v == Value::Bool(true))
+        {
             self.standard_pricebook = Some(id);
         }
         id
@@ -697,11 +712,11 @@ impl<'o> Txn<'o> {
                     assigned.push((reference, Value::Id(id)));
                     continue;
                 }
+                // Salesforce names no `fields` for an unknown column.
                 return Err(RecordError::new(
                     "INVALID_FIELD",
                     format!("No such column '{key}' on sobject of type {}", def.name),
-                )
-                .with_fields(&[key]));
+                ));
             };
             let field = def.def(index);
             if index == sys::ID && mode == Mode::Update {
@@ -722,9 +737,8 @@ impl<'o> Txn<'o> {
                 )
                 .with_fields(&[&field.name]));
             }
-            let value = value::from_json(field, raw).map_err(|e| {
-                RecordError::new(e.code, e.message).with_fields(&[&field.name])
-            })?;
+            let value = value::from_json(field, raw)
+                .map_err(|e| RecordError::new(e.code, e.message).with_fields(&[&field.name]))?;
             assigned.push((index, value));
         }
         Ok(assigned)
@@ -743,14 +757,21 @@ impl<'o> Txn<'o> {
             .as_deref()
             .and_then(|t| self.org.schema.object(t));
         let Some(target) = target else {
-            return Err(RecordError::new("INVALID_FIELD", format!("No such relationship {relationship}")));
+            return Err(RecordError::new(
+                "INVALID_FIELD",
+                format!("No such relationship {relationship}"),
+            ));
         };
         let parent = self.org.schema.def(target);
-        let pairs: Vec<(&String, &Json)> = lookup.iter().filter(|(k, _)| *k != "attributes").collect();
+        let pairs: Vec<(&String, &Json)> =
+            lookup.iter().filter(|(k, _)| *k != "attributes").collect();
         let [(key, raw)] = pairs.as_slice() else {
             return Err(RecordError::new(
                 "INVALID_FIELD",
-                format!("{relationship}: a relationship must name exactly one external id field of {}", parent.name),
+                format!(
+                    "{relationship}: a relationship must name exactly one external id field of {}",
+                    parent.name
+                ),
             )
             .with_fields(&[&relationship]));
         };
@@ -760,7 +781,10 @@ impl<'o> Txn<'o> {
         }) else {
             return Err(RecordError::new(
                 "INVALID_FIELD",
-                format!("Field name provided, {key} is not an External ID or indexed field for {}", parent.name),
+                format!(
+                    "Field name provided, {key} is not an External ID or indexed field for {}",
+                    parent.name
+                ),
             )
             .with_fields(&[&relationship]));
         };
@@ -792,7 +816,11 @@ impl<'o> Txn<'o> {
     }
 
     /// Creates a record from input JSON.
-    pub fn create(&mut self, object: usize, input: &Map<String, Json>) -> Result<SfId, RecordError> {
+    pub fn create(
+        &mut self,
+        object: usize,
+        input: &Map<String, Json>,
+    ) -> Result<SfId, RecordError> {
         let def = self.org.schema.def(object);
         if !def.createable {
             return Err(RecordError::new(
@@ -1029,7 +1057,10 @@ impl<'o> Txn<'o> {
             )));
         }
         // The key may be repeated in the body, but only with the same value.
-        if let Some((_, raw)) = input.iter().find(|(k, _)| k.eq_ignore_ascii_case(&field_def.name)) {
+        if let Some((_, raw)) = input
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&field_def.name))
+        {
             let same = value::from_json(field_def, raw)
                 .map(|v| unique_key(field_def, &v) == unique_key(field_def, &key_value))
                 .unwrap_or(false);
@@ -1048,7 +1079,10 @@ impl<'o> Txn<'o> {
         }
         if field == sys::ID {
             let id = key_value.as_id().ok_or_else(|| {
-                RecordError::new("MALFORMED_ID", format!("Id: id value of incorrect type: {key}"))
+                RecordError::new(
+                    "MALFORMED_ID",
+                    format!("Id: id value of incorrect type: {key}"),
+                )
             })?;
             let mut body = input.clone();
             body.retain(|k, _| !k.eq_ignore_ascii_case("Id"));
@@ -1125,13 +1159,21 @@ impl<'o> Txn<'o> {
                             "Your attempt to delete {} could not be completed because it is associated with the following {}: {}",
                             schema.def(object).label,
                             child_def.label_plural.to_lowercase(),
-                            ids.iter().take(5).map(SfId::to_string).collect::<Vec<_>>().join(", ")
+                            ids.iter()
+                                .take(5)
+                                .map(SfId::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 }
                 OnDelete::Clear => {
                     for child_id in ids {
-                        self.update_assigned(child.child, child_id, vec![(child.field, Value::Null)])?;
+                        self.update_assigned(
+                            child.child,
+                            child_id,
+                            vec![(child.field, Value::Null)],
+                        )?;
                     }
                 }
             }
@@ -1162,10 +1204,16 @@ impl<'o> Txn<'o> {
     /// Restores a deleted record.
     pub fn undelete(&mut self, id: SfId) -> Result<(), RecordError> {
         let Some((object, record)) = self.org.get(id).map(|(o, r)| (o, r.clone())) else {
-            return Err(RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"));
+            return Err(RecordError::new(
+                "INVALID_CROSS_REFERENCE_KEY",
+                "invalid cross reference id",
+            ));
         };
         if !record.is_deleted() {
-            return Err(RecordError::new("UNDELETE_FAILED", "Entity is not in the recycle bin"));
+            return Err(RecordError::new(
+                "UNDELETE_FAILED",
+                "Entity is not in the recycle bin",
+            ));
         }
         let schema = self.org.schema.clone();
         let def = schema.def(object);
@@ -1255,7 +1303,9 @@ impl<'o> Txn<'o> {
                     .org
                     .schema
                     .object(expected)
-                    .map_or(expected.to_string(), |o| self.org.schema.def(o).label.clone());
+                    .map_or(expected.to_string(), |o| {
+                        self.org.schema.def(o).label.clone()
+                    });
                 let message = if self.org.schema.object_by_prefix(target.prefix())
                     != self.org.schema.object(expected)
                 {
@@ -1313,7 +1363,11 @@ impl<'o> Txn<'o> {
                     order.push(touch.id);
                     merged.insert(
                         touch.id,
-                        (touch.object, touch.change_type, touch.changed.into_iter().collect()),
+                        (
+                            touch.object,
+                            touch.change_type,
+                            touch.changed.into_iter().collect(),
+                        ),
                     );
                 }
             }
@@ -1327,7 +1381,8 @@ impl<'o> Txn<'o> {
             };
             let def = self.org.schema.def(object);
             let record = self.org.get(id).map(|(_, r)| r);
-            let (mut changed_fields, mut nulled_fields, mut values) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut changed_fields, mut nulled_fields, mut values) =
+                (Vec::new(), Vec::new(), Vec::new());
             if change_type != ChangeType::Delete
                 && let Some(record) = record
             {
@@ -1365,7 +1420,10 @@ impl<'o> Txn<'o> {
 impl Drop for Txn<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            self.rollback_to(Savepoint { undo: 0, touched: 0 });
+            self.rollback_to(Savepoint {
+                undo: 0,
+                touched: 0,
+            });
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The REST sObject API: versions, resources, describe, record CRUD, upsert by external id,
 //! updated/deleted id windows and `/limits`.
 
-use super::{ApiError, ApiVersion, AppState, Caller, LATEST_VERSION, OLDEST_VERSION, RecordError, describe};
+use super::{
+    ApiError, ApiVersion, AppState, Caller, LATEST_VERSION, OLDEST_VERSION, RecordError, describe,
+};
 use crate::salesforce::ids::SfId;
 use crate::salesforce::org::{Actor, Org, UpsertError};
 use crate::salesforce::schema::sys;
@@ -32,7 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/sobjects/{object}/deleted", get(deleted))
         .route(
             "/sobjects/{object}/{id}",
-            get(retrieve).patch(update).delete(destroy).post(create_with_id_key),
+            get(retrieve)
+                .patch(update)
+                .delete(destroy)
+                .post(create_with_id_key),
         )
         .route(
             "/sobjects/{object}/{field}/{value}",
@@ -69,15 +74,51 @@ async fn resources(State(state): State<AppState>, version: ApiVersion, caller: C
     let org_id = state.org().org_id();
     let mut map = Map::new();
     for name in [
-        "tooling", "metadata", "eclair", "folders", "prechatForms", "chatter", "tabs", "appMenu",
-        "quickActions", "queryAll", "commerce", "wave", "iot", "analytics", "search", "smartdatadiscovery",
-        "identity", "composite", "parameterizedSearch", "fingerprint", "theme", "nouns", "event",
-        "serviceTemplates", "recent", "connect", "licensing", "limits", "process", "async-queries",
-        "query", "match", "emailConnect", "compactLayouts", "knowledgeManagement", "sobjects",
-        "actions", "support", "jobs",
+        "tooling",
+        "metadata",
+        "eclair",
+        "folders",
+        "prechatForms",
+        "chatter",
+        "tabs",
+        "appMenu",
+        "quickActions",
+        "queryAll",
+        "commerce",
+        "wave",
+        "iot",
+        "analytics",
+        "search",
+        "smartdatadiscovery",
+        "identity",
+        "composite",
+        "parameterizedSearch",
+        "fingerprint",
+        "theme",
+        "nouns",
+        "event",
+        "serviceTemplates",
+        "recent",
+        "connect",
+        "licensing",
+        "limits",
+        "process",
+        "async-queries",
+        "query",
+        "match",
+        "emailConnect",
+        "compactLayouts",
+        "knowledgeManagement",
+        "sobjects",
+        "actions",
+        "support",
+        "jobs",
     ] {
         let url = if name == "identity" {
-            format!("{}/id/{org_id}/{}", state.instance_url, caller.session.user_id)
+            format!(
+                "{}/id/{org_id}/{}",
+                state.instance_url, caller.session.user_id
+            )
         } else {
             format!("{base}/{name}")
         };
@@ -243,6 +284,10 @@ pub fn selected_fields(
         })?;
         indexes.push(index);
     }
+    // Salesforce always answers the Id, after the fields asked for.
+    if !indexes.contains(&sys::ID) {
+        indexes.push(sys::ID);
+    }
     Ok(Some(indexes))
 }
 
@@ -260,13 +305,12 @@ fn render_record(
             "ENTITY_IS_DELETED",
             "entity is deleted",
         )),
-        Some((found, record)) if found == object => Ok(axum::Json(org.render(
-            object,
-            record,
-            selected.as_deref(),
-            &version.path(),
-        ))
-        .into_response()),
+        Some((found, record)) if found == object => {
+            Ok(
+                axum::Json(org.render(object, record, selected.as_deref(), &version.path()))
+                    .into_response(),
+            )
+        }
         _ => Err(ApiError::not_found()),
     }
 }
@@ -453,7 +497,11 @@ async fn upsert(
     let mut body = json!({"id": upserted.id, "success": true, "errors": []});
     if version.at_least(46) {
         body["created"] = Json::Bool(upserted.created);
-        let status = if upserted.created { StatusCode::CREATED } else { StatusCode::OK };
+        let status = if upserted.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         return Ok((status, axum::Json(body)).into_response());
     }
     if upserted.created {
@@ -482,7 +530,9 @@ fn window(query: &Window) -> Result<(i64, i64), ApiError> {
         parse_datetime(&text.replace(' ', "+")).ok_or_else(|| {
             ApiError::bad_request(
                 "INVALID_REPLICATION_DATE",
-                format!("{name}: {text} is not a valid datetime; use the form 2024-01-01T00:00:00Z"),
+                format!(
+                    "{name}: {text} is not a valid datetime; use the form 2024-01-01T00:00:00Z"
+                ),
             )
         })
     };
@@ -519,7 +569,10 @@ async fn updated(
         .map(|r| r.id())
         .collect();
     let covered = minute_floor(end.min(value::now_ms()));
-    Ok(axum::Json(json!({"ids": ids, "latestDateCovered": format_datetime(covered)})).into_response())
+    Ok(
+        axum::Json(json!({"ids": ids, "latestDateCovered": format_datetime(covered)}))
+            .into_response(),
+    )
 }
 
 async fn deleted(
