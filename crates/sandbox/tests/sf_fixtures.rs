@@ -12,6 +12,8 @@
 //! real object with the same JSON type (`rename`), and names the ones no object here has
 //! (`absent`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "sf_fixtures/auth.rs"]
 mod auth;
 mod common;

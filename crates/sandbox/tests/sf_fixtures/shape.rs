@@ -42,7 +42,7 @@ pub struct Shape {
 /// - scalars have the same JSON type; all numbers are one type (Salesforce itself writes
 ///   `300.0` and `400` in one result), and `null` matches any type, since whether a field is
 ///   empty is data, not shape;
-/// - an empty fixture file means an empty body.
+/// - an empty fixture file means an empty body, and only it does.
 pub fn assert_same_shape(fixture: &str, actual: &Json, shape: Shape) {
     let path = fixtures_dir().join(fixture);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -58,6 +58,8 @@ pub fn assert_same_shape(fixture: &str, actual: &Json, shape: Shape) {
                 "the fixture is an empty body; the emulator sent {actual}"
             ));
         }
+    } else if actual.is_null() {
+        differences.insert("the emulator sent an empty body".to_string());
     } else {
         let expected: Json = serde_json::from_str(&text).expect("fixture is JSON");
         compare(&expected, actual, "", &shape, &mut differences);
@@ -162,16 +164,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn shape_check_catches_a_missing_key_a_stray_key_and_a_wrong_type() {
-        let wrong = json!([{"message": 1, "errorCode": "INVALID_FIELD", "extra": true}]);
-        let outcome = std::panic::catch_unwind(|| {
-            assert_same_shape("sobject/query_error_response.json", &wrong, PLAIN)
-        });
-        let message = *outcome
+    /// The panic message of a failing comparison.
+    fn differences(fixture: &str, actual: Json, shape: Shape) -> String {
+        let outcome = std::panic::catch_unwind(|| assert_same_shape(fixture, &actual, shape));
+        *outcome
             .expect_err("differences found")
             .downcast::<String>()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn a_wrong_type_a_stray_key_and_a_missing_key_are_differences() {
+        let wrong = json!([{"message": 1, "errorCode": "INVALID_FIELD", "extra": true}]);
+        let message = differences("sobject/query_error_response.json", wrong, PLAIN);
         assert!(
             message.contains("[].message: string in the fixture, number from the emulator"),
             "{message}"
@@ -180,17 +185,70 @@ mod tests {
             message.contains("[].extra: not in the fixture"),
             "{message}"
         );
-        let missing = std::panic::catch_unwind(|| {
-            assert_same_shape(
-                "sobject/query_error_response.json",
-                &json!([{"message": "m"}]),
-                PLAIN,
-            )
-        });
-        let message = *missing
-            .expect_err("differences found")
-            .downcast::<String>()
-            .unwrap();
+        let message = differences(
+            "sobject/query_error_response.json",
+            json!([{"message": "m"}]),
+            PLAIN,
+        );
         assert!(message.contains("[].errorCode: missing"), "{message}");
+    }
+
+    #[test]
+    fn bodies_must_be_empty_exactly_when_the_fixture_is() {
+        let message = differences("sobject/query_error_response.json", Json::Null, PLAIN);
+        assert!(
+            message.contains("the emulator sent an empty body"),
+            "{message}"
+        );
+        let message = differences(
+            "sobject/upsert_updated_success_response.json",
+            json!({"id": "x"}),
+            PLAIN,
+        );
+        assert!(
+            message.contains("the fixture is an empty body"),
+            "{message}"
+        );
+        assert_same_shape(
+            "sobject/upsert_updated_success_response.json",
+            &Json::Null,
+            PLAIN,
+        );
+    }
+
+    #[test]
+    fn renamed_absent_and_open_keys() {
+        let shape = Shape {
+            rename: &[("External_Field__c", "ExternalID__c")],
+            ..PLAIN
+        };
+        let record = json!({"attributes": {"type": "Account", "url": "/x"}, "ExternalID__c": "1", "Id": "001"});
+        assert_same_shape(
+            "sobject/sobject_select_success_response.json",
+            &record,
+            shape,
+        );
+        let mut more = record.clone();
+        more["Name"] = json!("Acme");
+        let message = differences(
+            "sobject/sobject_select_success_response.json",
+            more.clone(),
+            shape,
+        );
+        assert!(message.contains("Name: not in the fixture"), "{message}");
+        let open = Shape {
+            open: &[""],
+            ..shape
+        };
+        assert_same_shape("sobject/sobject_select_success_response.json", &more, open);
+        let message = differences(
+            "sobject/sobject_select_success_response.json",
+            json!({"attributes": {"type": "Account", "url": "/x"}, "Id": "001"}),
+            shape,
+        );
+        assert!(
+            message.contains("External_Field__c: missing (as ExternalID__c)"),
+            "{message}"
+        );
     }
 }
