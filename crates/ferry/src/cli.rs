@@ -45,6 +45,108 @@ pub enum Command {
     /// Read the audit log of manual actions and configuration changes.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Run a local emulator of an API Ferry talks to, for trying Ferry and for tests (needs
+    /// no ferry.toml).
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Which sandbox (bare `ferry sandbox` is reserved for the full demo).
+    #[command(subcommand)]
+    pub command: Option<SandboxCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// A wire-compatible Salesforce org: OAuth, SOAP login, REST, SOQL, Collections, Composite
+    /// and Bulk API 2.0, plus an admin API under /__sandbox/.
+    ///
+    /// Prints one JSON line on stdout with everything a client needs (instance_url,
+    /// access_token, username, password, security_token, client_id, client_secret, org_id,
+    /// user_id, and ca_cert with --tls), then serves until Ctrl-C or SIGTERM. Every flag
+    /// value is checked before anything starts.
+    Salesforce(SalesforceSandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SalesforceSandboxArgs {
+    /// Address to listen on, HOST:PORT. Port 0 (the default) picks a free port; the JSON line
+    /// says which.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// Serve HTTPS with a freshly generated certificate authority.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: write the CA certificate (PEM) here (default: a file in the temporary
+    /// directory). The JSON line's ca_cert names it.
+    #[arg(long, value_name = "FILE")]
+    pub cert_out: Option<PathBuf>,
+    /// Also accept this access token, for the admin user, without expiry.
+    #[arg(long, value_name = "TOKEN")]
+    pub access_token: Option<String>,
+    /// Data a new org starts with: demo (a small retail business) or empty (users and the
+    /// standard price book only). Ignored when --state-file exists.
+    #[arg(long, value_name = "demo|empty", default_value = "demo")]
+    pub data: String,
+    /// Keep the org in this file: loaded at start if it exists, saved every second while
+    /// it changes and on exit.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Daily API request allocation; data calls beyond it get 403 REQUEST_LIMIT_EXCEEDED.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "100000",
+        allow_hyphen_values = true
+    )]
+    pub daily_api_limit: String,
+    /// A schema file adding objects and fields to the built-in ones.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// A PEM certificate (or public key) that verifies JWT bearer assertions.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_cert: Option<PathBuf>,
+    /// Delay added to every data call, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub latency_ms: String,
+    /// Share of data calls answered 503 SERVER_UNAVAILABLE (0 to 1).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub error_rate: String,
+    /// Share of record writes failing with UNABLE_TO_LOCK_ROW (0 to 1).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub lock_rate: String,
+    /// Share of data calls whose connection is dropped mid-response (0 to 1).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub reset_rate: String,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "7200",
+        allow_hyphen_values = true
+    )]
+    pub session_seconds: String,
 }
 
 #[derive(Debug, Subcommand)]

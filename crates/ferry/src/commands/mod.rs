@@ -5,6 +5,7 @@ mod config;
 mod dlq;
 mod init;
 mod queue;
+mod sandbox;
 mod store;
 mod vault;
 mod worker;
@@ -27,5 +28,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             worker::run(&Context::load(&cli.config)?, &cli.config, &args).await
         }
         Command::Audit(command) => audit::run(&Context::load(&cli.config)?, command).await,
+        Command::Sandbox(args) => sandbox::run(args).await,
     }
 }

@@ -1,0 +1,166 @@
+//! `ferry sandbox salesforce`: a local Salesforce org for trying Ferry and for tests. Prints
+//! one JSON line with the credentials on stdout, logs on stderr, serves until Ctrl-C or
+//! SIGTERM, then saves the state file (if any). Needs no ferry.toml.
+
+use crate::cli::{SalesforceSandboxArgs, SandboxArgs, SandboxCommand};
+use anyhow::{Context as _, Result, anyhow, bail};
+use ferry_sandbox::salesforce::Sandbox;
+use ferry_sandbox::salesforce::api::{DataSet, Options};
+use ferry_sandbox::salesforce::faults::FaultSettings;
+use std::io::Write as _;
+use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::process::ExitCode;
+
+pub async fn run(args: SandboxArgs) -> Result<ExitCode> {
+    match args.command {
+        Some(SandboxCommand::Salesforce(args)) => salesforce(&args).await,
+        None => bail!(
+            "`ferry sandbox` on its own will run the whole demo (both emulators and the engine) once the sync flows arrive; meanwhile run `ferry sandbox salesforce` (see `ferry sandbox salesforce --help`)"
+        ),
+    }
+}
+
+async fn salesforce(args: &SalesforceSandboxArgs) -> Result<ExitCode> {
+    let options = options(args)?;
+    init_logging();
+    let sandbox = Sandbox::start(options).await?;
+    {
+        let line =
+            serde_json::to_string(&sandbox.banner).context("cannot encode the start-up line")?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{line}")
+            .and_then(|()| stdout.flush())
+            .context("cannot write the start-up line to stdout")?;
+    }
+    tracing::info!(instance_url = %sandbox.banner.instance_url, "Salesforce sandbox serving");
+    wait_for_signal().await;
+    tracing::info!("stop requested");
+    sandbox.stop().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The sandbox's options from the flags, every value checked before anything starts.
+fn options(args: &SalesforceSandboxArgs) -> Result<Options> {
+    let listen = listen_address(&args.listen)?;
+    if args.cert_out.is_some() && !args.tls {
+        bail!(
+            "--cert-out writes the CA certificate of an HTTPS sandbox; add --tls, or drop --cert-out"
+        );
+    }
+    if let Some(token) = &args.access_token
+        && (token.is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        bail!(
+            "--access-token must be a non-empty token without spaces; e.g. --access-token sandbox-token"
+        );
+    }
+    let data = match args.data.trim() {
+        "demo" => DataSet::Demo,
+        "empty" => DataSet::Empty,
+        other => bail!("--data {other:?} is not a data set; give --data demo or --data empty"),
+    };
+    let daily_api_limit = whole_number("--daily-api-limit", &args.daily_api_limit, 1)?;
+    let session_seconds = whole_number("--session-seconds", &args.session_seconds, 1)?;
+    let faults = FaultSettings {
+        latency_ms: whole_number("--latency-ms", &args.latency_ms, 0)?,
+        error_rate: rate("--error-rate", &args.error_rate)?,
+        lock_rate: rate("--lock-rate", &args.lock_rate)?,
+        reset_rate: rate("--reset-rate", &args.reset_rate)?,
+        outages: Vec::new(),
+    };
+    for (flag, file) in [("--schema", &args.schema), ("--jwt-cert", &args.jwt_cert)] {
+        if let Some(file) = file
+            && !file.is_file()
+        {
+            bail!(
+                "{flag} {}: no such file; give the path of an existing file",
+                file.display()
+            );
+        }
+    }
+    Ok(Options {
+        listen,
+        tls: args.tls,
+        cert_out: args.cert_out.clone(),
+        access_token: args.access_token.clone(),
+        data,
+        state_file: args.state_file.clone(),
+        daily_api_limit,
+        schema_file: args.schema.clone(),
+        jwt_cert: args.jwt_cert.clone(),
+        faults,
+        session_seconds,
+    })
+}
+
+/// `127.0.0.1:8443`, `[::1]:0` or `localhost:8443`.
+fn listen_address(text: &str) -> Result<SocketAddr> {
+    let invalid = || {
+        anyhow!(
+            "--listen {text:?} is not an address to listen on; give HOST:PORT, e.g. --listen 127.0.0.1:7443 (port 0 picks a free one)"
+        )
+    };
+    if let Ok(address) = text.trim().parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    // Host names (localhost) resolve; anything without a port does not.
+    text.trim()
+        .to_socket_addrs()
+        .map_err(|_| invalid())?
+        .next()
+        .ok_or_else(invalid)
+}
+
+fn whole_number(flag: &str, text: &str, min: u64) -> Result<u64> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => bail!(
+            "{flag} {text:?} is not a whole number of at least {min}; e.g. {flag} {}",
+            min.max(100)
+        ),
+    }
+}
+
+fn rate(flag: &str, text: &str) -> Result<f64> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => bail!(
+            "{flag} {text:?} is not a rate; a rate is a share of calls from 0 to 1, e.g. {flag} 0.05 for 5%"
+        ),
+    }
+}
+
+/// Logs go to stderr (stdout carries only the start-up line); FERRY_LOG sets the level.
+fn init_logging() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let level = std::env::var("FERRY_LOG").unwrap_or_else(|_| "info".to_string());
+    let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
