@@ -13,8 +13,9 @@ use super::{
     jobs, json_object, not_allowed, requested_state, state_conflict,
 };
 use crate::salesforce::api::{ApiError, ApiVersion, AppState, Caller};
-use crate::salesforce::soql::{self, plan::Column, plan::Shape};
-use crate::salesforce::value::{day_of, now_ms};
+use crate::salesforce::schema::{FieldType, Schema};
+use crate::salesforce::soql;
+use crate::salesforce::value::now_ms;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -121,11 +122,10 @@ fn validate(state: &AppState, body: &Map<String, Json>) -> Result<Spec, ApiError
             "Invalid columnDelimiter: {delimiter}; use BACKQUOTE, CARET, COMMA, PIPE, SEMICOLON or TAB"
         ))
     })?;
-    let query = soql::parser::parse(soql_text)
-        .map_err(|e| ApiError::record(&e.into_record_error(soql_text)))?;
     let org = state.org();
-    let plan = soql::compile::compile(org.schema(), &query, day_of(now_ms()))
-        .map_err(|e| ApiError::record(&e.into_record_error(soql_text)))?;
+    // Checked now, as Salesforce does; the rows are fixed when the job runs.
+    let result = soql::execute(&org, soql_text, operation == Operation::QueryAll)
+        .map_err(|e| ApiError::record(&e))?;
     let unsupported = |what: &str| {
         bulk_error(
             StatusCode::BAD_REQUEST,
@@ -135,31 +135,79 @@ fn validate(state: &AppState, body: &Map<String, Json>) -> Result<Spec, ApiError
             ),
         )
     };
-    if !matches!(plan.shape, Shape::Records) {
+    if result.is_aggregate() {
         return Err(unsupported(
             "Aggregate queries (COUNT(), GROUP BY, aggregate functions) are",
         ));
     }
-    if plan
-        .columns
-        .iter()
-        .any(|c| matches!(c, Column::Children(_)))
-    {
+    if result.has_subquery() {
         return Err(unsupported(
             "Aggregate Relationships (parent-to-child subqueries) are",
         ));
     }
-    if query.offset.is_some() {
+    if has_offset(soql_text) {
         return Err(unsupported("OFFSET is"));
+    }
+    if let Some(column) = compound_column(org.schema(), result.object(), &result.csv_header()) {
+        return Err(unsupported(&format!(
+            "Selecting compound data ({column}) is"
+        )));
     }
     Ok(Spec {
         operation,
         soql: soql_text.to_string(),
-        object: org.schema().def(plan.object).name.clone(),
+        object: org.schema().def(result.object()).name.clone(),
         format: Format {
             delimiter,
             line_ending,
         },
+    })
+}
+
+/// Whether the query has an OFFSET clause (the word outside string literals).
+fn has_offset(soql: &str) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut word = String::new();
+    for c in soql.chars().chain([' ']) {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '\'') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if word.eq_ignore_ascii_case("OFFSET") {
+            return true;
+        }
+        word.clear();
+        in_string = c == '\'';
+    }
+    false
+}
+
+/// The first selected column that is a compound field (an address), which Bulk queries
+/// cannot write as CSV.
+fn compound_column(schema: &Schema, object: usize, header: &[String]) -> Option<String> {
+    header.iter().find_map(|column| {
+        let mut def = schema.def(object);
+        let mut segments = column.split('.').peekable();
+        while let Some(segment) = segments.next() {
+            if segments.peek().is_none() {
+                let field = def.field(segment)?;
+                return (def.def(field).field_type == FieldType::Address).then(|| column.clone());
+            }
+            let reference = def.relationship(segment)?;
+            let target = def.def(reference).reference_to.as_deref()?;
+            def = schema.def(schema.object(target)?);
+        }
+        None
     })
 }
 
@@ -544,5 +592,14 @@ mod tests {
         assert_eq!(decode_locator("MTAwMDA"), Some(10_000));
         assert_eq!(decode_locator("MTAwMDA="), Some(10_000));
         assert_eq!(decode_locator("not a locator"), None);
+    }
+
+    #[test]
+    fn offset_is_found_outside_string_literals_only() {
+        assert!(has_offset("SELECT Id FROM Account LIMIT 5 offset 10"));
+        assert!(!has_offset(
+            "SELECT Id FROM Account WHERE Name = 'OFFSET \\' OFFSET'"
+        ));
+        assert!(!has_offset("SELECT Offset__c FROM Account"));
     }
 }
