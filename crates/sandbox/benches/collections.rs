@@ -6,6 +6,8 @@
 //! medians. `-- --memory RECORDS`: one load into a fresh process, reporting the resident memory
 //! it added (run it at two sizes to see memory grow in proportion to the data).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
 use ferry_sandbox::salesforce::Sandbox;
 use ferry_sandbox::salesforce::api::{DataSet, Options};
 use serde_json::{Value, json};

@@ -34,7 +34,9 @@ impl SelfSigned {
         let server_key = KeyPair::generate().context("cannot generate the server key")?;
         let mut params = CertificateParams::new(vec!["localhost".to_string()])
             .context("cannot build the server certificate")?;
-        params.subject_alt_names.push(SanType::IpAddress([127, 0, 0, 1].into()));
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress([127, 0, 0, 1].into()));
         params
             .subject_alt_names
             .push(SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()));

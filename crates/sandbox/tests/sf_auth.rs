@@ -1,6 +1,6 @@
 //! Authentication over real sockets: every OAuth grant and its failures, authorize with PKCE,
 //! refresh, revoke, introspect, userinfo and identity, SOAP login/logout, and session expiry.
-//! Bodies are compared with the recorded responses in /work/shared/fixtures/salesforce/.
+//! Bodies are compared with the recorded responses in `shared/fixtures/salesforce/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,5 +1,7 @@
 //! sObject Collections, Composite, Composite Batch and Composite Graph over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use serde_json::{Value, json};

@@ -1,6 +1,8 @@
 //! The REST sObject API over HTTP: versions, describe, CRUD, upsert by external id across API
 //! versions, ids, updated/deleted windows, limits headers and the change origin.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use serde_json::{Value, json};

@@ -1,6 +1,8 @@
 //! Each Salesforce rule the sandbox enforces, shown over HTTP with the real status, error code
 //! and message shape (`[{"message","errorCode","fields"}]`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::TestOrg;

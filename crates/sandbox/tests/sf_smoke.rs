@@ -1,5 +1,7 @@
 //! The sandbox starts, serves HTTP and HTTPS, and guards data calls with a session.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use ferry_sandbox::salesforce::api::Options;

@@ -76,7 +76,10 @@ impl Faults {
 
     /// The settings in force.
     pub fn get(&self) -> FaultSettings {
-        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Replaces the settings.

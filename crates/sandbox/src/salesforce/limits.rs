@@ -29,10 +29,12 @@ impl Limits {
             if used >= max {
                 return (used, max, false);
             }
-            match self
-                .used
-                .compare_exchange_weak(used, used + 1, Ordering::Relaxed, Ordering::Relaxed)
-            {
+            match self.used.compare_exchange_weak(
+                used,
+                used + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return (used + 1, max, true),
                 Err(actual) => used = actual,
             }
@@ -41,7 +43,10 @@ impl Limits {
 
     /// (used, max).
     pub fn usage(&self) -> (u64, u64) {
-        (self.used.load(Ordering::Relaxed), self.max.load(Ordering::Relaxed))
+        (
+            self.used.load(Ordering::Relaxed),
+            self.max.load(Ordering::Relaxed),
+        )
     }
 
     /// Changes the allocation and optionally the count.

@@ -91,7 +91,15 @@ pub fn before_write(
                 .filter_map(|v| v.as_text())
                 .collect::<Vec<_>>()
                 .join(" ");
-            f.set(record, "Name", if name.is_empty() { Value::Null } else { Value::Text(name) });
+            f.set(
+                record,
+                "Name",
+                if name.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Text(name)
+                },
+            );
         }
         "Opportunity" => opportunity(&f, old, record, set),
         "Case" => {
@@ -113,7 +121,11 @@ pub fn before_write(
 }
 
 fn opportunity(f: &Fields<'_>, old: Option<&Record>, record: &mut Record, set: &[usize]) {
-    let stage = f.get(record, "StageName").as_text().unwrap_or_default().to_string();
+    let stage = f
+        .get(record, "StageName")
+        .as_text()
+        .unwrap_or_default()
+        .to_string();
     let Some(&(_, probability, forecast, closed, won)) = STAGES.iter().find(|s| s.0 == stage)
     else {
         return;
@@ -125,7 +137,11 @@ fn opportunity(f: &Fields<'_>, old: Option<&Record>, record: &mut Record, set: &
             f.set(record, "Probability", Value::Number(probability));
         }
         if !f.was_set(set, "ForecastCategoryName") {
-            f.set(record, "ForecastCategoryName", Value::Text(forecast.to_string()));
+            f.set(
+                record,
+                "ForecastCategoryName",
+                Value::Text(forecast.to_string()),
+            );
         }
     }
 }
@@ -162,9 +178,9 @@ fn pricebook_entry(
     let product_field = f.index("Product2Id");
     let siblings = org.children(entries, product_field, product);
     let find_in = |book: Option<SfId>| {
-        siblings
-            .iter()
-            .find(|r| f.get(r, "Pricebook2Id").as_id() == book && Some(r.id()) != old.map(Record::id))
+        siblings.iter().find(|r| {
+            f.get(r, "Pricebook2Id").as_id() == book && Some(r.id()) != old.map(Record::id)
+        })
     };
     if old.is_none() {
         if !is_standard && find_in(standard).is_none() {
@@ -182,14 +198,24 @@ fn pricebook_entry(
             .with_fields(&["Pricebook2Id", "Product2Id"]));
         }
         if let Some((_, product_record)) = org.get_live(product) {
-            let product_def = org.schema().def(org.schema().object("Product2").unwrap_or_default());
+            let product_def = org
+                .schema()
+                .def(org.schema().object("Product2").unwrap_or_default());
             let pf = Fields { def: product_def };
             f.set(record, "Name", pf.get(product_record, "Name").clone());
-            f.set(record, "ProductCode", pf.get(product_record, "ProductCode").clone());
+            f.set(
+                record,
+                "ProductCode",
+                pf.get(product_record, "ProductCode").clone(),
+            );
         }
     }
     if use_standard && let Some(standard_entry) = find_in(standard) {
-        f.set(record, "UnitPrice", f.get(standard_entry, "UnitPrice").clone());
+        f.set(
+            record,
+            "UnitPrice",
+            f.get(standard_entry, "UnitPrice").clone(),
+        );
     }
     Ok(())
 }
@@ -227,11 +253,10 @@ fn entry_for<'o>(
     };
     match org.get_live(entry_id) {
         Some((object, entry)) if object == entries => Ok((entry_id, entry)),
-        _ => Err(RecordError::new(
-            "INVALID_CROSS_REFERENCE_KEY",
-            "invalid cross reference id",
-        )
-        .with_fields(&["PricebookEntryId"])),
+        _ => Err(
+            RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+                .with_fields(&["PricebookEntryId"]),
+        ),
     }
 }
 
@@ -246,11 +271,15 @@ fn opportunity_line_item(
     let schema = org.schema();
     let opportunity_id = f.get(record, "OpportunityId").as_id();
     let Some((_, opportunity)) = opportunity_id.and_then(|id| org.get_live(id)) else {
-        return Err(RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-            .with_fields(&["OpportunityId"]));
+        return Err(
+            RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+                .with_fields(&["OpportunityId"]),
+        );
     };
     let opportunity_def = schema.def(schema.object("Opportunity").unwrap_or_default());
-    let of = Fields { def: opportunity_def };
+    let of = Fields {
+        def: opportunity_def,
+    };
     let entry_def = schema.def(schema.object("PricebookEntry").unwrap_or_default());
     let ef = Fields { def: entry_def };
     if old.is_none() {
@@ -320,7 +349,11 @@ fn line_prices(
     let factor = 1.0 - discount / 100.0;
     if total_set {
         let total = f.get(record, "TotalPrice").as_f64().unwrap_or(0.0);
-        let unit = if factor == 0.0 { 0.0 } else { total / quantity / factor };
+        let unit = if factor == 0.0 {
+            0.0
+        } else {
+            total / quantity / factor
+        };
         f.set(record, "UnitPrice", Value::Number(round2(unit)));
     } else {
         let Some(unit) = f.get(record, "UnitPrice").as_f64() else {
@@ -329,7 +362,11 @@ fn line_prices(
                 "TotalPrice",
             ));
         };
-        f.set(record, "TotalPrice", Value::Number(round2(unit * quantity * factor)));
+        f.set(
+            record,
+            "TotalPrice",
+            Value::Number(round2(unit * quantity * factor)),
+        );
     }
     Ok(())
 }
@@ -339,7 +376,13 @@ fn status_category(def: &ObjectDef, status: &str) -> String {
     def.status_categories
         .get(status)
         .cloned()
-        .unwrap_or_else(|| if status == "Activated" { "Activated".into() } else { "Draft".into() })
+        .unwrap_or_else(|| {
+            if status == "Activated" {
+                "Activated".into()
+            } else {
+                "Draft".into()
+            }
+        })
 }
 
 /// Order fields that stay editable once the order is activated (besides custom fields).
@@ -351,7 +394,11 @@ fn order(
     old: Option<&Record>,
     record: &mut Record,
 ) -> Result<(), RecordError> {
-    let status = f.get(record, "Status").as_text().unwrap_or_default().to_string();
+    let status = f
+        .get(record, "Status")
+        .as_text()
+        .unwrap_or_default()
+        .to_string();
     let category = status_category(f.def, &status);
     let Some(old) = old else {
         if category != "Draft" {
@@ -365,7 +412,11 @@ fn order(
         f.set(record, "StatusCode", Value::Text(category));
         return Ok(());
     };
-    let was = f.get(old, "StatusCode").as_text().unwrap_or("Draft").to_string();
+    let was = f
+        .get(old, "StatusCode")
+        .as_text()
+        .unwrap_or("Draft")
+        .to_string();
     let changed: Vec<&str> = f
         .def
         .fields
@@ -377,7 +428,9 @@ fn order(
     if was == "Draft" && category == "Activated" {
         if let Some(other) = changed.iter().find(|n| **n != "Status") {
             return Err(integrity(
-                &format!("When activating an order, Status is the only field you can update (this request also changes {other})."),
+                &format!(
+                    "When activating an order, Status is the only field you can update (this request also changes {other})."
+                ),
                 other,
             ));
         }
@@ -392,9 +445,9 @@ fn order(
         f.set(record, "ActivatedDate", Value::DateTime(txn.now()));
         f.set(record, "ActivatedById", Value::Id(txn.actor().user));
     } else if was == "Activated" && category == "Activated" {
-        let locked = changed.iter().find(|name| {
-            !name.ends_with("__c") && !ORDER_EDITABLE_WHEN_ACTIVE.contains(name)
-        });
+        let locked = changed
+            .iter()
+            .find(|name| !name.ends_with("__c") && !ORDER_EDITABLE_WHEN_ACTIVE.contains(name));
         if let Some(name) = locked {
             return Err(RecordError::new(
                 "ENTITY_IS_LOCKED",
@@ -434,8 +487,10 @@ fn order_item(
     let schema = org.schema();
     let order_id = f.get(record, "OrderId").as_id();
     let Some((_, order)) = order_id.and_then(|id| org.get_live(id)) else {
-        return Err(RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-            .with_fields(&["OrderId"]));
+        return Err(
+            RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+                .with_fields(&["OrderId"]),
+        );
     };
     if activated_order(txn, order_id) {
         return Err(locked_items_error());

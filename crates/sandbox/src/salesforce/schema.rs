@@ -216,7 +216,9 @@ impl FieldDef {
 
     /// Nillable as describe says: booleans never are; required fields are not.
     pub fn nillable(&self) -> bool {
-        !(self.required || self.field_type == FieldType::Boolean || self.field_type == FieldType::Id)
+        !(self.required
+            || self.field_type == FieldType::Boolean
+            || self.field_type == FieldType::Id)
     }
 
     /// Read-only for API callers (neither createable nor updateable).
@@ -416,7 +418,11 @@ impl Schema {
             for (name, spec) in file.objects {
                 if let Some((_, existing)) = specs.iter_mut().find(|(n, _)| n == &name) {
                     for field in spec.fields {
-                        if existing.fields.iter().any(|f| f.name.eq_ignore_ascii_case(&field.name)) {
+                        if existing
+                            .fields
+                            .iter()
+                            .any(|f| f.name.eq_ignore_ascii_case(&field.name))
+                        {
                             return Err(err(format!(
                                 "field {name}.{} is already defined; rename it or remove it from this file",
                                 field.name
@@ -442,10 +448,12 @@ impl Schema {
                     prefix
                 }
             };
-            objects.push(build_object(&name, spec, prefix).map_err(|message| SchemaError {
-                source_name: "schema".into(),
-                message,
-            })?);
+            objects.push(
+                build_object(&name, spec, prefix).map_err(|message| SchemaError {
+                    source_name: "schema".into(),
+                    message,
+                })?,
+            );
         }
         let mut schema = Schema {
             by_name: HashMap::new(),
@@ -528,7 +536,10 @@ fn is_valid_prefix(prefix: &str) -> bool {
 /// `BillingPostalCode` → `Billing Postal Code`; `ExternalID__c` → `ExternalID`.
 fn label_for(name: &str) -> String {
     let base = name.strip_suffix("__c").unwrap_or(name);
-    let base = base.strip_suffix("Id").filter(|b| !b.is_empty()).unwrap_or(base);
+    let base = base
+        .strip_suffix("Id")
+        .filter(|b| !b.is_empty())
+        .unwrap_or(base);
     let mut label = String::new();
     let chars: Vec<char> = base.chars().collect();
     for (i, c) in chars.iter().enumerate() {
@@ -554,7 +565,12 @@ const ADDRESS_PARTS: [(&str, FieldType, u32, &str); 10] = [
     ("CountryCode", FieldType::Picklist, 10, "countryCode"),
     ("Latitude", FieldType::Double, 0, "latitude"),
     ("Longitude", FieldType::Double, 0, "longitude"),
-    ("GeocodeAccuracy", FieldType::Picklist, 40, "geocodeAccuracy"),
+    (
+        "GeocodeAccuracy",
+        FieldType::Picklist,
+        40,
+        "geocodeAccuracy",
+    ),
 ];
 
 fn build_object(name: &str, spec: ObjectSpec, key_prefix: String) -> Result<ObjectDef, String> {
@@ -565,7 +581,10 @@ fn build_object(name: &str, spec: ObjectSpec, key_prefix: String) -> Result<Obje
     id.updateable = false;
     id.case_sensitive = true;
     id.system = true;
-    id.label = format!("{} ID", spec.label.clone().unwrap_or_else(|| name.to_string()));
+    id.label = format!(
+        "{} ID",
+        spec.label.clone().unwrap_or_else(|| name.to_string())
+    );
     fields.push(id);
     let mut deleted = FieldDef::new("IsDeleted", FieldType::Boolean);
     deleted.createable = false;
@@ -587,10 +606,22 @@ fn build_object(name: &str, spec: ObjectSpec, key_prefix: String) -> Result<Obje
                 def.scale = 15;
             }
             if part == "GeocodeAccuracy" {
-                def.values = ["Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip", "Neighborhood", "City", "County", "State", "Unknown"]
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect();
+                def.values = [
+                    "Address",
+                    "NearAddress",
+                    "Block",
+                    "Street",
+                    "ExtendedZip",
+                    "Zip",
+                    "Neighborhood",
+                    "City",
+                    "County",
+                    "State",
+                    "Unknown",
+                ]
+                .iter()
+                .map(|v| v.to_string())
+                .collect();
                 def.restricted = true;
             }
             def.compound_of = Some((compound_index, key));
@@ -643,7 +674,10 @@ fn build_object(name: &str, spec: ObjectSpec, key_prefix: String) -> Result<Obje
     let mut relationships = HashMap::new();
     let mut name_field = None;
     for (index, field) in fields.iter().enumerate() {
-        if by_name.insert(field.name.to_ascii_lowercase(), index).is_some() {
+        if by_name
+            .insert(field.name.to_ascii_lowercase(), index)
+            .is_some()
+        {
             return Err(format!(
                 "field {name}.{} is defined twice; remove one",
                 field.name

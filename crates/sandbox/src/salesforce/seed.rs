@@ -51,6 +51,7 @@ pub fn fresh_org(schema: Arc<Schema>, data: DataSet) -> anyhow::Result<(Org, Aut
     let mut org = Org::new(schema);
     let auth = Auth::new(&mut org);
     org.seed_standard_pricebook(auth.admin().user_id);
+    org.seed_organization();
     if data == DataSet::Demo {
         demo(&mut org)?;
     }

@@ -5,10 +5,15 @@ use crate::common::TestOrg;
 use reqwest::StatusCode;
 use serde_json::{Value as Json, json};
 
-pub const FIXTURES: &str = "/work/shared/fixtures/salesforce";
+/// The recorded responses: `shared/` beside the clone.
+pub const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/salesforce"
+);
 
 pub fn fixture(name: &str) -> Json {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap();
+    let text = std::fs::read_to_string(format!("{FIXTURES}/{name}"))
+        .unwrap_or_else(|e| panic!("cannot read fixture {name} ({e}); shared/ must sit beside the clone"));
     serde_json::from_str(&text).unwrap()
 }
 

@@ -31,7 +31,13 @@ fn summary(object: &ObjectDef, version: &str) -> Map<String, Json> {
     put("label", Json::String(object.label.clone()));
     put("labelPlural", Json::String(object.label_plural.clone()));
     put("layoutable", Json::Bool(true));
-    put("mergeable", Json::Bool(matches!(object.name.as_str(), "Account" | "Contact" | "Lead")));
+    put(
+        "mergeable",
+        Json::Bool(matches!(
+            object.name.as_str(),
+            "Account" | "Contact" | "Lead"
+        )),
+    );
     put("name", Json::String(object.name.clone()));
     put("queryable", Json::Bool(true));
     put("replicateable", Json::Bool(true));
@@ -101,7 +107,9 @@ pub fn full(schema: &Schema, object: &ObjectDef, version: &str) -> Json {
 
 /// One field's metadata.
 pub fn field(object: &ObjectDef, field: &FieldDef) -> Json {
-    let text = field.field_type.is_text() || field.field_type == FieldType::Id || field.field_type == FieldType::Reference;
+    let text = field.field_type.is_text()
+        || field.field_type == FieldType::Id
+        || field.field_type == FieldType::Reference;
     let length = if text { field.length } else { 0 };
     let picklist: Vec<Json> = field
         .values
@@ -111,9 +119,9 @@ pub fn field(object: &ObjectDef, field: &FieldDef) -> Json {
             json!({"active": true, "defaultValue": is_default, "label": v, "validFor": null, "value": v})
         })
         .collect();
-    let compound = field
-        .compound_of
-        .map_or(Json::Null, |(index, _)| Json::String(object.def(index).name.clone()));
+    let compound = field.compound_of.map_or(Json::Null, |(index, _)| {
+        Json::String(object.def(index).name.clone())
+    });
     let is_id = field.field_type == FieldType::Id;
     let default_value = field.default.as_ref().map_or(Json::Null, |d| match d {
         toml::Value::String(s) => Json::String(s.clone()),

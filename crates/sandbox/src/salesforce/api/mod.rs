@@ -215,16 +215,7 @@ impl Sandbox {
 
         let (org, auth) = match options.state_file.as_deref().filter(|p| p.exists()) {
             Some(path) => persist::load(path, schema.clone())?,
-            None => {
-                let mut org = Org::new(schema.clone());
-                let auth = Auth::new(&mut org);
-                org.seed_standard_pricebook(auth.admin().user_id);
-                org.seed_organization();
-                if options.data == DataSet::Demo {
-                    seed::demo(&mut org)?;
-                }
-                (org, auth)
-            }
+            None => seed::fresh_org(schema.clone(), options.data)?,
         };
         let mut auth = auth;
         auth.set_session_seconds(options.session_seconds);
@@ -472,7 +463,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
         let path = parts
             .extensions
             .get::<axum::extract::OriginalUri>()
-            .map_or_else(|| parts.uri.path().to_string(), |uri| uri.0.path().to_string());
+            .map_or_else(
+                || parts.uri.path().to_string(),
+                |uri| uri.0.path().to_string(),
+            );
         let rest = path
             .strip_prefix("/services/data/")
             .ok_or_else(ApiError::not_found)?;
