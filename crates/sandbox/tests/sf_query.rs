@@ -7,6 +7,8 @@
 mod common;
 #[path = "sf_query/errors.rs"]
 mod errors;
+#[path = "sf_query/shapes.rs"]
+mod shapes;
 #[path = "sf_query/support.rs"]
 mod support;
 
@@ -461,6 +463,14 @@ async fn parent_fields_nest_with_attributes_in_canonical_case() {
         two_levels["records"][0]["Contact"]["Account"]["Name"],
         "Acme"
     );
+    let aliased = query(
+        &org,
+        "SELECT c.LastName, c.Account.Name FROM Contact c WHERE c.LastName = 'Doe'",
+    )
+    .await
+    .ok();
+    assert_eq!(aliased["records"][0]["LastName"], "Doe");
+    assert_eq!(aliased["records"][0]["Account"]["Name"], "Acme");
     let own_prefix = query(&org, "SELECT Account.Name FROM Account").await.ok();
     assert_eq!(
         own_prefix["records"][0]["Name"], "Acme",

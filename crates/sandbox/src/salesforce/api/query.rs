@@ -8,6 +8,7 @@
 
 use super::{ApiError, ApiVersion, AppState};
 use crate::salesforce::ids::SfId;
+use crate::salesforce::org::Org;
 use crate::salesforce::soql::{self, ResultSet};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method};
@@ -119,22 +120,33 @@ pub fn query_page(
     batch_size: usize,
     version: ApiVersion,
 ) -> Result<JsonValue, ApiError> {
+    let org = state.org();
+    let result = soql::execute(&org, soql, include_deleted)?;
+    Ok(first_page(state, &org, result, batch_size, version))
+}
+
+/// The first page of an executed query, rendered from `org` (for a caller that already holds
+/// the org, e.g. inside a Composite transaction), with a cursor for the rest. Locks only the
+/// cursors, never the org, so it is safe to call with the org locked.
+pub fn first_page(
+    state: &AppState,
+    org: &Org,
+    result: ResultSet,
+    batch_size: usize,
+    version: ApiVersion,
+) -> JsonValue {
     let batch = batch_size.clamp(MIN_BATCH_SIZE, MAX_BATCH_SIZE);
-    let (result, records) = {
-        let org = state.org();
-        let result = soql::execute(&org, soql, include_deleted)?;
-        let records = result.json_records(&org, 0..batch, &version.path());
-        (result, records)
-    };
+    let records = result.json_records(org, 0..batch, &version.path());
     let rows = result.row_count();
     let total = result.total_size();
     let next = if rows > batch {
+        let include_deleted = result.includes_deleted();
         let id = cursors(state).open(Arc::new(result), batch);
         Some(locator_url(version, include_deleted, &id, batch))
     } else {
         None
     };
-    Ok(page(total, next, records))
+    page(total, next, records)
 }
 
 /// Answers the page a locator (`01g...-2000`) names.
@@ -177,6 +189,8 @@ fn page(total: usize, next: Option<String>, records: Vec<JsonValue>) -> JsonValu
     JsonValue::Object(body)
 }
 
+/// Locks the cursors. Lock order: the org may be held when taking this lock, never the other
+/// way round (`next_page` releases the cursors before it locks the org).
 fn cursors(state: &AppState) -> MutexGuard<'_, Cursors> {
     state.cursors.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -301,5 +315,33 @@ mod tests {
         assert_eq!(with("batchSize=5"), 200);
         assert_eq!(with("batchsize=99999"), 2000);
         assert_eq!(with("batchSize=lots"), 2000);
+    }
+
+    fn empty_result() -> Arc<ResultSet> {
+        let schema = std::sync::Arc::new(crate::salesforce::schema::Schema::built_in().unwrap());
+        let org = Org::new(schema);
+        Arc::new(soql::execute(&org, "SELECT Id FROM Account", false).unwrap())
+    }
+
+    #[test]
+    fn cursors_expire_when_idle_and_the_least_recently_used_goes_first() {
+        let result = empty_result();
+        let mut cursors = Cursors::default();
+        let first = cursors.open(result.clone(), 200);
+        let second = cursors.open(result.clone(), 200);
+        assert!(first.starts_with("01g") && first.len() == 18);
+        assert!(cursors.fetch(&first).is_some());
+        for _ in 0..MAX_CURSORS - 1 {
+            cursors.open(result.clone(), 200);
+        }
+        assert_eq!(cursors.len(), MAX_CURSORS);
+        assert!(
+            cursors.fetch(&second).is_none(),
+            "least recently used is evicted"
+        );
+        assert!(cursors.fetch(&first).is_some(), "used since, so kept");
+        cursors.expire(Instant::now() + CURSOR_IDLE + Duration::from_secs(1));
+        assert!(cursors.is_empty());
+        assert!(cursors.fetch(&first).is_none());
     }
 }

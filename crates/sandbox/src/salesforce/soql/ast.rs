@@ -237,6 +237,8 @@ pub struct Query {
     pub select: Vec<Item>,
     /// The object (or, in a subquery, the child relationship).
     pub from: Name,
+    /// `FROM Contact c`: the alias field paths may start with.
+    pub alias: Option<Name>,
     /// The WHERE clause.
     pub filter: Option<Cond>,
     /// GROUP BY fields.

@@ -19,6 +19,8 @@ pub const FIELDS_LIMIT: u64 = 200;
 pub struct Resolver<'s> {
     schema: &'s Schema,
     object: usize,
+    /// The query's `FROM Object alias`, if any.
+    alias: Option<&'s str>,
 }
 
 impl<'s> Resolver<'s> {
@@ -32,9 +34,9 @@ impl<'s> Resolver<'s> {
     pub fn resolve(&self, path: &Path) -> Result<FieldPath, SoqlError> {
         let own = self.schema.def(self.object);
         let mut parts = path.parts.as_slice();
-        if parts.len() > 1
-            && own.name.eq_ignore_ascii_case(&parts[0].text)
-            && own.relationship(&parts[0].text).is_none()
+        let leading = |name: &str| parts.len() > 1 && name.eq_ignore_ascii_case(&parts[0].text);
+        if self.alias.is_some_and(leading)
+            || (leading(&own.name) && own.relationship(&parts[0].text).is_none())
         {
             parts = &parts[1..];
         }
@@ -125,7 +127,11 @@ fn compile_on(
     object: usize,
     today: i32,
 ) -> Result<Plan, SoqlError> {
-    let resolver = Resolver { schema, object };
+    let resolver = Resolver {
+        schema,
+        object,
+        alias: query.alias.as_ref().map(|a| a.text.as_str()),
+    };
     let aggregate = !query.group_by.is_empty()
         || query
             .select

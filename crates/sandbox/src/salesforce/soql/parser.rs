@@ -125,6 +125,7 @@ impl Parser {
         }
         self.expect_kw("FROM")?;
         let from = self.name()?;
+        let alias = self.alias()?;
         let filter = if self.eat_kw("WHERE") {
             Some(self.condition()?)
         } else {
@@ -172,6 +173,7 @@ impl Parser {
             pos,
             select,
             from,
+            alias,
             filter,
             group_by,
             order_by,
