@@ -248,6 +248,18 @@ pub fn calendar_ranges(today: i32) -> Vec<(&'static str, (i32, i32))> {
     let year = Date::from_calendar_date(date.year(), Month::January, 1).unwrap();
     let last_year = Date::from_calendar_date(date.year() - 1, Month::January, 1).unwrap();
     let next_year = Date::from_calendar_date(date.year() + 1, Month::January, 1).unwrap();
+    let quarter_month = Month::try_from((date.month() as u8 - 1) / 3 * 3 + 1).unwrap();
+    let quarter = Date::from_calendar_date(date.year(), quarter_month, 1).unwrap();
+    let next_quarter = if quarter_month == Month::October {
+        next_year
+    } else {
+        Date::from_calendar_date(
+            date.year(),
+            Month::try_from(quarter_month as u8 + 3).unwrap(),
+            1,
+        )
+        .unwrap()
+    };
     let days = |a: Date, b: Date| (to_day(a), to_day(b));
     vec![
         ("THIS_WEEK", days(sunday, sunday + Duration::days(7))),
@@ -258,6 +270,8 @@ pub fn calendar_ranges(today: i32) -> Vec<(&'static str, (i32, i32))> {
         ),
         ("THIS_MONTH", days(month, next_month)),
         ("LAST_MONTH", days(previous_month, month)),
+        ("THIS_QUARTER", days(quarter, next_quarter)),
+        ("THIS_FISCAL_QUARTER", days(quarter, next_quarter)),
         ("THIS_YEAR", days(year, next_year)),
         ("LAST_YEAR", days(last_year, year)),
         ("N_DAYS_AGO:5", (today - 5, today - 4)),

@@ -1,5 +1,6 @@
 //! SOQL's relative date literals (`TODAY`, `LAST_N_DAYS:7`, `THIS_MONTH` ...), each a range
-//! of whole days in UTC. Weeks start on Sunday, as in the default (en_US) locale.
+//! of whole days in UTC. Weeks start on Sunday, as in the default (en_US) locale; the fiscal
+//! year is the calendar year, as in an org that never changed its fiscal year settings.
 
 use time::{Date, Month};
 
@@ -16,7 +17,9 @@ pub enum RelativeDate {
     Week(i32),
     /// `LAST_MONTH`, `THIS_MONTH`, `NEXT_MONTH`.
     Month(i32),
-    /// `LAST_YEAR`, `THIS_YEAR`, `NEXT_YEAR`.
+    /// `LAST_QUARTER`, `THIS_QUARTER`, `NEXT_QUARTER` (and the `_FISCAL_` forms).
+    Quarter(i32),
+    /// `LAST_YEAR`, `THIS_YEAR`, `NEXT_YEAR` (and the `_FISCAL_` forms).
     Year(i32),
     /// `LAST_N_DAYS:n` (today and the n days before), `LAST_90_DAYS`.
     LastDays(u32),
@@ -32,6 +35,10 @@ pub enum RelativeDate {
     LastMonths(u32),
     /// `NEXT_N_MONTHS:n` (the n months after this one).
     NextMonths(u32),
+    /// `LAST_N_QUARTERS:n` (the n quarters before this one).
+    LastQuarters(u32),
+    /// `NEXT_N_QUARTERS:n` (the n quarters after this one).
+    NextQuarters(u32),
     /// `LAST_N_YEARS:n` (the n years before this one).
     LastYears(u32),
     /// `NEXT_N_YEARS:n` (the n years after this one).
@@ -49,15 +56,22 @@ pub fn takes_number(name: &str) -> bool {
             | "NEXT_N_WEEKS"
             | "LAST_N_MONTHS"
             | "NEXT_N_MONTHS"
+            | "LAST_N_QUARTERS"
+            | "NEXT_N_QUARTERS"
+            | "LAST_N_FISCAL_QUARTERS"
+            | "NEXT_N_FISCAL_QUARTERS"
             | "LAST_N_YEARS"
             | "NEXT_N_YEARS"
+            | "LAST_N_FISCAL_YEARS"
+            | "NEXT_N_FISCAL_YEARS"
     )
 }
 
 impl RelativeDate {
     /// The literal named `name` (any case), with its `:n` when it takes one.
     pub fn parse(name: &str, n: Option<u32>) -> Option<RelativeDate> {
-        let upper = name.to_ascii_uppercase();
+        // The fiscal year is the calendar year here.
+        let upper = name.to_ascii_uppercase().replace("_FISCAL_", "_");
         let literal = match (upper.as_str(), n) {
             ("YESTERDAY", None) => RelativeDate::Yesterday,
             ("TODAY", None) => RelativeDate::Today,
@@ -68,6 +82,9 @@ impl RelativeDate {
             ("LAST_MONTH", None) => RelativeDate::Month(-1),
             ("THIS_MONTH", None) => RelativeDate::Month(0),
             ("NEXT_MONTH", None) => RelativeDate::Month(1),
+            ("LAST_QUARTER", None) => RelativeDate::Quarter(-1),
+            ("THIS_QUARTER", None) => RelativeDate::Quarter(0),
+            ("NEXT_QUARTER", None) => RelativeDate::Quarter(1),
             ("LAST_YEAR", None) => RelativeDate::Year(-1),
             ("THIS_YEAR", None) => RelativeDate::Year(0),
             ("NEXT_YEAR", None) => RelativeDate::Year(1),
@@ -80,6 +97,8 @@ impl RelativeDate {
             ("NEXT_N_WEEKS", Some(n)) => RelativeDate::NextWeeks(n),
             ("LAST_N_MONTHS", Some(n)) => RelativeDate::LastMonths(n),
             ("NEXT_N_MONTHS", Some(n)) => RelativeDate::NextMonths(n),
+            ("LAST_N_QUARTERS", Some(n)) => RelativeDate::LastQuarters(n),
+            ("NEXT_N_QUARTERS", Some(n)) => RelativeDate::NextQuarters(n),
             ("LAST_N_YEARS", Some(n)) => RelativeDate::LastYears(n),
             ("NEXT_N_YEARS", Some(n)) => RelativeDate::NextYears(n),
             _ => return None,
@@ -97,6 +116,7 @@ impl RelativeDate {
             RelativeDate::Tomorrow => (today + 1, today + 2),
             RelativeDate::Week(k) => (week + 7 * k, week + 7 * (k + 1)),
             RelativeDate::Month(k) => (month_start(today, k), month_start(today, k + 1)),
+            RelativeDate::Quarter(k) => (quarter_start(today, k), quarter_start(today, k + 1)),
             RelativeDate::Year(k) => (year_start(today, k), year_start(today, k + 1)),
             RelativeDate::LastDays(d) => (today - n(d), today + 1),
             RelativeDate::NextDays(d) => (today + 1, today + 1 + n(d)),
@@ -105,6 +125,10 @@ impl RelativeDate {
             RelativeDate::NextWeeks(w) => (week + 7, week + 7 + 7 * n(w)),
             RelativeDate::LastMonths(m) => (month_start(today, -n(m)), month_start(today, 0)),
             RelativeDate::NextMonths(m) => (month_start(today, 1), month_start(today, 1 + n(m))),
+            RelativeDate::LastQuarters(q) => (quarter_start(today, -n(q)), quarter_start(today, 0)),
+            RelativeDate::NextQuarters(q) => {
+                (quarter_start(today, 1), quarter_start(today, 1 + n(q)))
+            }
             RelativeDate::LastYears(y) => (year_start(today, -n(y)), year_start(today, 0)),
             RelativeDate::NextYears(y) => (year_start(today, 1), year_start(today, 1 + n(y))),
         }
@@ -128,6 +152,12 @@ fn month_start(today: i32, offset: i32) -> i32 {
     let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
     let month = Month::try_from(month as u8).unwrap_or(Month::January);
     Date::from_calendar_date(year.clamp(-9999, 9999), month, 1).map_or(today, from_date)
+}
+
+/// The first day of the quarter `offset` quarters from the quarter of `today`.
+fn quarter_start(today: i32, offset: i32) -> i32 {
+    let into_quarter = (to_date(today).month() as i32 - 1) % 3;
+    month_start(today, 3 * offset - into_quarter)
 }
 
 /// The first day of the year `offset` years from the year of `today`.
@@ -177,6 +207,22 @@ mod tests {
         assert_eq!(
             range(RelativeDate::Year(0)),
             (day("2024-01-01"), day("2025-01-01"))
+        );
+        assert_eq!(
+            range(RelativeDate::Quarter(0)),
+            (day("2024-01-01"), day("2024-04-01"))
+        );
+        assert_eq!(
+            range(RelativeDate::LastQuarters(2)),
+            (day("2023-07-01"), day("2024-01-01"))
+        );
+        assert_eq!(
+            RelativeDate::parse("THIS_FISCAL_QUARTER", None),
+            Some(RelativeDate::Quarter(0))
+        );
+        assert_eq!(
+            RelativeDate::parse("next_n_fiscal_years", Some(2)),
+            Some(RelativeDate::NextYears(2))
         );
         let january = day("2024-01-20");
         assert_eq!(
