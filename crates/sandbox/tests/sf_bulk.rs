@@ -228,13 +228,12 @@ async fn delete_moves_rows_to_the_recycle_bin_and_refuses_them_twice() {
             .await
             .is_empty()
     );
-    // FIXME: Salesforce purges hard-deleted rows; the org has no purge yet, so they stay in
-    // the recycle bin and queryAll still returns them.
+    // Hard-deleted rows skip the recycle bin: queryAll no longer sees them either.
     assert_eq!(
         bulk_query(&org, "SELECT Id FROM Account", "queryAll")
             .await
             .len(),
-        3
+        2
     );
     org.sandbox.stop().await.unwrap();
 }

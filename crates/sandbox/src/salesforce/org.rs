@@ -161,6 +161,24 @@ impl Table {
         }
     }
 
+    /// Removes a deleted record for good (hard delete), moving the last record into its slot.
+    fn purge(&mut self, object: &ObjectDef, slot: usize) {
+        let last = self.records.len() - 1;
+        if let Some(gone) = self.records.get(slot).cloned() {
+            self.unindex(object, slot, &gone);
+            self.by_id.remove(&gone.id());
+        }
+        if slot != last
+            && let Some(moved) = self.records.get(last).cloned()
+        {
+            self.unindex(object, last, &moved);
+            self.records.swap_remove(slot);
+            self.index(object, slot, &moved);
+        } else {
+            self.records.truncate(last);
+        }
+    }
+
     /// The live record whose unique `field` has this value.
     pub fn find_unique(&self, object: &ObjectDef, field: usize, value: &Value) -> Option<usize> {
         let key = unique_key(object.def(field), value)?;
@@ -514,6 +532,28 @@ impl Org {
         let serial = self.next_serial;
         self.next_serial += 1;
         SfId::mint(&self.schema.def(object).key_prefix, serial)
+    }
+
+    /// Empties the recycle bin of these records (Bulk API `hardDelete`): they disappear from
+    /// `queryAll` and id look-ups. Only deleted records are purged; others are left alone.
+    /// Storage order of the remaining records may change.
+    pub fn purge(&mut self, ids: &[SfId]) -> usize {
+        let schema = self.schema.clone();
+        let mut purged = 0;
+        for id in ids {
+            let Some(object) = schema.object_by_prefix(id.prefix()) else {
+                continue;
+            };
+            let table = &mut self.tables[object];
+            let Some(&slot) = table.by_id.get(id) else {
+                continue;
+            };
+            if table.records[slot].is_deleted() {
+                table.purge(schema.def(object), slot);
+                purged += 1;
+            }
+        }
+        purged
     }
 
     /// Starts a transaction.

@@ -317,12 +317,10 @@ fn execute(
             let all = segments[0] == "queryAll";
             let soql = params.get("q").cloned().unwrap_or_default();
             let result = soql::execute(txn.org(), &soql, all)?;
-            let total = result.total_size();
-            let shown = total.min(2000);
-            let records = result.json_records(txn.org(), 0..shown, &version_path);
+            // A cursor for the rest, as a REST query would open (locks only the cursors).
             Ok(SubResponse::ok(
                 StatusCode::OK,
-                json!({"totalSize": total, "done": shown == total, "records": records}),
+                super::query::first_page(state, txn.org(), result, 2000, version),
             ))
         }
         ("POST" | "PATCH", ["composite", "sobjects", ..]) => {

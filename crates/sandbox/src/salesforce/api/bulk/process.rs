@@ -241,8 +241,7 @@ fn apply_row(state: &AppState, txn: &mut Txn<'_>, plan: &Plan, row: &[String]) -
                 }
             }
             Operation::Delete | Operation::HardDelete | Operation::Query | Operation::QueryAll => {
-                // hardDelete is applied as a delete: the org keeps deleted rows in the recycle
-                // bin and has no purge.
+                // hardDelete deletes here; the chunk purges the rows once it commits.
                 let id = row_id(txn, plan, row)?;
                 known_id = Some(id);
                 txn.delete(id)?;
@@ -272,11 +271,21 @@ fn apply_chunk(
 ) -> Vec<Outcome> {
     let mut org = state.org();
     let mut txn = org.begin(actor);
-    let outcomes = table.rows[range]
+    let outcomes: Vec<Outcome> = table.rows[range]
         .iter()
         .map(|row| apply_row(state, &mut txn, plan, row))
         .collect();
     txn.commit();
+    if matches!(plan.operation, Operation::HardDelete) {
+        let ids: Vec<SfId> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Done { id, .. } => Some(*id),
+                Outcome::Failed { .. } => None,
+            })
+            .collect();
+        org.purge(&ids);
+    }
     outcomes
 }
 
