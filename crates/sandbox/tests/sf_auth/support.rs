@@ -12,8 +12,9 @@ pub const FIXTURES: &str = concat!(
 );
 
 pub fn fixture(name: &str) -> Json {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/{name}"))
-        .unwrap_or_else(|e| panic!("cannot read fixture {name} ({e}); shared/ must sit beside the clone"));
+    let text = std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| {
+        panic!("cannot read fixture {name} ({e}); shared/ must sit beside the clone")
+    });
     serde_json::from_str(&text).unwrap()
 }
 
