@@ -292,24 +292,7 @@ fn opportunity_line_item(
                 "PricebookEntryId",
             ));
         }
-        if ef.get(entry, "IsActive").as_bool() != Some(true) {
-            return Err(integrity(
-                "field integrity exception: PricebookEntryId (pricebook entry is inactive)",
-                "PricebookEntryId",
-            ));
-        }
-        let product = ef.get(entry, "Product2Id").clone();
-        if let Some(given) = f.get(record, "Product2Id").as_id()
-            && Some(given) != product.as_id()
-        {
-            return Err(integrity(
-                "field integrity exception: Product2Id (product does not match the pricebook entry)",
-                "Product2Id",
-            ));
-        }
-        f.set(record, "PricebookEntryId", Value::Id(entry_id));
-        f.set(record, "Product2Id", product);
-        f.set(record, "ListPrice", ef.get(entry, "UnitPrice").clone());
+        attach_entry(f, &ef, record, entry_id, entry)?;
         f.set(record, "ProductCode", ef.get(entry, "ProductCode").clone());
         let name = format!(
             "{} {}",
@@ -319,6 +302,36 @@ fn opportunity_line_item(
         f.set(record, "Name", Value::Text(name));
     }
     line_prices(f, old, record, set, true)
+}
+
+/// Points a new line item at its price book entry: the entry must be active and match any
+/// product given; the item takes the entry's product and list price.
+fn attach_entry(
+    f: &Fields<'_>,
+    ef: &Fields<'_>,
+    record: &mut Record,
+    entry_id: SfId,
+    entry: &Record,
+) -> Result<(), RecordError> {
+    if ef.get(entry, "IsActive").as_bool() != Some(true) {
+        return Err(integrity(
+            "field integrity exception: PricebookEntryId (pricebook entry is inactive)",
+            "PricebookEntryId",
+        ));
+    }
+    let product = ef.get(entry, "Product2Id").clone();
+    if let Some(given) = f.get(record, "Product2Id").as_id()
+        && Some(given) != product.as_id()
+    {
+        return Err(integrity(
+            "field integrity exception: Product2Id (product does not match the pricebook entry)",
+            "Product2Id",
+        ));
+    }
+    f.set(record, "PricebookEntryId", Value::Id(entry_id));
+    f.set(record, "Product2Id", product);
+    f.set(record, "ListPrice", ef.get(entry, "UnitPrice").clone());
+    Ok(())
 }
 
 /// UnitPrice, TotalPrice, Quantity and Discount kept consistent. `total_writable` is false for
@@ -508,24 +521,7 @@ fn order_item(
                 "PricebookEntryId",
             ));
         }
-        if ef.get(entry, "IsActive").as_bool() != Some(true) {
-            return Err(integrity(
-                "field integrity exception: PricebookEntryId (pricebook entry is inactive)",
-                "PricebookEntryId",
-            ));
-        }
-        let product = ef.get(entry, "Product2Id").clone();
-        if let Some(given) = f.get(record, "Product2Id").as_id()
-            && Some(given) != product.as_id()
-        {
-            return Err(integrity(
-                "field integrity exception: Product2Id (product does not match the pricebook entry)",
-                "Product2Id",
-            ));
-        }
-        f.set(record, "PricebookEntryId", Value::Id(entry_id));
-        f.set(record, "Product2Id", product);
-        f.set(record, "ListPrice", ef.get(entry, "UnitPrice").clone());
+        attach_entry(f, &ef, record, entry_id, entry)?;
     }
     line_prices(f, old, record, set, false)
 }

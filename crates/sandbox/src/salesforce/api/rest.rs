@@ -552,6 +552,24 @@ fn minute_floor(ms: i64) -> i64 {
     ms - ms.rem_euclid(60_000)
 }
 
+/// Records of `object` (live, or deleted) whose SystemModstamp is in `[start, end)`, with it.
+fn stamped_between(
+    org: &Org,
+    object: usize,
+    start: i64,
+    end: i64,
+    deleted: bool,
+) -> impl Iterator<Item = (SfId, i64)> + '_ {
+    let stamp = org.schema().def(object).system_field("SystemModstamp");
+    org.records(object)
+        .iter()
+        .filter(move |r| r.is_deleted() == deleted)
+        .filter_map(move |r| match r.get(stamp) {
+            value::Value::DateTime(t) if *t >= start && *t < end => Some((r.id(), *t)),
+            _ => None,
+        })
+}
+
 async fn updated(
     State(state): State<AppState>,
     Path(path): Path<ObjectPath>,
@@ -560,13 +578,8 @@ async fn updated(
     let object = object_index(&state, &path.object)?;
     let (start, end) = window(&query)?;
     let org = state.org();
-    let stamp = org.schema().def(object).system_field("SystemModstamp");
-    let ids: Vec<SfId> = org
-        .records(object)
-        .iter()
-        .filter(|r| !r.is_deleted())
-        .filter(|r| matches!(r.get(stamp), value::Value::DateTime(t) if *t >= start && *t < end))
-        .map(|r| r.id())
+    let ids: Vec<SfId> = stamped_between(&org, object, start, end, false)
+        .map(|(id, _)| id)
         .collect();
     let covered = minute_floor(end.min(value::now_ms()));
     Ok(
@@ -583,17 +596,8 @@ async fn deleted(
     let object = object_index(&state, &path.object)?;
     let (start, end) = window(&query)?;
     let org = state.org();
-    let stamp = org.schema().def(object).system_field("SystemModstamp");
-    let records: Vec<Json> = org
-        .records(object)
-        .iter()
-        .filter(|r| r.is_deleted())
-        .filter_map(|r| match r.get(stamp) {
-            value::Value::DateTime(t) if *t >= start && *t < end => {
-                Some(json!({"id": r.id(), "deletedDate": format_datetime(*t)}))
-            }
-            _ => None,
-        })
+    let records: Vec<Json> = stamped_between(&org, object, start, end, true)
+        .map(|(id, at)| json!({"id": id, "deletedDate": format_datetime(at)}))
         .collect();
     let earliest = org
         .changes
