@@ -139,6 +139,10 @@ pub struct SalesforceSandboxArgs {
         allow_hyphen_values = true
     )]
     pub reset_rate: String,
+    /// An outage window: AFTER:SECONDS, counted from start-up (e.g. 60:600 is down from the
+    /// first minute for ten minutes); every data call in it answers 503. Repeatable.
+    #[arg(long, value_name = "AFTER:SECONDS")]
+    pub outage: Vec<String>,
     /// Lifetime of issued access tokens, in seconds.
     #[arg(
         long,

@@ -179,6 +179,22 @@ fn prints_one_json_line_serves_and_saves_its_state_on_sigterm() {
 }
 
 #[test]
+fn an_outage_flag_takes_the_data_api_down_for_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start(dir.path(), &["--data", "empty", "--outage", "0:600"]);
+    let instance_url = running.text("instance_url").to_string();
+    let token = running.text("access_token").to_string();
+    let (status, body) = http_get(&instance_url, "/services/data/v59.0/limits", Some(&token));
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("SERVER_UNAVAILABLE"), "{body}");
+    // The versions list is not a data call and stays up.
+    let (status, _) = http_get(&instance_url, "/services/data/", None);
+    assert_eq!(status, 200);
+    let (exit, _) = running.terminate();
+    assert_eq!(exit.code(), Some(0));
+}
+
+#[test]
 fn access_token_flag_is_accepted_and_tls_writes_the_ca_file() {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("sandbox-ca.pem");
@@ -263,6 +279,8 @@ fn bad_flags_are_one_error_line_naming_the_flag_and_the_fix() {
         &sf(&["--schema", "missing.toml"]),
         &["--schema", "missing.toml"],
     );
+    fails_with(&sf(&["--outage", "600"]), &["--outage", "AFTER:SECONDS"]);
+    fails_with(&sf(&["--outage", "10:-1"]), &["--outage", "AFTER:SECONDS"]);
     fails_with(&["sandbox"], &["ferry sandbox salesforce"]);
 
     // A corrupt state file is refused, named, with the way out.

@@ -6,7 +6,8 @@ use crate::cli::{SalesforceSandboxArgs, SandboxArgs, SandboxCommand};
 use anyhow::{Context as _, Result, anyhow, bail};
 use ferry_sandbox::salesforce::Sandbox;
 use ferry_sandbox::salesforce::api::{DataSet, Options};
-use ferry_sandbox::salesforce::faults::FaultSettings;
+use ferry_sandbox::salesforce::faults::{FaultSettings, Outage};
+use ferry_sandbox::salesforce::value::now_ms;
 use std::io::Write as _;
 use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::process::ExitCode;
@@ -66,7 +67,11 @@ fn options(args: &SalesforceSandboxArgs) -> Result<Options> {
         error_rate: rate("--error-rate", &args.error_rate)?,
         lock_rate: rate("--lock-rate", &args.lock_rate)?,
         reset_rate: rate("--reset-rate", &args.reset_rate)?,
-        outages: Vec::new(),
+        outages: args
+            .outage
+            .iter()
+            .map(|text| outage(text))
+            .collect::<Result<_>>()?,
     };
     for (flag, file) in [("--schema", &args.schema), ("--jwt-cert", &args.jwt_cert)] {
         if let Some(file) = file
@@ -90,6 +95,26 @@ fn options(args: &SalesforceSandboxArgs) -> Result<Options> {
         jwt_cert: args.jwt_cert.clone(),
         faults,
         session_seconds,
+    })
+}
+
+/// `--outage AFTER:SECONDS` → the window from AFTER seconds after now, SECONDS long.
+fn outage(text: &str) -> Result<Outage> {
+    let invalid = || {
+        anyhow!(
+            "--outage {text:?} is not AFTER:SECONDS; e.g. --outage 60:600 is down from one minute after start for ten minutes"
+        )
+    };
+    let (after, seconds) = text.trim().split_once(':').ok_or_else(invalid)?;
+    let after: f64 = after.trim().parse().map_err(|_| invalid())?;
+    let seconds: f64 = seconds.trim().parse().map_err(|_| invalid())?;
+    if !(after.is_finite() && seconds.is_finite() && after >= 0.0 && seconds > 0.0) {
+        return Err(invalid());
+    }
+    let start_ms = now_ms() + (after * 1000.0) as i64;
+    Ok(Outage {
+        start_ms,
+        end_ms: start_ms + (seconds * 1000.0) as i64,
     })
 }
 
