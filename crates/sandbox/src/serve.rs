@@ -59,36 +59,18 @@ pub fn serve(
             let acceptor = acceptor.clone();
             let mut stop_connection = connections.clone();
             open.spawn(async move {
-                let builder = Builder::new(TokioExecutor::new());
                 match acceptor {
                     Some(acceptor) => {
                         let Ok(Ok(stream)) =
-                            tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                            tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                                .await
                         else {
                             return;
                         };
-                        let connection =
-                            builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                        tokio::pin!(connection);
-                        tokio::select! {
-                            _ = connection.as_mut() => {}
-                            _ = stop_connection.changed() => {
-                                connection.as_mut().graceful_shutdown();
-                                let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
-                            }
-                        }
+                        serve_connection(TokioIo::new(stream), service, &mut stop_connection).await;
                     }
                     None => {
-                        let connection =
-                            builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                        tokio::pin!(connection);
-                        tokio::select! {
-                            _ = connection.as_mut() => {}
-                            _ = stop_connection.changed() => {
-                                connection.as_mut().graceful_shutdown();
-                                let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
-                            }
-                        }
+                        serve_connection(TokioIo::new(stream), service, &mut stop_connection).await;
                     }
                 }
             });
@@ -98,4 +80,25 @@ pub fn serve(
         while open.join_next().await.is_some() {}
     });
     ServerHandle { stop, task }
+}
+
+/// Serves one connection until it closes, or until the server stops (then it gets 5 s to
+/// finish what it has in hand).
+async fn serve_connection<I>(
+    io: I,
+    service: TowerToHyperService<Router>,
+    stop: &mut watch::Receiver<bool>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let builder = Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection_with_upgrades(io, service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
+        }
+    }
 }

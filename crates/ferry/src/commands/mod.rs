@@ -31,3 +31,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sandbox(args) => sandbox::run(args).await,
     }
 }
+
+/// Returns on Ctrl-C or SIGTERM (the ways a service manager or a terminal stops Ferry).
+pub(crate) async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

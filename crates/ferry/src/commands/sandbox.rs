@@ -34,7 +34,7 @@ async fn salesforce(args: &SalesforceSandboxArgs) -> Result<ExitCode> {
             .context("cannot write the start-up line to stdout")?;
     }
     tracing::info!(instance_url = %sandbox.banner.instance_url, "Salesforce sandbox serving");
-    wait_for_signal().await;
+    super::wait_for_signal().await;
     tracing::info!("stop requested");
     sandbox.stop().await?;
     Ok(ExitCode::SUCCESS)
@@ -166,26 +166,4 @@ fn init_logging() {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

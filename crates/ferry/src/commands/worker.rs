@@ -57,7 +57,7 @@ pub async fn run(
         shutdown.clone(),
     ));
     tokio::spawn(async move {
-        wait_for_signal().await;
+        super::wait_for_signal().await;
         tracing::info!("stop requested; finishing the batch in hand");
         let _ = stop.send(true);
     });
@@ -71,28 +71,6 @@ pub async fn run(
         "worker totals"
     );
     Ok(ExitCode::SUCCESS)
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 fn init_logging(context: &Context) {
