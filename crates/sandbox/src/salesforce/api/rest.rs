@@ -213,18 +213,31 @@ async fn create(
     Path(path): Path<ObjectPath>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let object = object_index(&state, &path.object)?;
-    let input = json_object(&body)?;
-    injected_lock(&state)?;
+    insert(&state, &caller, version, &path.object, &body, false)
+}
+
+/// Creates one record: 201 `{"id","success","errors"}` (and `"created": true` when the call
+/// was addressed as an upsert by Id, API 46.0+).
+fn insert(
+    state: &AppState,
+    caller: &Caller,
+    version: ApiVersion,
+    object: &str,
+    body: &[u8],
+    created_flag: bool,
+) -> Result<Response, ApiError> {
+    let object = object_index(state, object)?;
+    let input = json_object(body)?;
+    injected_lock(state)?;
     let mut org = state.org();
-    let mut txn = org.begin(actor(&caller, version));
+    let mut txn = org.begin(actor(caller, version));
     let id = txn.create(object, &input)?;
     txn.commit();
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(json!({"id": id, "success": true, "errors": []})),
-    )
-        .into_response())
+    let mut body = json!({"id": id, "success": true, "errors": []});
+    if created_flag && version.at_least(46) {
+        body["created"] = Json::Bool(true);
+    }
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -375,18 +388,7 @@ async fn create_with_id_key(
     if !path.id.eq_ignore_ascii_case("Id") {
         return Err(ApiError::method_not_allowed("POST", "GET, PATCH, DELETE"));
     }
-    let object = object_index(&state, &path.object)?;
-    let input = json_object(&body)?;
-    injected_lock(&state)?;
-    let mut org = state.org();
-    let mut txn = org.begin(actor(&caller, version));
-    let id = txn.create(object, &input)?;
-    txn.commit();
-    let mut body = json!({"id": id, "success": true, "errors": []});
-    if version.at_least(46) {
-        body["created"] = Json::Bool(true);
-    }
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    insert(&state, &caller, version, &path.object, &body, true)
 }
 
 #[derive(Deserialize)]
