@@ -207,6 +207,25 @@ async fn crud_returns_the_real_statuses_and_bodies() {
     assert_eq!(status, 404);
     assert_eq!(body[0]["errorCode"], "ENTITY_IS_DELETED");
 
+    // POST addressed to the Id "external id" creates and says so (API 46.0+).
+    let (status, body) = org
+        .call(
+            "POST",
+            "/sobjects/Account/Id",
+            Some(json!({"Name": "By Id"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(body["created"], true);
+    let (status, _) = org
+        .call(
+            "POST",
+            "/sobjects/Account/001000000000000AAA",
+            Some(json!({"Name": "x"})),
+        )
+        .await;
+    assert_eq!(status, 405);
+
     let (status, body) = org
         .call("GET", "/sobjects/Account/001000000000000AAA", None)
         .await;
