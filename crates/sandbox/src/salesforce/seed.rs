@@ -33,6 +33,7 @@ pub const DEMO_COUNTS: &[(&str, usize)] = &[
     // A standard and a Wholesale entry for every product.
     ("PricebookEntry", 80),
     ("Opportunity", 30),
+    ("OpportunityLineItem", 60),
     ("Order", 8),
     ("OrderItem", 20),
     ("Case", 6),
@@ -90,7 +91,7 @@ pub fn demo(org: &mut Org) -> anyhow::Result<()> {
     };
     {
         let mut txn = org.begin(actor.clone());
-        opportunities(&mut txn, &accounts, today)?;
+        opportunities(&mut txn, &accounts, &prices, today)?;
         txn.commit();
     }
     let orders = {
@@ -355,8 +356,15 @@ fn products(txn: &mut Txn<'_>, standard: SfId) -> anyhow::Result<(SfId, SfId, Ve
     Ok((standard, wholesale_book, prices))
 }
 
-/// Thirty deals across every stage; closed ones closed in the past, open ones close ahead.
-fn opportunities(txn: &mut Txn<'_>, accounts: &[DemoAccount], today: i32) -> anyhow::Result<()> {
+/// Thirty deals across every stage, each with one to three products from the customer's
+/// price book (so `Amount` is the sum of its lines, as Salesforce keeps it); closed ones closed
+/// in the past, open ones close ahead.
+fn opportunities(
+    txn: &mut Txn<'_>,
+    accounts: &[DemoAccount],
+    (_, _, prices): &(SfId, SfId, Vec<Prices>),
+    today: i32,
+) -> anyhow::Result<()> {
     for n in 0..30usize {
         let account = &accounts[(n * 3) % accounts.len()];
         let stage = STAGES[n % STAGES.len()];
@@ -367,8 +375,7 @@ fn opportunities(txn: &mut Txn<'_>, accounts: &[DemoAccount], today: i32) -> any
             today + 10 + (n as i32 * 4)
         };
         let name = format!("{} - {}", account.name, SEASONS[n % SEASONS.len()]);
-        let amount = if account.wholesale { 12_000 } else { 2_500 } + (n as i64 * 775) % 9_000;
-        create(
+        let opportunity = create(
             txn,
             "Opportunity",
             &name,
@@ -377,12 +384,35 @@ fn opportunities(txn: &mut Txn<'_>, accounts: &[DemoAccount], today: i32) -> any
                 "Name": name,
                 "StageName": stage,
                 "CloseDate": date(close_date),
-                "Amount": amount,
                 "Type": if n % 4 == 0 { "New Customer" } else { "Existing Customer - Upgrade" },
                 "LeadSource": if n % 2 == 0 { "Partner Referral" } else { "Web" },
                 "ExternalID__c": format!("BP-Q-{}", 3001 + n),
             }),
         )?;
+        for k in 0..1 + n % 3 {
+            let product = &prices[(n * 7 + k * 11) % prices.len()];
+            let (entry, unit_price) = if account.wholesale {
+                (product.wholesale, product.wholesale_price)
+            } else {
+                (product.standard, product.retail_price)
+            };
+            let quantity = if account.wholesale {
+                48 + 24 * k
+            } else {
+                6 + 4 * k
+            };
+            create(
+                txn,
+                "OpportunityLineItem",
+                &format!("line {} of {name}", k + 1),
+                json!({
+                    "OpportunityId": opportunity,
+                    "PricebookEntryId": entry,
+                    "Quantity": quantity,
+                    "UnitPrice": unit_price,
+                }),
+            )?;
+        }
     }
     Ok(())
 }
