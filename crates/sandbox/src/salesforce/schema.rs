@@ -414,7 +414,19 @@ impl Schema {
                 source_name: source_name.to_string(),
                 message,
             };
-            let file: SchemaFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+            let file: SchemaFile = toml::from_str(text).map_err(|e| {
+                let at = e
+                    .span()
+                    .map(|span| {
+                        let line = text.get(..span.start).unwrap_or(text).matches('\n').count() + 1;
+                        format!(" at line {line}")
+                    })
+                    .unwrap_or_default();
+                err(format!(
+                    "{}{at}; fix the file (its format is described in docs/sandbox.md, \"The data model\")",
+                    e.message()
+                ))
+            })?;
             for (name, spec) in file.objects {
                 if let Some((_, existing)) = specs.iter_mut().find(|(n, _)| n == &name) {
                     for field in spec.fields {
