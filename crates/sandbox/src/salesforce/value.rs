@@ -437,7 +437,8 @@ fn split_offset(text: &str) -> Option<(&str, UtcOffset)> {
         return Some((main, UtcOffset::UTC));
     }
     let cut = text.len().checked_sub(5)?;
-    let (main, zone) = text.split_at(cut);
+    // Text from the network: the cut may fall inside a multi-byte character.
+    let (main, zone) = text.split_at_checked(cut)?;
     let sign = match zone.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,
@@ -481,5 +482,12 @@ mod tests {
         assert_eq!(format_datetime(expected), "2024-01-02T03:04:05.000+0000");
         assert_eq!(format_date(parse_date("2010-01-01").unwrap()), "2010-01-01");
         assert_eq!(parse_datetime("yesterday"), None);
+    }
+
+    #[test]
+    fn datetimes_ending_in_multibyte_characters_are_refused_not_sliced() {
+        for text in ["€€€", "2024-01-02T03:04:05ééé", "2024-01-02T03:04:05+€"] {
+            assert_eq!(parse_datetime(text), None, "{text}");
+        }
     }
 }

@@ -330,7 +330,7 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
         let caller = Caller::new(&session, request.headers());
         request.extensions_mut().insert(session);
         request.extensions_mut().insert(caller);
-        next.run(request).await
+        as_error_array(next.run(request).await).await
     } else {
         ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
@@ -343,6 +343,43 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
         response.headers_mut().insert("sforce-limit-info", value);
     }
     response
+}
+
+/// Largest JSON body a data call reads (axum's default limit for a buffered body). Bulk API
+/// uploads read their own, larger limit.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Turns a plain-text rejection from the HTTP framework (a body over [`MAX_BODY_BYTES`], a
+/// path or query that cannot be decoded) into Salesforce's error array, which clients expect
+/// from every data call. The code for an oversize body is INFERRED: no recorded response
+/// shows it.
+async fn as_error_array(response: Response) -> Response {
+    let plain_text = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !(response.status().is_client_error() && plain_text) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let error = if parts.status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            parts.status,
+            "EXCEEDED_MAX_SIZE_REQUEST",
+            format!(
+                "The request body is larger than {} MB, the most this resource accepts; send fewer records per call, or load large data through the Bulk API",
+                MAX_BODY_BYTES / 1024 / 1024
+            ),
+        )
+    } else {
+        ApiError::new(parts.status, "INVALID_INPUT", detail)
+    };
+    error.into_response()
 }
 
 /// The access token of a request: `Authorization: Bearer|OAuth <token>` or `X-SFDC-Session`.
