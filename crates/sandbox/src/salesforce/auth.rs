@@ -527,9 +527,11 @@ fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
     let rest = &text[start + 11..];
     let label_end = rest.find("-----")?;
     let label = rest[..label_end].to_string();
-    let body_start = label_end + 5;
-    let end = rest.find(&format!("-----END {label}-----"))?;
-    let body: String = rest[body_start..end]
+    // The END line is looked for after the BEGIN line only: `-----BEGIN -----END -----`
+    // must not slice backwards.
+    let body_and_end = rest.get(label_end + 5..)?;
+    let end = body_and_end.find(&format!("-----END {label}-----"))?;
+    let body: String = body_and_end[..end]
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
@@ -537,4 +539,20 @@ fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
         .decode(body)
         .ok()?;
     Some((label, der))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_blocks_with_the_end_before_the_body_are_refused_not_sliced() {
+        assert_eq!(pem_block("-----BEGIN -----END -----"), None);
+        assert_eq!(pem_block("-----BEGIN X-----END X-----"), None);
+        assert!(public_key_der(b"-----BEGIN -----END -----").is_err());
+        assert_eq!(
+            pem_block("-----BEGIN X-----\nAAEC\n-----END X-----\n"),
+            Some(("X".to_string(), vec![0, 1, 2]))
+        );
+    }
 }
