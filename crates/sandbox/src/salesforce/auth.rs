@@ -328,7 +328,14 @@ impl Auth {
             token: token.clone(),
             client_id: client_id.to_string(),
             issued_ms: now,
-            expires_ms: Some(now + self.session_seconds as i64 * 1000),
+            // `--session-seconds` is user input: a huge value must not overflow.
+            expires_ms: Some(
+                now.saturating_add(
+                    i64::try_from(self.session_seconds)
+                        .unwrap_or(i64::MAX)
+                        .saturating_mul(1000),
+                ),
+            ),
         };
         self.sessions.insert(
             token,
@@ -544,6 +551,19 @@ fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_session_lifetime_does_not_overflow() {
+        let mut org = Org::new(std::sync::Arc::new(
+            crate::salesforce::schema::Schema::built_in().unwrap(),
+        ));
+        let mut auth = Auth::new(&mut org);
+        auth.set_session_seconds(u64::MAX);
+        let user = auth.admin().user_id;
+        let session = auth.issue(user, "");
+        assert_eq!(session.expires_ms, Some(i64::MAX));
+        assert!(auth.session(&session.token).is_some());
+    }
 
     #[test]
     fn pem_blocks_with_the_end_before_the_body_are_refused_not_sliced() {

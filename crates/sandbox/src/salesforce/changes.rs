@@ -103,7 +103,8 @@ impl ChangeLog {
 
     /// The newest sequence number (0 when nothing was ever committed).
     pub fn last_seq(&self) -> u64 {
-        self.next_seq - 1
+        // `next_seq` comes from the state file too: 0 there must not underflow.
+        self.next_seq.saturating_sub(1)
     }
 
     /// The oldest sequence number still held (`last_seq() + 1` when empty).
@@ -131,5 +132,20 @@ impl ChangeLog {
     /// Whether no change is held.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_file_with_next_seq_zero_does_not_underflow() {
+        let log: ChangeLog = serde_json::from_value(serde_json::json!({
+            "entries": [], "next_seq": 0, "next_commit": 1, "capacity": 10
+        }))
+        .unwrap();
+        assert_eq!(log.last_seq(), 0);
+        assert_eq!(log.after(0, 10).count(), 0);
     }
 }
