@@ -40,7 +40,25 @@ async fn a_datetime_ending_in_multibyte_characters_is_refused_not_sliced() {
 #[tokio::test]
 async fn oversize_and_undecodable_requests_get_the_error_array() {
     let org = common::start_empty().await;
-    let big = "x".repeat(3 * 1024 * 1024);
+    // 200 records of 32,000-character descriptions (6 MB) are fine; past 50 MB is not.
+    let long = "d".repeat(32_000);
+    let records: Vec<_> = (0..200)
+        .map(|i| json!({"attributes": {"type": "Account"}, "Name": format!("A{i}"), "Description": long}))
+        .collect();
+    let (status, body) = org
+        .call(
+            "POST",
+            "/composite/sobjects",
+            Some(json!({"records": records})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        200,
+        "{}",
+        &body.to_string()[..200.min(body.to_string().len())]
+    );
+    let big = "x".repeat(ferry_sandbox::salesforce::api::MAX_JSON_BODY + 1);
     let (status, body) = org
         .call("POST", "/sobjects/Account", Some(json!({"Name": big})))
         .await;

@@ -565,6 +565,7 @@ impl Org {
             undo: Vec::new(),
             touched: Vec::new(),
             committed: false,
+            deleting: Vec::new(),
         }
     }
 
@@ -678,6 +679,9 @@ pub struct Txn<'o> {
     undo: Vec<Undo>,
     touched: Vec<Touch>,
     committed: bool,
+    /// Records whose delete is in progress (outermost first): a cascade never comes back to
+    /// one of them, so cascade cycles in a user's schema end, and chains are bounded.
+    deleting: Vec<SfId>,
 }
 
 /// How a write names the fields it sets.
@@ -1172,6 +1176,28 @@ impl<'o> Txn<'o> {
             }
         };
         rules::before_delete(self, object, &record)?;
+        if self.deleting.len() >= MAX_CASCADE_DEPTH {
+            return Err(RecordError::new(
+                "DELETE_FAILED",
+                format!(
+                    "deleting {id} cascades more than {MAX_CASCADE_DEPTH} levels deep; check the schema's on_delete = \"cascade\" fields"
+                ),
+            ));
+        }
+        self.deleting.push(id);
+        let outcome = self.delete_children_then(id, object, record);
+        self.deleting.pop();
+        outcome
+    }
+
+    /// The rest of [`Txn::delete`]: children first (cascade, restrict or clear), then the
+    /// record itself.
+    fn delete_children_then(
+        &mut self,
+        id: SfId,
+        object: usize,
+        record: Record,
+    ) -> Result<(), RecordError> {
         let schema = self.org.schema.clone();
         // Children first: cascade, restrict, or clear the reference.
         for child in &schema.def(object).children {
@@ -1189,7 +1215,9 @@ impl<'o> Txn<'o> {
             match field.on_delete {
                 OnDelete::Cascade => {
                     for child_id in ids {
-                        self.delete(child_id)?;
+                        if !self.deleting.contains(&child_id) {
+                            self.delete(child_id)?;
+                        }
                     }
                 }
                 OnDelete::Restrict => {
@@ -1468,6 +1496,9 @@ impl Drop for Txn<'_> {
     }
 }
 
+/// How deep deletes may cascade.
+const MAX_CASCADE_DEPTH: usize = 64;
+
 /// `{00000100}` with counter 1 → `00000100`; `PAY-{000000}` with 7 → `PAY-000007`.
 /// The format comes from the schema file: a `}` before the `{`, or a start number near
 /// `u64::MAX`, must not panic.
@@ -1727,6 +1758,61 @@ mod tests {
         assert_eq!(
             auto_number("{18446744073709551615}", 5),
             "18446744073709551615"
+        );
+    }
+
+    #[test]
+    fn cascade_cycles_end_and_long_chains_are_refused() {
+        use serde_json::json;
+        let extra = r#"
+[objects.Thing__c]
+fields = [{ name = "Parent__c", type = "reference", reference_to = "Thing__c", relationship = "Parent__r", child_relationship = "Children__r", on_delete = "cascade" }]
+"#;
+        let schema = Arc::new(
+            Schema::from_sources(&[
+                ("built-in", crate::salesforce::schema::BUILT_IN),
+                ("extra", extra),
+            ])
+            .unwrap(),
+        );
+        let (mut org, auth) = crate::salesforce::seed::fresh_org(
+            schema.clone(),
+            crate::salesforce::api::DataSet::Empty,
+        )
+        .unwrap();
+        let thing = schema.object("Thing__c").unwrap();
+        let actor = Actor {
+            user: auth.admin().user_id,
+            api: "rest",
+            version: "59.0".into(),
+            client: None,
+        };
+        let mut txn = org.begin(actor.clone());
+        let a = txn.create(thing, json!({}).as_object().unwrap()).unwrap();
+        let b = txn
+            .create(thing, json!({"Parent__c": a}).as_object().unwrap())
+            .unwrap();
+        txn.update(thing, a, json!({"Parent__c": b}).as_object().unwrap())
+            .unwrap();
+        // A and B cascade to each other: deleting one deletes both and ends.
+        txn.delete(a).unwrap();
+        assert!(txn.org().get(b).unwrap().1.is_deleted());
+        txn.commit();
+
+        let mut txn = org.begin(actor);
+        let mut parent = txn.create(thing, json!({}).as_object().unwrap()).unwrap();
+        let root = parent;
+        for _ in 0..MAX_CASCADE_DEPTH + 1 {
+            parent = txn
+                .create(thing, json!({"Parent__c": parent}).as_object().unwrap())
+                .unwrap();
+        }
+        let error = txn.delete(root).unwrap_err();
+        assert_eq!(error.code, "DELETE_FAILED");
+        assert!(
+            error.message.contains("cascades more than"),
+            "{}",
+            error.message
         );
     }
 }

@@ -287,6 +287,9 @@ pub const LATEST_VERSION: &str = "67.0";
 /// The oldest API version the sandbox serves.
 pub const OLDEST_VERSION: (u32, u32) = (20, 0);
 
+/// The largest JSON body a data call takes (Salesforce's REST limit).
+pub const MAX_JSON_BODY: usize = 50 * 1024 * 1024;
+
 /// The whole router.
 pub fn router(state: AppState) -> Router {
     let data = Router::new()
@@ -295,6 +298,9 @@ pub fn router(state: AppState) -> Router {
         .merge(collections::routes())
         .merge(composite::routes())
         .merge(bulk::routes())
+        // 200 records with long text fields pass 2 MB (axum's default); Bulk API uploads read
+        // their own, larger limit.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard));
     let app = Router::new()
         .nest("/services/data/{version}", data)
