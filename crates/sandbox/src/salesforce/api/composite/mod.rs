@@ -6,19 +6,20 @@
 //! (with a savepoint per subrequest when `allOrNone` is false), counts as one API call, and
 //! its writes carry the caller's `Sforce-Call-Options` client id like any other REST write.
 
-use super::collections::{self, Operation};
-use super::rest::{actor, selected_fields};
+mod execute;
+mod references;
+
+use super::rest::actor;
 use super::{ApiError, ApiVersion, AppState, Caller, RecordError};
-use crate::salesforce::faults::lock_error;
-use crate::salesforce::ids::SfId;
-use crate::salesforce::org::{Txn, UpsertError};
-use crate::salesforce::soql;
+use crate::salesforce::org::Txn;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use execute::execute;
+use references::{substitute, substitute_json};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 use std::collections::HashMap;
@@ -54,14 +55,14 @@ struct Subrequest {
 
 /// A subrequest's answer.
 #[derive(Debug, Clone)]
-struct SubResponse {
-    status: StatusCode,
-    body: Json,
-    location: Option<String>,
+pub(super) struct SubResponse {
+    pub(super) status: StatusCode,
+    pub(super) body: Json,
+    pub(super) location: Option<String>,
 }
 
 impl SubResponse {
-    fn ok(status: StatusCode, body: Json) -> SubResponse {
+    pub(super) fn ok(status: StatusCode, body: Json) -> SubResponse {
         SubResponse {
             status,
             body,
@@ -69,7 +70,7 @@ impl SubResponse {
         }
     }
 
-    fn error(error: &RecordError) -> SubResponse {
+    pub(super) fn error(error: &RecordError) -> SubResponse {
         SubResponse::ok(error.status(), Json::Array(vec![error.to_rest_json()]))
     }
 
@@ -97,324 +98,6 @@ fn halted(message: &str) -> SubResponse {
 
 const ROLLED_BACK: &str =
     "The transaction was rolled back since another operation in the same transaction failed.";
-
-/// Replaces `@{ref.path}` in a string. A string that is exactly one reference takes the
-/// referenced value's JSON type.
-fn substitute(text: &str, results: &HashMap<String, Json>) -> Result<Json, String> {
-    if let Some(inner) = text.strip_prefix("@{").and_then(|t| t.strip_suffix('}'))
-        && !inner.contains("@{")
-    {
-        return lookup(inner, results);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("@{") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}') else {
-            return Err(format!("unterminated reference in {text}"));
-        };
-        let value = lookup(&rest[start + 2..start + end], results)?;
-        match value {
-            Json::String(s) => out.push_str(&s),
-            other => out.push_str(&other.to_string()),
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    Ok(Json::String(out))
-}
-
-/// `refAccount.id`, `refQuery.records[0].Id`.
-fn lookup(path: &str, results: &HashMap<String, Json>) -> Result<Json, String> {
-    let mut parts = path.split('.');
-    let reference = parts.next().unwrap_or_default();
-    let mut value = results.get(reference).ok_or_else(|| {
-        format!("Invalid reference specified. No value for {path} found in {reference}. Provided referenceId ('{reference}') must be a previous subrequest's referenceId.")
-    })?;
-    for part in parts {
-        let (key, indexes) = match part.find('[') {
-            Some(at) => (&part[..at], &part[at..]),
-            None => (part, ""),
-        };
-        if !key.is_empty() {
-            value = value
-                .get(key)
-                .or_else(|| {
-                    value.as_object().and_then(|m| {
-                        m.iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                            .map(|(_, v)| v)
-                    })
-                })
-                .ok_or_else(|| {
-                    format!(
-                        "Invalid reference specified. No value for {path} found in {reference}."
-                    )
-                })?;
-        }
-        for index in indexes.split('[').filter(|s| !s.is_empty()) {
-            let index: usize = index
-                .trim_end_matches(']')
-                .parse()
-                .map_err(|_| format!("Invalid reference specified: {path}"))?;
-            value = value.get(index).ok_or_else(|| {
-                format!("Invalid reference specified. No value for {path} found in {reference}.")
-            })?;
-        }
-    }
-    Ok(value.clone())
-}
-
-fn substitute_json(value: &Json, results: &HashMap<String, Json>) -> Result<Json, String> {
-    Ok(match value {
-        Json::String(s) if s.contains("@{") => substitute(s, results)?,
-        Json::Array(items) => Json::Array(
-            items
-                .iter()
-                .map(|v| substitute_json(v, results))
-                .collect::<Result<_, _>>()?,
-        ),
-        Json::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (k, v) in map {
-                out.insert(k.clone(), substitute_json(v, results)?);
-            }
-            Json::Object(out)
-        }
-        other => other.clone(),
-    })
-}
-
-/// Runs one subrequest inside `txn`.
-fn execute(
-    state: &AppState,
-    caller: &Caller,
-    txn: &mut Txn<'_>,
-    method: &str,
-    url: &str,
-    body: Option<&Json>,
-) -> SubResponse {
-    let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let params: HashMap<String, String> = query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect();
-    let path = path.trim_end_matches('/');
-    let rest = path
-        .strip_prefix("/services/data/")
-        .unwrap_or(path.trim_start_matches('/'));
-    let mut segments = rest.split('/');
-    let Some(version) = segments.next().and_then(ApiVersion::parse) else {
-        return SubResponse::error(&RecordError::new(
-            "NOT_FOUND",
-            format!("The requested resource does not exist: {url}"),
-        ));
-    };
-    let segments: Vec<String> = segments.map(decode).collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let method = method.to_ascii_uppercase();
-    let body_map = || match body {
-        Some(Json::Object(map)) => Ok(map.clone()),
-        Some(_) => Err(RecordError::new(
-            "JSON_PARSER_ERROR",
-            "the subrequest body must be a JSON object",
-        )),
-        None => Ok(Map::new()),
-    };
-    let object_of = |txn: &Txn<'_>, name: &str| {
-        txn.org()
-            .schema()
-            .object(name)
-            .ok_or_else(|| RecordError::new("NOT_FOUND", "The requested resource does not exist"))
-    };
-    let version_path = version.path();
-    let writes = method != "GET";
-    if writes && state.faults.roll_lock() {
-        return SubResponse::error(&lock_error());
-    }
-    let outcome: Result<SubResponse, RecordError> = (|| match (method.as_str(), segments.as_slice())
-    {
-        ("POST", ["sobjects", object]) => {
-            let object = object_of(txn, object)?;
-            let id = txn.create(object, &body_map()?)?;
-            let name = txn.org().schema().def(object).name.clone();
-            Ok(SubResponse {
-                status: StatusCode::CREATED,
-                body: json!({"id": id, "success": true, "errors": []}),
-                location: Some(format!(
-                    "/services/data/{version_path}/sobjects/{name}/{id}"
-                )),
-            })
-        }
-        ("GET", ["sobjects", object, id]) => {
-            let object = object_of(txn, object)?;
-            let id = SfId::parse(id).map_err(|_| {
-                RecordError::new("NOT_FOUND", "The requested resource does not exist")
-            })?;
-            let selected =
-                selected_fields(txn.org(), object, params.get("fields").map(String::as_str))
-                    .map_err(|_| RecordError::new("INVALID_FIELD", "No such column in fields"))?;
-            match txn.org().get_live(id) {
-                Some((found, record)) if found == object => Ok(SubResponse::ok(
-                    StatusCode::OK,
-                    txn.org()
-                        .render(object, record, selected.as_deref(), &version_path),
-                )),
-                _ => Err(RecordError::new(
-                    "NOT_FOUND",
-                    "The requested resource does not exist",
-                )),
-            }
-        }
-        ("PATCH", ["sobjects", object, id]) => {
-            let object = object_of(txn, object)?;
-            let id = SfId::parse(id).map_err(|_| {
-                RecordError::new("NOT_FOUND", "The requested resource does not exist")
-            })?;
-            txn.update(object, id, &body_map()?)?;
-            Ok(SubResponse::ok(StatusCode::NO_CONTENT, Json::Null))
-        }
-        ("DELETE", ["sobjects", _object, id]) => {
-            let id = SfId::parse(id).map_err(|_| {
-                RecordError::new("NOT_FOUND", "The requested resource does not exist")
-            })?;
-            txn.delete(id)?;
-            Ok(SubResponse::ok(StatusCode::NO_CONTENT, Json::Null))
-        }
-        ("PATCH", ["sobjects", object, field, key]) => {
-            let object = object_of(txn, object)?;
-            match txn.upsert(object, field, key, &body_map()?) {
-                Ok(upserted) => {
-                    let mut body = json!({"id": upserted.id, "success": true, "errors": []});
-                    if version.at_least(46) {
-                        body["created"] = Json::Bool(upserted.created);
-                    }
-                    let status = if upserted.created {
-                        StatusCode::CREATED
-                    } else if version.at_least(46) {
-                        StatusCode::OK
-                    } else {
-                        return Ok(SubResponse::ok(StatusCode::NO_CONTENT, Json::Null));
-                    };
-                    Ok(SubResponse::ok(status, body))
-                }
-                Err(UpsertError::Record(error)) => Err(error),
-                Err(UpsertError::NotExternalId(message)) => {
-                    Err(RecordError::new("NOT_FOUND", message))
-                }
-                Err(UpsertError::Multiple(ids)) => {
-                    let name = txn.org().schema().def(object).name.clone();
-                    let urls: Vec<String> = ids
-                        .iter()
-                        .map(|id| format!("/services/data/{version_path}/sobjects/{name}/{id}"))
-                        .collect();
-                    Ok(SubResponse::ok(StatusCode::MULTIPLE_CHOICES, json!(urls)))
-                }
-            }
-        }
-        ("GET", ["query" | "queryAll"]) => {
-            let all = segments[0] == "queryAll";
-            let soql = params.get("q").cloned().unwrap_or_default();
-            let result = soql::execute(txn.org(), &soql, all)?;
-            // A cursor for the rest, as a REST query would open (locks only the cursors).
-            Ok(SubResponse::ok(
-                StatusCode::OK,
-                super::query::first_page(state, txn.org(), result, 2000, version),
-            ))
-        }
-        ("POST" | "PATCH", ["composite", "sobjects", ..]) => {
-            let map = body_map()?;
-            let records = map
-                .get("records")
-                .and_then(Json::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let all_or_none = map
-                .get("allOrNone")
-                .and_then(Json::as_bool)
-                .unwrap_or(false);
-            if records.len() > collections::MAX_RECORDS {
-                return Err(RecordError::new(
-                    "EXCEEDED_ID_LIMIT",
-                    "record limit reached. cannot submit more than 200 records into this call",
-                ));
-            }
-            let operation = match (method.as_str(), &segments[2..]) {
-                ("POST", []) => Operation::Create,
-                ("PATCH", []) => Operation::Update,
-                ("PATCH", [object, field]) => Operation::Upsert {
-                    object: object_of(txn, object)?,
-                    field,
-                },
-                _ => {
-                    return Err(RecordError::new(
-                        "NOT_FOUND",
-                        "The requested resource does not exist",
-                    ));
-                }
-            };
-            let before = txn.savepoint();
-            let outcomes: Vec<_> = records
-                .iter()
-                .map(|r| collections::apply_record(state, txn, operation, r))
-                .collect();
-            let results: Vec<Json> = if all_or_none && outcomes.iter().any(|o| !o.is_ok()) {
-                txn.rollback_to(before);
-                outcomes
-                    .into_iter()
-                    .map(|o| {
-                        if o.is_ok() {
-                            collections::ItemOutcome::Failed {
-                                id: None,
-                                errors: vec![collections::rolled_back()],
-                            }
-                        } else {
-                            o
-                        }
-                    })
-                    .map(|o| o.to_json())
-                    .collect()
-            } else {
-                outcomes
-                    .iter()
-                    .map(collections::ItemOutcome::to_json)
-                    .collect()
-            };
-            Ok(SubResponse::ok(StatusCode::OK, Json::Array(results)))
-        }
-        _ => Err(RecordError::new(
-            "NOT_FOUND",
-            format!(
-                "The requested resource does not exist: {method} {url} is not a resource Composite supports (sobjects, query, queryAll, composite/sobjects)"
-            ),
-        )),
-    })();
-    let _ = caller;
-    outcome.unwrap_or_else(|error| SubResponse::error(&error))
-}
-
-fn decode(text: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push((high * 16 + low) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -717,6 +400,7 @@ async fn graph(
 
 #[cfg(test)]
 mod tests {
+    use super::execute::decode;
     use super::*;
 
     #[test]
