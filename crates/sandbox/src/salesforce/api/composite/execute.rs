@@ -4,7 +4,7 @@
 use super::SubResponse;
 use crate::salesforce::api::collections::{self, Operation};
 use crate::salesforce::api::rest::selected_fields;
-use crate::salesforce::api::{ApiVersion, AppState, Caller, RecordError};
+use crate::salesforce::api::{ApiVersion, AppState, RecordError};
 use crate::salesforce::faults::lock_error;
 use crate::salesforce::ids::SfId;
 use crate::salesforce::org::{Txn, UpsertError};
@@ -16,7 +16,6 @@ use std::collections::HashMap;
 /// Runs one subrequest inside `txn`.
 pub(super) fn execute(
     state: &AppState,
-    caller: &Caller,
     txn: &mut Txn<'_>,
     method: &str,
     url: &str,
@@ -218,7 +217,6 @@ pub(super) fn execute(
             ),
         )),
     })();
-    let _ = caller;
     outcome.unwrap_or_else(|error| SubResponse::error(&error))
 }
 

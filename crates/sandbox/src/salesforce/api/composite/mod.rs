@@ -126,7 +126,6 @@ fn parse_subrequests(raw: &[Json]) -> Result<Vec<Subrequest>, ApiError> {
 /// alone and the ones referring to it are not run.
 fn run_composite(
     state: &AppState,
-    caller: &Caller,
     txn: &mut Txn<'_>,
     requests: &[Subrequest],
     all_or_none: bool,
@@ -162,8 +161,7 @@ fn run_composite(
             match (url, body) {
                 (Ok(Json::String(url)), Ok(body)) => {
                     let savepoint = txn.savepoint();
-                    let response =
-                        execute(state, caller, txn, &request.method, &url, body.as_ref());
+                    let response = execute(state, txn, &request.method, &url, body.as_ref());
                     if response.failed() {
                         txn.rollback_to(savepoint);
                     }
@@ -229,7 +227,7 @@ async fn composite(
     let requests = parse_subrequests(&body.composite_request)?;
     let mut org = state.org();
     let mut txn = org.begin(actor(&caller, version));
-    let (responses, failed) = run_composite(&state, &caller, &mut txn, &requests, body.all_or_none);
+    let (responses, failed) = run_composite(&state, &mut txn, &requests, body.all_or_none);
     if body.all_or_none && failed {
         drop(txn);
     } else {
@@ -291,7 +289,6 @@ async fn batch(
         let mut txn = org.begin(actor(&caller, version));
         let response = execute(
             &state,
-            &caller,
             &mut txn,
             &request.method,
             &url,
@@ -382,7 +379,7 @@ async fn graph(
         };
         let mut org = state.org();
         let mut txn = org.begin(actor(&caller, version));
-        let (responses, failed) = run_composite(&state, &caller, &mut txn, &requests, true);
+        let (responses, failed) = run_composite(&state, &mut txn, &requests, true);
         if failed {
             drop(txn);
             failures += 1;
