@@ -1,6 +1,7 @@
 //! Third-party interop: the real jsforce client (Node.js, from npm) against
 //! `ferry sandbox salesforce`. The sandbox runs as the user would run it, over HTTPS; the tests in
-//! `crates/sandbox/tests/interop/jsforce` make the calls with Node's built-in test runner.
+//! `crates/sandbox/tests/interop/jsforce` make the calls with Node's built-in test runner, one
+//! file after another (the last one expires every session).
 //!
 //! `scripts/node-env` installs the pinned jsforce and prints `FERRY_TEST_NODE_MODULES`;
 //! `scripts/test` (and so CI) exports it. Without it the test is skipped locally, and fails under
@@ -58,6 +59,24 @@ fn node_modules() -> Option<PathBuf> {
 
 fn tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../sandbox/tests/interop/jsforce")
+}
+
+/// The test files, in the order they run: by name, except that the session-expiry file (which
+/// ends every token) comes last.
+fn test_files() -> Vec<PathBuf> {
+    const LAST: &str = "session_expiry.test.js";
+    let mut files: Vec<PathBuf> = std::fs::read_dir(tests_dir())
+        .expect("read the jsforce tests folder")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.js"))
+        .collect();
+    files.sort_by_key(|path| (path.ends_with(LAST), path.clone()));
+    assert!(
+        files.len() > 1 && files.last().unwrap().ends_with(LAST),
+        "expected several *.test.js files and {LAST} in {}",
+        tests_dir().display()
+    );
+    files
 }
 
 /// Starts `ferry sandbox salesforce --tls` on a free port; returns it, its banner line and the
@@ -124,13 +143,14 @@ fn start_sandbox(dir: &Path) -> (KillOnDrop, String, serde_json::Value) {
     (sandbox, line, banner)
 }
 
-/// Runs `node --test` on the jsforce folder; returns (success, combined output).
+/// Runs `node --test` on the jsforce files, one file at a time; returns (success, combined
+/// output).
 fn run_node(modules: &Path, line: &str, ca_cert: &Path, dir: &Path) -> (bool, String) {
     let output_path = dir.join("node.out");
     let output = std::fs::File::create(&output_path).unwrap();
     let child = Command::new("node")
-        .args(["--test", "--test-reporter=spec"])
-        .arg(tests_dir().join("jsforce.test.js"))
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+        .args(test_files())
         .env("FERRY_SF_BANNER", line)
         .env("NODE_PATH", modules)
         .env("NODE_EXTRA_CA_CERTS", ca_cert)
