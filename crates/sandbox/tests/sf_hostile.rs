@@ -63,6 +63,13 @@ async fn oversize_and_undecodable_requests_get_the_error_array() {
         .call("POST", "/sobjects/Account", Some(json!({"Name": big})))
         .await;
     assert_error_array(status, &body, 413, "EXCEEDED_MAX_SIZE_REQUEST");
+    assert!(
+        body[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 50 MB"),
+        "{body}"
+    );
     let (status, body) = org
         .call(
             "POST",

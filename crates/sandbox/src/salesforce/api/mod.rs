@@ -351,11 +351,7 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
     response
 }
 
-/// Largest JSON body a data call reads (axum's default limit for a buffered body). Bulk API
-/// uploads read their own, larger limit.
-const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
-
-/// Turns a plain-text rejection from the HTTP framework (a body over [`MAX_BODY_BYTES`], a
+/// Turns a plain-text rejection from the HTTP framework (a body over [`MAX_JSON_BODY`], a
 /// path or query that cannot be decoded) into Salesforce's error array, which clients expect
 /// from every data call. The code for an oversize body is INFERRED: no recorded response
 /// shows it.
@@ -379,7 +375,7 @@ async fn as_error_array(response: Response) -> Response {
             "EXCEEDED_MAX_SIZE_REQUEST",
             format!(
                 "The request body is larger than {} MB, the most this resource accepts; send fewer records per call, or load large data through the Bulk API",
-                MAX_BODY_BYTES / 1024 / 1024
+                MAX_JSON_BODY / 1024 / 1024
             ),
         )
     } else {
