@@ -173,11 +173,11 @@ impl Auth {
             let user_id = org.insert_system(
                 users,
                 &[
-                    ("Username", Value::Text(username.to_string())),
-                    ("FirstName", Value::Text(first.to_string())),
-                    ("LastName", Value::Text(last.to_string())),
-                    ("Name", Value::Text(format!("{first} {last}"))),
-                    ("Email", Value::Text(email.clone())),
+                    ("Username", Value::text(username.to_string())),
+                    ("FirstName", Value::text(first.to_string())),
+                    ("LastName", Value::text(last.to_string())),
+                    ("Name", Value::text(format!("{first} {last}"))),
+                    ("Email", Value::text(email.clone())),
                     ("Alias", Value::Text(last.chars().take(8).collect())),
                     ("IsActive", Value::Bool(true)),
                 ],

@@ -97,7 +97,7 @@ pub fn before_write(
                 if name.is_empty() {
                     Value::Null
                 } else {
-                    Value::Text(name)
+                    Value::text(name)
                 },
             );
         }
@@ -140,7 +140,7 @@ fn opportunity(f: &Fields<'_>, old: Option<&Record>, record: &mut Record, set: &
             f.set(
                 record,
                 "ForecastCategoryName",
-                Value::Text(forecast.to_string()),
+                Value::text(forecast.to_string()),
             );
         }
     }
@@ -299,7 +299,7 @@ fn opportunity_line_item(
             of.get(opportunity, "Name").as_text().unwrap_or_default(),
             ef.get(entry, "Name").as_text().unwrap_or_default()
         );
-        f.set(record, "Name", Value::Text(name));
+        f.set(record, "Name", Value::text(name));
     }
     line_prices(f, old, record, set, true)
 }
@@ -422,7 +422,7 @@ fn order(
                 "Status",
             ));
         }
-        f.set(record, "StatusCode", Value::Text(category));
+        f.set(record, "StatusCode", Value::text(category));
         return Ok(());
     };
     let was = f
@@ -469,7 +469,7 @@ fn order(
             .with_fields(&[name]));
         }
     }
-    f.set(record, "StatusCode", Value::Text(category));
+    f.set(record, "StatusCode", Value::text(category));
     Ok(())
 }
 

@@ -119,7 +119,7 @@ fn admin_user(org: &Org) -> anyhow::Result<SfId> {
         .def(users)
         .field("Username")
         .ok_or_else(|| anyhow!("the User object has no Username field"))?;
-    org.find_by_field(users, username, &Value::Text(ADMIN_USERNAME.to_string()))
+    org.find_by_field(users, username, &Value::text(ADMIN_USERNAME.to_string()))
         .first()
         .copied()
         .ok_or_else(|| {

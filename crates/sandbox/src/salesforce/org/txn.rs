@@ -171,7 +171,7 @@ impl<'o> Txn<'o> {
                     old: table.auto_number,
                 });
                 table.auto_number += 1;
-                record.values[index] = Value::Text(auto_number(format, table.auto_number));
+                record.values[index] = Value::text(auto_number(format, table.auto_number));
             }
         }
         let changed: Vec<usize> = (0..def.fields.len())

@@ -459,7 +459,7 @@ fn typed(field: &FieldDef, value: &LiteralAt) -> Result<Value, SoqlError> {
             if text.is_empty() {
                 Value::Null
             } else {
-                Value::Text(text)
+                Value::text(text)
             }
         }
     })
@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn comparisons_follow_soql_null_and_case_rules() {
-        let text = |t: &str| Value::Text(t.to_string());
+        let text = |t: &str| Value::text(t);
         assert!(Test::Compare(Op::Eq, text("acme")).matches(&text("ACME")));
         assert!(Test::Compare(Op::Ne, text("acme")).matches(&Value::Null));
         assert!(!Test::Compare(Op::Gt, text("a")).matches(&Value::Null));
