@@ -449,7 +449,7 @@ async fn writes_record_their_change_origin_and_user() {
         changes[0].commit_user.to_string(),
         org.sandbox.banner.user_id
     );
-    assert!(changes[0].changed_fields.contains(&"Name".to_string()));
+    assert!(changes[0].changed_fields.iter().any(|f| &**f == "Name"));
     assert!(changes[1].seq > changes[0].seq);
 }
 

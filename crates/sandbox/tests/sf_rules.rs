@@ -439,10 +439,8 @@ async fn system_fields_move_on_every_write_even_a_no_op() {
         .filter(|c| c.record_id.to_string() == id)
         .collect();
     assert_eq!(changes.len(), 2);
-    assert_eq!(
-        changes[1].changed_fields,
-        vec!["LastModifiedDate".to_string()]
-    );
+    let fields: Vec<&str> = changes[1].changed_fields.iter().map(|f| &**f).collect();
+    assert_eq!(fields, ["LastModifiedDate"]);
 }
 
 #[tokio::test]

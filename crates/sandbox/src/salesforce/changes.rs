@@ -9,6 +9,7 @@ use super::ids::SfId;
 use super::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// What happened to the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,10 +48,11 @@ pub struct Change {
     pub commit_user: SfId,
     /// `com/salesforce/api/rest/59.0;client=ferry` (empty for changes the sandbox itself made).
     pub change_origin: String,
-    /// Fields given a value (for a create: every field with a value). Field API names.
-    pub changed_fields: Vec<String>,
+    /// Fields given a value (for a create: every field with a value). Field API names, shared
+    /// with the schema (a change log of a million entries holds no copies of them).
+    pub changed_fields: Vec<Arc<str>>,
     /// Fields set to null by this change.
-    pub nulled_fields: Vec<String>,
+    pub nulled_fields: Vec<Arc<str>>,
     /// The values of `changed_fields` at commit, in the same order.
     pub values: Vec<Value>,
 }

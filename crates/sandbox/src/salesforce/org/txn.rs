@@ -604,9 +604,9 @@ impl<'o> Txn<'o> {
                 for index in fields {
                     let value = record.get(index).clone();
                     if value.is_null() {
-                        nulled_fields.push(def.fields[index].name.clone());
+                        nulled_fields.push(def.names[index].clone());
                     } else {
-                        changed_fields.push(def.fields[index].name.clone());
+                        changed_fields.push(def.names[index].clone());
                         values.push(value);
                     }
                 }

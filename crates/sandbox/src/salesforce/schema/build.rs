@@ -243,6 +243,10 @@ pub(super) fn build_object(
         key_prefix,
         custom: name.ends_with("__c"),
         createable: spec.createable,
+        names: fields
+            .iter()
+            .map(|f| std::sync::Arc::from(f.name.as_str()))
+            .collect(),
         fields,
         by_name,
         relationships,

@@ -46,6 +46,8 @@ pub struct ObjectDef {
     pub createable: bool,
     /// Fields in describe order; index 0 is always `Id`.
     pub fields: Vec<FieldDef>,
+    /// The fields' API names, shared (by index, as `fields`).
+    pub names: Vec<std::sync::Arc<str>>,
     /// Lower-cased name → field index.
     by_name: HashMap<String, usize>,
     /// Lower-cased parent relationship name → reference field index.
