@@ -17,8 +17,9 @@ pub struct SelfSigned {
 }
 
 impl SelfSigned {
-    /// Generates a CA and a server certificate for the loopback names.
-    pub fn generate() -> anyhow::Result<SelfSigned> {
+    /// Generates a CA and a server certificate for the loopback names and `also` (the address
+    /// the server listens on, when it is not a loopback one).
+    pub fn generate(also: Option<std::net::IpAddr>) -> anyhow::Result<SelfSigned> {
         let ca_key = KeyPair::generate().context("cannot generate the CA key")?;
         let mut ca_params = CertificateParams::default();
         let mut ca_name = DistinguishedName::new();
@@ -40,6 +41,9 @@ impl SelfSigned {
         params
             .subject_alt_names
             .push(SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()));
+        if let Some(ip) = also.filter(|ip| !ip.is_loopback() && !ip.is_unspecified()) {
+            params.subject_alt_names.push(SanType::IpAddress(ip));
+        }
         let mut name = DistinguishedName::new();
         name.push(DnType::CommonName, "localhost");
         params.distinguished_name = name;

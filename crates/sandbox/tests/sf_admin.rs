@@ -637,3 +637,25 @@ async fn an_unusable_state_file_stops_the_start_with_a_clear_error() {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), content);
     }
 }
+
+#[tokio::test]
+async fn autosave_keeps_writes_made_after_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("org.json");
+    let org = common::start_with(with_state_file(&path, DataSet::Empty)).await;
+    create_account(&org, json!({"Name": "Before the reset"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    let (status, _) = admin_send(&org, Method::POST, "reset", json!({})).await;
+    assert_eq!(status, 200);
+    // The change log starts again at 1: the same sequence number as the write saved above.
+    create_account(&org, json!({"Name": "After the reset"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    // Read the file the autosave wrote, without stopping (a crash would leave just this).
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains("After the reset"),
+        "the autosave missed the write after a reset"
+    );
+    assert!(!saved.contains("Before the reset"));
+    org.sandbox.stop().await.unwrap();
+}

@@ -44,6 +44,14 @@ async fn versions_list_needs_no_session_and_carries_no_limit_header() {
 
     let (status, _) = org.call_version("19.0", "GET", "/sobjects", None).await;
     assert_eq!(status, 404);
+    for path in [
+        "/limits",
+        "/sobjects/Account/updated",
+        "/sobjects/Account/deleted",
+    ] {
+        let (status, _) = org.call_version("68.0", "GET", path, None).await;
+        assert_eq!(status, 404, "{path} at an unknown version");
+    }
 }
 
 #[tokio::test]

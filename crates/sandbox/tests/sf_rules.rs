@@ -138,6 +138,21 @@ async fn required_fields_types_lengths_and_picklists() {
     let r = org
         .call(
             "POST",
+            "/sobjects/Account",
+            Some(json!({"Name": "A", "NumberOfEmployees": 99_999_999_999_i64})),
+        )
+        .await;
+    assert_error(
+        &r,
+        400,
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        &["NumberOfEmployees"],
+        "value outside of valid range on numeric field",
+    );
+
+    let r = org
+        .call(
+            "POST",
             "/sobjects/Lead",
             Some(json!({"LastName": "L", "Company": "C", "Status": "Maybe"})),
         )

@@ -260,7 +260,14 @@ pub fn spawn_autosave(state: AppState, mut stop: tokio::sync::watch::Receiver<bo
         return;
     };
     tokio::spawn(async move {
-        let mut saved_seq = state.org().changes.last_seq();
+        // (generation, last sequence number): a reset starts sequence numbers again at 1.
+        let position = |state: &AppState| {
+            (
+                state.generation.load(std::sync::atomic::Ordering::SeqCst),
+                state.org().changes.last_seq(),
+            )
+        };
+        let mut saved_seq = position(&state);
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(AUTOSAVE_EVERY) => {}
@@ -273,7 +280,7 @@ pub fn spawn_autosave(state: AppState, mut stop: tokio::sync::watch::Receiver<bo
             if *stop.borrow() {
                 return;
             }
-            let seq = state.org().changes.last_seq();
+            let seq = position(&state);
             if seq == saved_seq {
                 continue;
             }

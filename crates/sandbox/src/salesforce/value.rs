@@ -337,7 +337,12 @@ fn check(field: &FieldDef, value: Value) -> Result<Value, ValueError> {
             ));
         }
     }
-    if let Value::Number(n) = value {
+    let number = match value {
+        Value::Number(n) => Some(n),
+        Value::Int(n) => Some(n as f64),
+        _ => None,
+    };
+    if let Some(n) = number {
         let integer_digits = field.precision.saturating_sub(field.scale);
         if field.precision > 0 && n.abs() >= 10f64.powi(integer_digits as i32) {
             return Err(ValueError::new(

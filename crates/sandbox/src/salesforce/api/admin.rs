@@ -219,6 +219,9 @@ async fn reset(State(state): State<AppState>, body: Bytes) -> Answer {
         }
     }
     *state.org() = fresh;
+    state
+        .generation
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     *state.cursors.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
     state.bulk.lock().unwrap_or_else(|p| p.into_inner()).clear();
     state.limits.set(None, Some(0));

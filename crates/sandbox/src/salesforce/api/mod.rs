@@ -113,7 +113,7 @@ pub struct Banner {
     pub org_id: String,
     /// 18-character id of the admin user.
     pub user_id: String,
-    /// 18-character id of the integration user (client credentials and JWT run as it).
+    /// 18-character id of the integration user (client credentials run as it).
     pub integration_user_id: String,
     /// Path of the CA certificate to trust (TLS only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,6 +141,9 @@ pub struct Shared {
     pub cursors: Mutex<query::Cursors>,
     /// Where the org is persisted, if anywhere.
     pub state_file: Option<PathBuf>,
+    /// Bumped each time the org is replaced (admin reset), whose change log starts again at 1:
+    /// the autosave compares (generation, last sequence number), not the number alone.
+    pub generation: std::sync::atomic::AtomicU64,
 }
 
 /// Handle to the shared state, cloned into every handler.
@@ -198,7 +201,7 @@ impl Sandbox {
         let instance_url = format!("{scheme}://{host}:{}", local_addr.port());
 
         let tls = if options.tls {
-            let generated = crate::tls::SelfSigned::generate()?;
+            let generated = crate::tls::SelfSigned::generate(Some(local_addr.ip()))?;
             let path = match &options.cert_out {
                 Some(path) => path.clone(),
                 None => {
@@ -253,6 +256,7 @@ impl Sandbox {
             bulk: Mutex::new(bulk::Jobs::default()),
             cursors: Mutex::new(query::Cursors::default()),
             state_file: options.state_file.clone(),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }));
         let app = router(state.clone());
         let server = serve(listener, tls.map(|(config, _)| config), app);

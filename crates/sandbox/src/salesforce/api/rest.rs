@@ -574,6 +574,7 @@ fn stamped_between(
 
 async fn updated(
     State(state): State<AppState>,
+    _version: ApiVersion,
     Path(path): Path<ObjectPath>,
     Query(query): Query<Window>,
 ) -> Result<Response, ApiError> {
@@ -592,6 +593,7 @@ async fn updated(
 
 async fn deleted(
     State(state): State<AppState>,
+    _version: ApiVersion,
     Path(path): Path<ObjectPath>,
     Query(query): Query<Window>,
 ) -> Result<Response, ApiError> {
@@ -614,7 +616,7 @@ async fn deleted(
     .into_response())
 }
 
-async fn limits(State(state): State<AppState>) -> Response {
+async fn limits(State(state): State<AppState>, _version: ApiVersion) -> Response {
     let (used, max) = state.limits.usage();
     let records: usize = {
         let org = state.org();
