@@ -7,26 +7,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod interop_support;
 
-/// How long the sandbox may take to print its banner.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+use interop_support::{run_suite, start_sandbox};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
 /// How long the whole Python suite may run (it polls Bulk jobs; normally a few seconds).
 const PYTEST_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// A child process that is killed when the test ends, passed or not.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The interpreter from `scripts/python-env`, or `None` to skip (never under CI).
 fn python() -> Option<PathBuf> {
@@ -66,109 +56,18 @@ fn make_jwt_keys(python: &Path, dir: &Path) {
     );
 }
 
-/// Starts `ferry sandbox salesforce --tls` on a free port and returns it with its banner line.
-fn start_sandbox(dir: &Path) -> (KillOnDrop, String) {
-    let stderr_path = dir.join("sandbox.stderr");
-    let child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0", "--tls"])
-        .arg("--cert-out")
-        .arg(dir.join("ca.pem"))
-        .arg("--jwt-cert")
-        .arg(dir.join("jwt_cert.pem"))
-        .args(["--data", "empty"])
-        .env("FERRY_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .expect("start ferry sandbox salesforce");
-    let mut sandbox = KillOnDrop(child);
-
-    // Read the banner on a thread so a sandbox that never prints cannot hang the test; the
-    // thread then drains stdout so the sandbox never blocks on a full pipe.
-    let stdout = sandbox.0.stdout.take().unwrap();
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let read = reader.read_line(&mut line).map(|_| line);
-        let _ = sender.send(read);
-        let _ = std::io::copy(&mut reader, &mut std::io::sink());
-    });
-    let line = match receiver.recv_timeout(START_TIMEOUT) {
-        Ok(Ok(line)) if !line.trim().is_empty() => line.trim().to_string(),
-        outcome => {
-            drop(sandbox);
-            panic!(
-                "the sandbox printed no banner line ({outcome:?}); its stderr:\n{}",
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
-    };
-    let banner: serde_json::Value = serde_json::from_str(&line)
-        .unwrap_or_else(|e| panic!("the banner is not one JSON object ({e}): {line}"));
-    for key in [
-        "instance_url",
-        "access_token",
-        "username",
-        "password",
-        "security_token",
-        "client_id",
-        "client_secret",
-        "org_id",
-        "user_id",
-        "ca_cert",
-    ] {
-        assert!(banner.get(key).is_some(), "the banner has no {key}: {line}");
-    }
-    assert!(
-        banner["instance_url"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://127.0.0.1:"),
-        "{line}"
-    );
-    (sandbox, line)
-}
-
 /// Runs pytest on the interop folder; returns (success, combined output).
 fn run_pytest(python: &Path, banner: &str, dir: &Path) -> (bool, String) {
-    let output_path = dir.join("pytest.out");
-    let output = std::fs::File::create(&output_path).unwrap();
-    let child = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE"])
         .arg(interop_dir())
         .env("FERRY_SF_BANNER", banner)
         .env("FERRY_SF_JWT_KEY", dir.join("jwt_key.pem"))
         // Keep the source folder clean and the calls local.
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("NO_PROXY", "*")
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(output.try_clone().unwrap())
-        .stderr(output)
-        .spawn()
-        .expect("run pytest");
-    let mut pytest = KillOnDrop(child);
-    let deadline = Instant::now() + PYTEST_TIMEOUT;
-    let status = loop {
-        if let Some(status) = pytest.0.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut text = String::new();
-    std::fs::File::open(&output_path)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    match status {
-        Some(status) => (status.success(), text),
-        None => (false, format!("pytest ran over {PYTEST_TIMEOUT:?}\n{text}")),
-    }
+        .env("NO_PROXY", "*");
+    run_suite(command, "pytest", dir, PYTEST_TIMEOUT)
 }
 
 #[test]
@@ -176,7 +75,11 @@ fn simple_salesforce_works_against_the_sandbox() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     make_jwt_keys(&python, dir.path());
-    let (sandbox, banner) = start_sandbox(dir.path());
+    let jwt_cert = dir.path().join("jwt_cert.pem");
+    let (sandbox, banner, _) = start_sandbox(
+        dir.path(),
+        &[OsStr::new("--jwt-cert"), jwt_cert.as_os_str()],
+    );
     let (passed, output) = run_pytest(&python, &banner, dir.path());
     drop(sandbox);
     assert!(

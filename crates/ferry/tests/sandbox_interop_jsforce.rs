@@ -10,26 +10,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod interop_support;
 
-/// How long the sandbox may take to print its banner.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+use interop_support::{run_suite, start_sandbox};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
 /// How long the whole Node suite may run (it polls Bulk jobs; normally a few seconds).
 const NODE_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// A child process that is killed when the test ends, passed or not.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The modules folder from `scripts/node-env`, or `None` to skip (never under CI).
 fn node_modules() -> Option<PathBuf> {
@@ -79,76 +68,11 @@ fn test_files() -> Vec<PathBuf> {
     files
 }
 
-/// Starts `ferry sandbox salesforce --tls` on a free port; returns it, its banner line and the
-/// parsed banner.
-fn start_sandbox(dir: &Path) -> (KillOnDrop, String, serde_json::Value) {
-    let stderr_path = dir.join("sandbox.stderr");
-    let child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["sandbox", "salesforce", "--listen", "127.0.0.1:0", "--tls"])
-        .arg("--cert-out")
-        .arg(dir.join("ca.pem"))
-        .args(["--data", "empty"])
-        .env("FERRY_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .expect("start ferry sandbox salesforce");
-    let mut sandbox = KillOnDrop(child);
-
-    // Read the banner on a thread so a sandbox that never prints cannot hang the test; the
-    // thread then drains stdout so the sandbox never blocks on a full pipe.
-    let stdout = sandbox.0.stdout.take().unwrap();
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let read = reader.read_line(&mut line).map(|_| line);
-        let _ = sender.send(read);
-        let _ = std::io::copy(&mut reader, &mut std::io::sink());
-    });
-    let line = match receiver.recv_timeout(START_TIMEOUT) {
-        Ok(Ok(line)) if !line.trim().is_empty() => line.trim().to_string(),
-        outcome => {
-            drop(sandbox);
-            panic!(
-                "the sandbox printed no banner line ({outcome:?}); its stderr:\n{}",
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
-    };
-    let banner: serde_json::Value = serde_json::from_str(&line)
-        .unwrap_or_else(|e| panic!("the banner is not one JSON object ({e}): {line}"));
-    for key in [
-        "instance_url",
-        "access_token",
-        "username",
-        "password",
-        "security_token",
-        "client_id",
-        "client_secret",
-        "org_id",
-        "user_id",
-        "ca_cert",
-    ] {
-        assert!(banner.get(key).is_some(), "the banner has no {key}: {line}");
-    }
-    assert!(
-        banner["instance_url"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://127.0.0.1:"),
-        "{line}"
-    );
-    (sandbox, line, banner)
-}
-
 /// Runs `node --test` on the jsforce files, one file at a time; returns (success, combined
 /// output).
 fn run_node(modules: &Path, line: &str, ca_cert: &Path, dir: &Path) -> (bool, String) {
-    let output_path = dir.join("node.out");
-    let output = std::fs::File::create(&output_path).unwrap();
-    let child = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
         .args(test_files())
         .env("FERRY_SF_BANNER", line)
@@ -158,36 +82,8 @@ fn run_node(modules: &Path, line: &str, ca_cert: &Path, dir: &Path) -> (bool, St
         .env("NO_PROXY", "*")
         .env_remove("HTTPS_PROXY")
         .env_remove("https_proxy")
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(output.try_clone().unwrap())
-        .stderr(output)
-        .spawn()
-        .expect("run node (Node.js 20 or later must be on PATH; scripts/node-env installs it)");
-    let mut node = KillOnDrop(child);
-    let deadline = Instant::now() + NODE_TIMEOUT;
-    let status = loop {
-        if let Some(status) = node.0.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut text = String::new();
-    std::fs::File::open(&output_path)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    match status {
-        Some(status) => (status.success(), text),
-        None => (
-            false,
-            format!("node --test ran over {NODE_TIMEOUT:?}\n{text}"),
-        ),
-    }
+        .env("NO_COLOR", "1");
+    run_suite(command, "node", dir, NODE_TIMEOUT)
 }
 
 #[test]
@@ -196,7 +92,7 @@ fn jsforce_works_against_the_sandbox() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (sandbox, line, banner) = start_sandbox(dir.path());
+    let (sandbox, line, banner) = start_sandbox(dir.path(), &[]);
     let ca_cert = PathBuf::from(banner["ca_cert"].as_str().expect("ca_cert is a path"));
     assert!(ca_cert.is_file(), "the banner's ca_cert is no file: {line}");
     let (passed, output) = run_node(&modules, &line, &ca_cert, dir.path());

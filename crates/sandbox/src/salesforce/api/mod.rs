@@ -326,7 +326,30 @@ pub fn router(state: AppState) -> Router {
 
 /// The guard in front of every data API call: injected faults, then the session, then the
 /// daily API allocation; `Sforce-Limit-Info` on every answer.
-async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // Read the whole body before anything can answer: a handler (or this guard) that answers
+    // without reading it would leave bytes on the connection, hyper would close it, and a
+    // client reusing the kept-alive connection would fail its next request (EPIPE).
+    let limit = if request.uri().path().starts_with("/jobs/") {
+        bulk::MAX_UPLOAD_BYTES
+    } else {
+        MAX_JSON_BODY
+    };
+    let (parts, body) = request.into_parts();
+    let mut request = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Request::from_parts(parts, axum::body::Body::from(bytes)),
+        Err(_) => {
+            return ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "EXCEEDED_MAX_SIZE_REQUEST",
+                format!(
+                    "The request body is larger than {} MB, the most this resource accepts; send fewer records per call, or load large data through the Bulk API",
+                    limit / 1024 / 1024
+                ),
+            )
+            .into_response();
+        }
+    };
     if let Some(response) = state.faults.before_request(request.method()).await {
         return response;
     }

@@ -52,7 +52,7 @@ const MAX_JOBS: usize = 1_000;
 /// Jobs listed per page of `GET /jobs/ingest` and `GET /jobs/query`.
 const LIST_PAGE: usize = 1_000;
 /// The largest upload Salesforce accepts (150 MB).
-const MAX_UPLOAD_BYTES: usize = 150 * 1024 * 1024;
+pub(crate) const MAX_UPLOAD_BYTES: usize = 150 * 1024 * 1024;
 
 /// Routes of Bulk API 2.0, relative to `/services/data/vNN.N`.
 pub fn routes() -> Router<AppState> {
