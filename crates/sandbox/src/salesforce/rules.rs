@@ -260,6 +260,36 @@ fn entry_for<'o>(
     }
 }
 
+/// A line item's live parent (Opportunity or Order) named by `field`, with field views of the
+/// parent's object and of PricebookEntry.
+fn line_parent<'o>(
+    txn: &'o Txn<'_>,
+    f: &Fields<'_>,
+    record: &Record,
+    field: &str,
+    parent_object: &str,
+) -> Result<(SfId, &'o Record, Fields<'o>, Fields<'o>), RecordError> {
+    let org = txn.org();
+    let schema = org.schema();
+    let parent_id = f.get(record, field).as_id();
+    let Some((parent_id, (_, parent))) =
+        parent_id.and_then(|id| org.get_live(id).map(|found| (id, found)))
+    else {
+        return Err(
+            RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+                .with_fields(&[field]),
+        );
+    };
+    let parent_def = schema.def(schema.object(parent_object).unwrap_or_default());
+    let entry_def = schema.def(schema.object("PricebookEntry").unwrap_or_default());
+    Ok((
+        parent_id,
+        parent,
+        Fields { def: parent_def },
+        Fields { def: entry_def },
+    ))
+}
+
 fn opportunity_line_item(
     txn: &Txn<'_>,
     f: &Fields<'_>,
@@ -267,21 +297,7 @@ fn opportunity_line_item(
     record: &mut Record,
     set: &[usize],
 ) -> Result<(), RecordError> {
-    let org = txn.org();
-    let schema = org.schema();
-    let opportunity_id = f.get(record, "OpportunityId").as_id();
-    let Some((_, opportunity)) = opportunity_id.and_then(|id| org.get_live(id)) else {
-        return Err(
-            RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-                .with_fields(&["OpportunityId"]),
-        );
-    };
-    let opportunity_def = schema.def(schema.object("Opportunity").unwrap_or_default());
-    let of = Fields {
-        def: opportunity_def,
-    };
-    let entry_def = schema.def(schema.object("PricebookEntry").unwrap_or_default());
-    let ef = Fields { def: entry_def };
+    let (_, opportunity, of, ef) = line_parent(txn, f, record, "OpportunityId", "Opportunity")?;
     if old.is_none() {
         let book = of.get(opportunity, "Pricebook2Id").as_id();
         let (entry_id, entry) = entry_for(txn, f, record, book)?;
@@ -496,22 +512,10 @@ fn order_item(
     record: &mut Record,
     set: &[usize],
 ) -> Result<(), RecordError> {
-    let org = txn.org();
-    let schema = org.schema();
-    let order_id = f.get(record, "OrderId").as_id();
-    let Some((_, order)) = order_id.and_then(|id| org.get_live(id)) else {
-        return Err(
-            RecordError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-                .with_fields(&["OrderId"]),
-        );
-    };
-    if activated_order(txn, order_id) {
+    let (order_id, order, of, ef) = line_parent(txn, f, record, "OrderId", "Order")?;
+    if activated_order(txn, Some(order_id)) {
         return Err(locked_items_error());
     }
-    let order_def = schema.def(schema.object("Order").unwrap_or_default());
-    let of = Fields { def: order_def };
-    let entry_def = schema.def(schema.object("PricebookEntry").unwrap_or_default());
-    let ef = Fields { def: entry_def };
     if old.is_none() {
         let book = of.get(order, "Pricebook2Id").as_id();
         let (entry_id, entry) = entry_for(txn, f, record, book)?;
