@@ -302,9 +302,9 @@ pub fn router(state: AppState) -> Router {
         .merge(collections::routes())
         .merge(composite::routes())
         .merge(bulk::routes())
-        // 200 records with long text fields pass 2 MB (axum's default); Bulk API uploads read
-        // their own, larger limit.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
+        // `guard` reads every body first and enforces the limits (MAX_JSON_BODY, Bulk uploads'
+        // larger one); extractors need not limit it again.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard));
     let app = Router::new()
         .nest("/services/data/{version}", data)
@@ -324,8 +324,9 @@ pub fn router(state: AppState) -> Router {
     Router::new().fallback_service(app)
 }
 
-/// The guard in front of every data API call: injected faults, then the session, then the
-/// daily API allocation; `Sforce-Limit-Info` on every answer.
+/// The guard in front of every data API call: the body read whole (and size-checked), injected
+/// faults, the session, then the daily API allocation; `Sforce-Limit-Info` on every call it
+/// counts.
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Read the whole body before anything can answer: a handler (or this guard) that answers
     // without reading it would leave bytes on the connection, hyper would close it, and a
@@ -378,10 +379,8 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
     response
 }
 
-/// Turns a plain-text rejection from the HTTP framework (a body over [`MAX_JSON_BODY`], a
-/// path or query that cannot be decoded) into Salesforce's error array, which clients expect
-/// from every data call. The code for an oversize body is INFERRED: no recorded response
-/// shows it.
+/// Turns a plain-text rejection from the HTTP framework (a path or query that cannot be
+/// decoded) into Salesforce's error array, which clients expect from every data call.
 async fn as_error_array(response: Response) -> Response {
     let plain_text = response
         .headers()
@@ -396,19 +395,7 @@ async fn as_error_array(response: Response) -> Response {
         .await
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default();
-    let error = if parts.status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            parts.status,
-            "EXCEEDED_MAX_SIZE_REQUEST",
-            format!(
-                "The request body is larger than {} MB, the most this resource accepts; send fewer records per call, or load large data through the Bulk API",
-                MAX_JSON_BODY / 1024 / 1024
-            ),
-        )
-    } else {
-        ApiError::new(parts.status, "INVALID_INPUT", detail)
-    };
-    error.into_response()
+    ApiError::new(parts.status, "INVALID_INPUT", detail).into_response()
 }
 
 /// The access token of a request: `Authorization: Bearer|OAuth <token>` or `X-SFDC-Session`.
