@@ -5,7 +5,7 @@
 use super::api::ApiError;
 use super::value::now_ms;
 use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,7 @@ impl Faults {
 
     /// Applies latency, outages, 503s and dropped connections to a data call; `Some` is the
     /// response to send instead of running the call.
-    pub async fn before_request(&self, _method: &Method) -> Option<Response> {
+    pub async fn before_request(&self) -> Option<Response> {
         let settings = self.get();
         if settings.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(settings.latency_ms)).await;

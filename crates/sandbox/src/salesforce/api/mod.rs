@@ -25,8 +25,8 @@ use crate::serve::{ServerHandle, serve};
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::HeaderValue;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -351,7 +351,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
             .into_response();
         }
     };
-    if let Some(response) = state.faults.before_request(request.method()).await {
+    if let Some(response) = state.faults.before_request().await {
         return response;
     }
     let token = bearer_token(request.headers());
@@ -529,9 +529,4 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
         }
         ApiVersion::parse(segment).ok_or_else(ApiError::not_found)
     }
-}
-
-/// The method as text, for 405 messages.
-pub fn method_name(method: &Method) -> &str {
-    method.as_str()
 }
