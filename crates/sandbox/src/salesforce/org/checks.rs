@@ -16,7 +16,7 @@ impl<'o> Txn<'o> {
         &self,
         object: usize,
         input: &Map<String, Json>,
-        mode: Mode,
+        mode: Mode<'_>,
     ) -> Result<Vec<(usize, Value)>, RecordError> {
         let def = self.org.schema.def(object);
         let mut assigned = Vec::with_capacity(input.len());
@@ -40,15 +40,21 @@ impl<'o> Txn<'o> {
                 ));
             };
             let field = def.def(index);
-            if index == sys::ID && mode == Mode::Update {
+            if index == sys::ID && matches!(mode, Mode::Update(_)) {
                 // The id of the record being updated may be repeated in the body.
                 continue;
             }
             let writable = match mode {
                 Mode::Create => field.createable,
-                Mode::Update => field.updateable,
+                Mode::Update(_) => field.updateable,
             };
             if !writable {
+                if let Mode::Update(current) = mode
+                    && field.createable
+                    && value::from_json(field, raw).ok().as_ref() == Some(current.get(index))
+                {
+                    continue;
+                }
                 return Err(RecordError::new(
                     "INVALID_FIELD_FOR_INSERT_UPDATE",
                     format!(

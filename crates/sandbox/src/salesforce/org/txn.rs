@@ -54,12 +54,13 @@ pub struct Txn<'o> {
 }
 
 /// How a write names the fields it sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+#[derive(Debug, Clone, Copy)]
+pub enum Mode<'r> {
     /// A new record.
     Create,
-    /// An existing record.
-    Update,
+    /// An existing record, as it stands (create-only fields repeated with their current value
+    /// are accepted, as clients send whole records back).
+    Update(&'r Record),
 }
 
 impl<'o> Txn<'o> {
@@ -201,7 +202,7 @@ impl<'o> Txn<'o> {
         id: SfId,
         input: &Map<String, Json>,
     ) -> Result<(), RecordError> {
-        let (current_object, current) = self.lookup_for_write(id)?;
+        let (current_object, current) = self.live_for_write(id)?;
         if current_object != object {
             let def = self.org.schema.def(object);
             return Err(RecordError::new(
@@ -210,41 +211,17 @@ impl<'o> Txn<'o> {
             )
             .with_fields(&["Id"]));
         }
-        let assigned = self.parse_input_for_update(object, &current, input)?;
+        let assigned = self.parse_input(object, input, Mode::Update(current))?;
         self.update_assigned(object, id, assigned).map(|_| ())
     }
 
-    fn parse_input_for_update(
-        &self,
-        object: usize,
-        current: &Record,
-        input: &Map<String, Json>,
-    ) -> Result<Vec<(usize, Value)>, RecordError> {
-        let def = self.org.schema.def(object);
-        // Create-only fields repeated with their current value are accepted, as clients send
-        // whole records back.
-        let mut trimmed = Map::with_capacity(input.len());
-        for (key, raw) in input {
-            if let Some(index) = def.field(key) {
-                let field = def.def(index);
-                if !field.updateable
-                    && field.createable
-                    && value::from_json(field, raw).ok().as_ref() == Some(current.get(index))
-                {
-                    continue;
-                }
-            }
-            trimmed.insert(key.clone(), raw.clone());
-        }
-        self.parse_input(object, &trimmed, Mode::Update)
-    }
-
-    fn lookup_for_write(&self, id: SfId) -> Result<(usize, Record), RecordError> {
+    /// The live record a write addresses (deleted and unknown ids refused as Salesforce does).
+    fn live_for_write(&self, id: SfId) -> Result<(usize, &Record), RecordError> {
         match self.org.get(id) {
             Some((_, record)) if record.is_deleted() => {
                 Err(RecordError::new("ENTITY_IS_DELETED", "entity is deleted"))
             }
-            Some((object, record)) => Ok((object, record.clone())),
+            Some(found) => Ok(found),
             None => Err(RecordError::new(
                 "NOT_FOUND",
                 "The requested resource does not exist",
@@ -261,7 +238,7 @@ impl<'o> Txn<'o> {
     ) -> Result<Vec<usize>, RecordError> {
         let schema = self.org.schema.clone();
         let def = schema.def(object);
-        let (_, old) = self.lookup_for_write(id)?;
+        let old = self.live_for_write(id)?.1.clone();
         let mut record = old.clone();
         let mut set = Vec::with_capacity(assigned.len());
         for (index, value) in assigned {
