@@ -5,6 +5,7 @@
 //! **Architecture invariant:** the sandboxes depend on no Ferry client or engine crate; the
 //! clients never depend on the sandboxes. Tests wire the two together over sockets.
 
+pub mod brightpearl;
 pub mod salesforce;
 pub mod serve;
 pub mod tls;

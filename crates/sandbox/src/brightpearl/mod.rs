@@ -1,0 +1,13 @@
+//! The Brightpearl sandbox: an emulated Brightpearl account behind the public API's routing,
+//! authentication, throttling, envelopes, id sets, searches, resources and webhooks.
+//!
+//! Layout: `idset` (id-set grammar), `wire` (time and money formats), `events` (what writes
+//! raise), `search` (the resource-search engine), `webhooks` (subscriptions) and `delivery`
+//! (sending them).
+
+pub mod delivery;
+pub mod events;
+pub mod idset;
+pub mod search;
+pub mod webhooks;
+pub mod wire;
