@@ -5,6 +5,7 @@
 //! raise), `search` (the resource-search engine), `webhooks` (subscriptions) and `delivery`
 //! (sending them).
 
+pub mod account;
 pub mod delivery;
 pub mod events;
 pub mod idset;

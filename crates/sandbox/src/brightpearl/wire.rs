@@ -168,3 +168,94 @@ mod tests {
         assert_eq!(decimal(&json!(true)), None);
     }
 }
+
+/// A point in time as Brightpearl shows it: kept as UTC milliseconds for comparisons and as
+/// the text rendered in the account's offset for the wire. Serialises as the text; deserialises
+/// from any accepted time text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// UTC milliseconds.
+    pub ms: i64,
+    /// `2022-01-26T09:37:37.000-06:00`.
+    pub text: String,
+}
+
+impl Stamp {
+    /// `ms` shown in the account's offset.
+    pub fn new(ms: i64, offset_minutes: i32) -> Stamp {
+        Stamp {
+            ms,
+            text: format_time(ms, offset_minutes),
+        }
+    }
+}
+
+impl PartialOrd for Stamp {
+    fn partial_cmp(&self, other: &Stamp) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Stamp {
+    fn cmp(&self, other: &Stamp) -> std::cmp::Ordering {
+        self.ms.cmp(&other.ms)
+    }
+}
+
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stamp, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match parse_time(&text) {
+            Some(ms) => Ok(Stamp { ms, text }),
+            None => Err(serde::de::Error::custom(format!(
+                "{text:?} is not a date or time"
+            ))),
+        }
+    }
+}
+
+/// A decimal written with exactly `P` places as a JSON string (`"9.09"`, `"10.0000"`), read
+/// from a string or a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Dec<const P: u32>(pub Decimal);
+
+/// Totals and tax: 2 places.
+pub type Dec2 = Dec<2>;
+/// Row values, prices and quantities: 4 places.
+pub type Dec4 = Dec<4>;
+/// Exchange rates: 6 places.
+pub type Dec6 = Dec<6>;
+
+impl<const P: u32> Dec<P> {
+    /// The value rounded to `P` places.
+    pub fn new(value: Decimal) -> Dec<P> {
+        Dec(value.round_dp_with_strategy(P, RoundingStrategy::MidpointAwayFromZero))
+    }
+}
+
+impl<const P: u32> std::fmt::Display for Dec<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&money(self.0, P))
+    }
+}
+
+impl<const P: u32> serde::Serialize for Dec<P> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&money(self.0, P))
+    }
+}
+
+impl<'de, const P: u32> serde::Deserialize<'de> for Dec<P> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Dec<P>, D::Error> {
+        let value = Json::deserialize(deserializer)?;
+        decimal(&value)
+            .map(Dec::new)
+            .ok_or_else(|| serde::de::Error::custom(format!("{value} is not a number")))
+    }
+}
