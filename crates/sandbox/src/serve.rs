@@ -102,3 +102,19 @@ async fn serve_connection<I>(
         }
     }
 }
+
+/// A response whose body fails after the headers, so the server drops the connection and the
+/// client sees it closed mid-message: the "connection reset" fault of both sandboxes.
+pub fn dropped_connection() -> axum::response::Response {
+    let stream = futures_util::stream::once(async {
+        Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))
+    });
+    let mut response = axum::response::Response::new(axum::body::Body::from_stream(stream));
+    response
+        .headers_mut()
+        .insert("content-length", axum::http::HeaderValue::from_static("64"));
+    response
+}

@@ -6,9 +6,13 @@
 //! (sending them).
 
 pub mod account;
+pub mod api;
+pub mod auth;
 pub mod delivery;
 pub mod events;
+pub mod faults;
 pub mod idset;
 pub mod search;
+pub mod throttle;
 pub mod webhooks;
 pub mod wire;

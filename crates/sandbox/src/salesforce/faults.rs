@@ -4,7 +4,6 @@
 
 use super::api::ApiError;
 use super::value::now_ms;
-use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
@@ -117,7 +116,7 @@ impl Faults {
             );
         }
         if reset {
-            return Some(dropped_connection());
+            return Some(crate::serve::dropped_connection());
         }
         None
     }
@@ -135,20 +134,4 @@ pub fn lock_error() -> super::api::RecordError {
         "UNABLE_TO_LOCK_ROW",
         "unable to obtain exclusive access to this record or 1 records",
     )
-}
-
-/// A response whose body fails after the headers, so the server drops the connection and the
-/// client sees it closed mid-message.
-fn dropped_connection() -> Response {
-    let stream = futures_util::stream::once(async {
-        Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "injected connection reset",
-        ))
-    });
-    let mut response = Response::new(Body::from_stream(stream));
-    response
-        .headers_mut()
-        .insert("content-length", axum::http::HeaderValue::from_static("64"));
-    response
 }
