@@ -9,7 +9,13 @@
 //! Resource modules each export `routes() -> Router<AppState>`; they lock the account with
 //! [`AppState::account`] for the span of their work and never hold it across an await.
 
+pub mod accounting;
 pub mod body;
+pub mod catalogue;
+pub mod contacts;
+pub mod goods_out;
+pub mod integration;
+pub mod orders;
 pub mod reply;
 
 pub use reply::{ApiError, ApiResult, Reply, WithMessageType};
