@@ -67,6 +67,91 @@ pub enum SandboxCommand {
     /// user_id, and ca_cert with --tls), then serves until Ctrl-C or SIGTERM. Every flag
     /// value is checked before anything starts.
     Salesforce(SalesforceSandboxArgs),
+    /// A wire-compatible Brightpearl account: the public API (contacts, products, prices,
+    /// stock, orders, goods-out notes, payments, journals, webhooks, multi-message) with
+    /// Brightpearl's authentication, OAuth, throttling and envelopes, plus an admin API under
+    /// /__sandbox/.
+    ///
+    /// Prints one JSON line on stdout with everything a client needs (base_url, account,
+    /// app_ref, account_token, staff_token, dev_ref, client_id, client_secret,
+    /// oauth_authorize_url, oauth_token_url), then serves until Ctrl-C or SIGTERM. Every flag
+    /// value is checked before anything starts.
+    Brightpearl(BrightpearlSandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BrightpearlSandboxArgs {
+    /// Address to listen on, HOST:PORT. Port 0 (the default) picks a free port; the JSON line
+    /// says which.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// The account code in every URL (/public-api/ACCOUNT/...): lower-case letters, digits
+    /// and hyphens.
+    #[arg(long, value_name = "ACCOUNT", default_value = "ferrydemo")]
+    pub account: String,
+    /// Data a new account starts with: demo (a retailer with products, stock, customers and
+    /// order history) or empty (only the configuration every account has). Ignored when
+    /// --state-file exists.
+    #[arg(long, value_name = "demo|empty", default_value = "demo")]
+    pub data: String,
+    /// Keep the account in this file: loaded at start if it exists, saved every second while
+    /// it changes and on exit.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Requests per minute per account (Brightpearl's default is 200); 0 turns throttling off.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "200",
+        allow_hyphen_values = true
+    )]
+    pub requests_per_minute: String,
+    /// Simulated business events per minute: orders placed and paid, stock received, goods
+    /// shipped, products repriced, credits raised, each firing webhooks. 0 (the default) is
+    /// a still account.
+    #[arg(
+        long,
+        value_name = "EVENTS_PER_MINUTE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub activity: String,
+    /// Seed of the demo data and the activity simulator: the same seed gives the same data.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
+    pub seed: String,
+    /// Delay added to every API call, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub latency_ms: String,
+    /// Share of API calls answered 503 as in an outage (0 to 1).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub error_rate: String,
+    /// Share of API calls whose connection is dropped mid-response (0 to 1).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub reset_rate: String,
+    /// An outage window AFTER:SECONDS (seconds after start : length); every API call in it
+    /// gets 503. Repeatable.
+    #[arg(long, value_name = "AFTER:SECONDS")]
+    pub outage: Vec<String>,
 }
 
 #[derive(Debug, Args)]

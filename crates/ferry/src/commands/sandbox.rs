@@ -2,9 +2,15 @@
 //! one JSON line with the credentials on stdout, logs on stderr, serves until Ctrl-C or
 //! SIGTERM, then saves the state file (if any). Needs no ferry.toml.
 
-use crate::cli::{SalesforceSandboxArgs, SandboxArgs, SandboxCommand};
+use crate::cli::{BrightpearlSandboxArgs, SalesforceSandboxArgs, SandboxArgs, SandboxCommand};
 use anyhow::{Context as _, Result, anyhow, bail};
 use ferry_sandbox::salesforce::Sandbox;
+
+/// The Brightpearl sandbox's option types.
+mod bp {
+    pub use ferry_sandbox::brightpearl::api::{DataSet, Options};
+    pub use ferry_sandbox::brightpearl::faults::{FaultSettings, Outage};
+}
 use ferry_sandbox::salesforce::api::{DataSet, Options};
 use ferry_sandbox::salesforce::faults::{FaultSettings, Outage};
 use ferry_sandbox::salesforce::value::now_ms;
@@ -15,6 +21,7 @@ use std::process::ExitCode;
 pub async fn run(args: SandboxArgs) -> Result<ExitCode> {
     match args.command {
         Some(SandboxCommand::Salesforce(args)) => salesforce(&args).await,
+        Some(SandboxCommand::Brightpearl(args)) => brightpearl(&args).await,
         None => bail!(
             "`ferry sandbox` on its own will run the whole demo (both emulators and the engine) once the sync flows arrive; meanwhile run `ferry sandbox salesforce` (see `ferry sandbox salesforce --help`)"
         ),
@@ -38,6 +45,86 @@ async fn salesforce(args: &SalesforceSandboxArgs) -> Result<ExitCode> {
     tracing::info!("stop requested");
     sandbox.stop().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn brightpearl(args: &BrightpearlSandboxArgs) -> Result<ExitCode> {
+    let options = brightpearl_options(args)?;
+    init_logging();
+    let sandbox = ferry_sandbox::brightpearl::Sandbox::start(options).await?;
+    {
+        let line =
+            serde_json::to_string(&sandbox.banner).context("cannot encode the start-up line")?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{line}")
+            .and_then(|()| stdout.flush())
+            .context("cannot write the start-up line to stdout")?;
+    }
+    tracing::info!(base_url = %sandbox.banner.base_url, "Brightpearl sandbox serving");
+    super::wait_for_signal().await;
+    tracing::info!("stop requested");
+    sandbox.stop().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Brightpearl sandbox's options from the flags, every value checked first.
+fn brightpearl_options(args: &BrightpearlSandboxArgs) -> Result<bp::Options> {
+    let listen = listen_address(&args.listen)?;
+    let account = args.account.trim();
+    if account.is_empty()
+        || account.len() > 64
+        || !account
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        bail!(
+            "--account {account:?} is not an account code; use lower-case letters, digits and hyphens (at most 64), e.g. --account acmeretail"
+        );
+    }
+    let data = match args.data.trim() {
+        "demo" => bp::DataSet::Demo,
+        "empty" => bp::DataSet::Empty,
+        other => bail!("--data {other:?} is not a data set; give --data demo or --data empty"),
+    };
+    let requests_per_minute = whole_number("--requests-per-minute", &args.requests_per_minute, 0)?;
+    let requests_per_minute = u32::try_from(requests_per_minute).map_err(|_| {
+        anyhow!(
+            "--requests-per-minute {requests_per_minute} is too large; give at most {}",
+            u32::MAX
+        )
+    })?;
+    let activity_per_minute = match args.activity.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && (0.0..=600_000.0).contains(&rate) => rate,
+        _ => bail!(
+            "--activity {:?} is not a number of events per minute from 0 to 600000; e.g. --activity 60",
+            args.activity
+        ),
+    };
+    let seed = whole_number("--seed", &args.seed, 0)?;
+    let faults = bp::FaultSettings {
+        latency_ms: whole_number("--latency-ms", &args.latency_ms, 0)?,
+        error_rate: rate("--error-rate", &args.error_rate)?,
+        reset_rate: rate("--reset-rate", &args.reset_rate)?,
+        outages: args
+            .outage
+            .iter()
+            .map(|text| {
+                outage(text).map(|o| bp::Outage {
+                    start_ms: o.start_ms,
+                    end_ms: o.end_ms,
+                })
+            })
+            .collect::<Result<_>>()?,
+    };
+    Ok(bp::Options {
+        listen,
+        account: account.to_string(),
+        data,
+        state_file: args.state_file.clone(),
+        requests_per_minute,
+        activity_per_minute,
+        seed,
+        faults,
+    })
 }
 
 /// The sandbox's options from the flags, every value checked before anything starts.

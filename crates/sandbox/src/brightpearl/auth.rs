@@ -58,6 +58,15 @@ pub enum Caller {
     OAuth,
 }
 
+/// The client part of a token request: `client_id` and, for confidential apps, `client_secret`.
+#[derive(Debug, Clone, Copy)]
+pub struct Client<'a> {
+    /// `client_id` as sent.
+    pub id: Option<&'a str>,
+    /// `client_secret` as sent, if any.
+    pub secret: Option<&'a str>,
+}
+
 /// Why a call is refused: the text goes into `{"response": …}` with 401.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub String);
@@ -194,11 +203,8 @@ impl Auth {
         Ok(code)
     }
 
-    fn check_client(
-        &self,
-        client_id: Option<&str>,
-        client_secret: Option<&str>,
-    ) -> Result<(), OAuthError> {
+    fn check_client(&self, client: Client<'_>) -> Result<(), OAuthError> {
+        let (client_id, client_secret) = (client.id, client.secret);
         let invalid = OAuthError {
             error: "invalid_client",
             description: None,
@@ -215,15 +221,14 @@ impl Auth {
     /// Exchanges an authorization code (single use, same redirect URI) for tokens.
     pub fn exchange_code(
         &mut self,
-        client_id: Option<&str>,
-        client_secret: Option<&str>,
+        client: Client<'_>,
         code: &str,
         redirect_uri: Option<&str>,
         now_ms: i64,
         api_domain: &str,
         instance_id: u64,
     ) -> Result<TokenResponse, OAuthError> {
-        self.check_client(client_id, client_secret)?;
+        self.check_client(client)?;
         let grant = match self.codes.get(code) {
             Some(grant) if grant.expires_ms > now_ms => grant.clone(),
             _ => {
@@ -250,13 +255,12 @@ impl Auth {
     /// Exchanges a refresh token for new tokens; the old refresh token stops working (rotation).
     pub fn refresh(
         &mut self,
-        client_id: Option<&str>,
-        client_secret: Option<&str>,
+        client: Client<'_>,
         refresh_token: &str,
         now_ms: i64,
         api_domain: &str,
     ) -> Result<TokenResponse, OAuthError> {
-        self.check_client(client_id, client_secret)?;
+        self.check_client(client)?;
         if self.refresh.remove(refresh_token).is_none() {
             return Err(OAuthError {
                 error: "invalid_grant",
@@ -356,8 +360,10 @@ mod tests {
         let code = auth.authorize(&c.app_ref, "https://app/cb", 0).unwrap();
         let err = auth
             .exchange_code(
-                Some(&c.app_ref),
-                None,
+                Client {
+                    id: Some(&c.app_ref),
+                    secret: None,
+                },
                 &code,
                 Some("https://other/cb"),
                 0,
@@ -371,8 +377,10 @@ mod tests {
         );
         let tokens = auth
             .exchange_code(
-                Some(&c.app_ref),
-                None,
+                Client {
+                    id: Some(&c.app_ref),
+                    secret: None,
+                },
                 &code,
                 Some("https://app/cb"),
                 0,
@@ -384,8 +392,10 @@ mod tests {
         assert_eq!(tokens.installation_instance_id.as_deref(), Some("13"));
         assert!(
             auth.exchange_code(
-                Some(&c.app_ref),
-                None,
+                Client {
+                    id: Some(&c.app_ref),
+                    secret: None
+                },
                 &code,
                 Some("https://app/cb"),
                 0,
@@ -407,18 +417,42 @@ mod tests {
             Err(Refusal("Authorization token expired".into()))
         );
         let refreshed = auth
-            .refresh(Some(&c.app_ref), None, &tokens.refresh_token, 5, "h")
+            .refresh(
+                Client {
+                    id: Some(&c.app_ref),
+                    secret: None,
+                },
+                &tokens.refresh_token,
+                5,
+                "h",
+            )
             .unwrap();
         assert_ne!(refreshed.refresh_token, tokens.refresh_token);
         assert!(
-            auth.refresh(Some(&c.app_ref), None, &tokens.refresh_token, 5, "h")
-                .is_err(),
+            auth.refresh(
+                Client {
+                    id: Some(&c.app_ref),
+                    secret: None
+                },
+                &tokens.refresh_token,
+                5,
+                "h"
+            )
+            .is_err(),
             "refresh tokens rotate"
         );
         assert_eq!(
-            auth.refresh(Some("other"), None, &refreshed.refresh_token, 5, "h")
-                .unwrap_err()
-                .error,
+            auth.refresh(
+                Client {
+                    id: Some("other"),
+                    secret: None
+                },
+                &refreshed.refresh_token,
+                5,
+                "h"
+            )
+            .unwrap_err()
+            .error,
             "invalid_client"
         );
     }

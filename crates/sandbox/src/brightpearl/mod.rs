@@ -16,3 +16,5 @@ pub mod search;
 pub mod throttle;
 pub mod webhooks;
 pub mod wire;
+
+pub use api::Sandbox;

@@ -128,7 +128,7 @@ pub fn decimal(value: &Json) -> Option<Decimal> {
             .to_string()
             .parse::<Decimal>()
             .ok()
-            .or_else(|| n.as_f64().and_then(|f| Decimal::from_f64_retain(f))),
+            .or_else(|| n.as_f64().and_then(Decimal::from_f64_retain)),
         Json::String(s) => s.trim().parse::<Decimal>().ok(),
         _ => None,
     }

@@ -10,11 +10,14 @@
 //! [`AppState::account`] for the span of their work and never hold it across an await.
 
 pub mod accounting;
+pub mod admin;
 pub mod body;
 pub mod catalogue;
 pub mod contacts;
 pub mod goods_out;
 pub mod integration;
+pub mod multi_message;
+pub mod oauth;
 pub mod orders;
 pub mod reply;
 
@@ -133,6 +136,8 @@ pub struct Shared {
     pub api_domain: String,
     /// Where the account is persisted, if anywhere.
     pub state_file: Option<PathBuf>,
+    /// The options the sandbox started with (an admin reset rebuilds from them).
+    pub options: Options,
     /// Set by writes; the autosave clears it.
     pub dirty: AtomicBool,
     /// The inner (account-relative) router, for multi-message. Set once at start.
@@ -239,6 +244,7 @@ impl Sandbox {
             origin,
             api_domain,
             state_file: options.state_file.clone(),
+            options: options.clone(),
             dirty: AtomicBool::new(false),
             inner: OnceLock::new(),
             event_sink: Mutex::new(None),
@@ -267,7 +273,7 @@ impl Sandbox {
 }
 
 /// The account the sandbox starts with.
-fn new_account(options: &Options) -> anyhow::Result<Account> {
+pub fn new_account(options: &Options) -> anyhow::Result<Account> {
     let settings = Settings {
         code: options.account.clone(),
         ..Settings::default()
@@ -292,7 +298,11 @@ async fn unknown_resource(uri: Uri) -> ApiError {
 
 /// The whole router: the API entry, OAuth and the admin API.
 pub fn router(state: AppState) -> Router {
-    Router::new().fallback(entry).with_state(state)
+    Router::new()
+        .merge(oauth::routes())
+        .merge(admin::routes())
+        .fallback(entry)
+        .with_state(state)
 }
 
 /// Splits `/public-api/{account}/rest` (or `/2.0.0/{account}/rest`) into the account and the
