@@ -6,13 +6,16 @@
 //! (sending them).
 
 pub mod account;
+pub mod activity;
 pub mod api;
 pub mod auth;
 pub mod delivery;
 pub mod events;
 pub mod faults;
 pub mod idset;
+pub mod persist;
 pub mod search;
+pub mod seed;
 pub mod throttle;
 pub mod webhooks;
 pub mod wire;

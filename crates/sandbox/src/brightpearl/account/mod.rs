@@ -19,6 +19,7 @@ pub mod orders;
 pub mod stock;
 
 use super::events::{Event, Lifecycle};
+use super::webhooks::Webhooks;
 use super::wire::{Stamp, now_ms};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -94,6 +95,8 @@ pub struct Account {
     pub goods_out: goods_out::GoodsOutNotes,
     /// Payments, journals, currencies, exchange rates, tax codes, nominal codes.
     pub accounting: accounting::Accounting,
+    /// Webhook subscriptions.
+    pub webhooks: Webhooks,
     /// Events raised by writes and not yet handed to the webhook dispatcher.
     #[serde(skip)]
     pub outbox: Vec<Event>,
@@ -108,6 +111,20 @@ impl Account {
         Account {
             settings,
             ..Account::default()
+        }
+    }
+
+    /// An account with `settings` and the configuration every real account has (statuses,
+    /// warehouses, tax codes, price lists, currencies, staff, ...): `--data empty`.
+    pub fn standard(settings: Settings) -> Account {
+        Account {
+            contacts: contacts::Contacts::standard(&settings),
+            catalogue: catalogue::Catalogue::standard(&settings),
+            stock: stock::Stock::standard(&settings),
+            orders: orders::Orders::standard(&settings),
+            goods_out: goods_out::GoodsOutNotes::standard(&settings),
+            accounting: accounting::Accounting::standard(&settings),
+            ..Account::new(settings)
         }
     }
 

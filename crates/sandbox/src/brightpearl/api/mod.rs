@@ -16,10 +16,12 @@ pub mod catalogue;
 pub mod contacts;
 pub mod goods_out;
 pub mod integration;
+pub mod load;
 pub mod multi_message;
 pub mod oauth;
 pub mod orders;
 pub mod reply;
+pub mod scenarios;
 
 pub use reply::{ApiError, ApiResult, Reply, WithMessageType};
 
@@ -218,7 +220,10 @@ impl Sandbox {
         };
         let api_domain = format!("{host}:{}", local_addr.port());
         let origin = format!("http://{api_domain}");
-        let account = new_account(&options)?;
+        let account = match options.state_file.as_deref().filter(|p| p.exists()) {
+            Some(path) => super::persist::load(path)?,
+            None => new_account(&options)?,
+        };
         let code = account.settings.code.clone();
         let credentials = Credentials::generate(&code);
         let banner = Banner {
@@ -252,6 +257,7 @@ impl Sandbox {
         let _ = state.inner.set(inner_router(state.clone()));
         let app = router(state.clone());
         let server = serve(listener, None, app);
+        super::persist::spawn_autosave(state.clone(), server.shutdown_signal());
         Ok(Sandbox {
             local_addr,
             banner,
@@ -265,9 +271,12 @@ impl Sandbox {
         &self.state
     }
 
-    /// Stops serving.
+    /// Stops serving and writes the state file (if any).
     pub async fn stop(self) -> anyhow::Result<()> {
         self.server.shutdown().await;
+        if let Some(path) = &self.state.state_file {
+            super::persist::save(&self.state, path)?;
+        }
         Ok(())
     }
 }
@@ -278,8 +287,11 @@ pub fn new_account(options: &Options) -> anyhow::Result<Account> {
         code: options.account.clone(),
         ..Settings::default()
     };
-    let _ = options.data;
-    Ok(Account::new(settings))
+    let account = Account::standard(settings);
+    match options.data {
+        DataSet::Empty => Ok(account),
+        DataSet::Demo => Ok(account),
+    }
 }
 
 /// The account-relative routes of every resource.
@@ -301,6 +313,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(oauth::routes())
         .merge(admin::routes())
+        .merge(scenarios::routes())
+        .merge(load::routes())
         .fallback(entry)
         .with_state(state)
 }
