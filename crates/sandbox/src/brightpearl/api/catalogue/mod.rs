@@ -1,0 +1,180 @@
+//! product-service (products, custom fields, prices, price lists, brands, categories, product
+//! types, seasons, channels, product-search) and the stock side of warehouse-service
+//! (availability, warehouses, locations, shipping methods, stock corrections). Goods-out notes
+//! live in `goods_out.rs`.
+//!
+//! Decisions where the reference is silent (INFERRED): an id set over a cap, or malformed, is
+//! 400 `CMNC-400`; a GET of an id set in which no record exists is 404 `CMNC-404` (the help
+//! centre's rule for empty multi-resource requests) except where §9 records otherwise;
+//! reference lists without an id set return every record.
+
+mod product_search;
+mod products;
+mod reference;
+mod warehouse;
+
+use super::{ApiError, AppState, Reply};
+use crate::brightpearl::account::Account;
+use crate::brightpearl::idset::{self, IdSet};
+use crate::brightpearl::search::{self, Catalogue, Cell, Row, SearchError};
+use axum::Router;
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+/// This area's routes, relative to the account.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(products::routes())
+        .merge(reference::routes())
+        .merge(warehouse::routes())
+}
+
+/// `Message-Type` of every search.
+const SEARCH: &str = "bulk-data-search";
+
+/// Parses the id set of a path, refusing `*`, malformed sets and more than `cap` ids.
+/// `resource` names the records in the message and `options_path` is the service-relative
+/// collection the client can ask OPTIONS of (`/product-service/product`).
+fn capped_ids(
+    text: &str,
+    cap: usize,
+    resource: &str,
+    options_path: &str,
+) -> Result<Vec<u64>, ApiError> {
+    let set = parse_ids(text, resource)?;
+    let ids = set.ids().to_vec();
+    if ids.len() > cap {
+        return Err(ApiError::bad_request(
+            "CMNC-400",
+            format!(
+                "A {resource} GET takes at most {cap} ids; {} were requested. Split the id set: OPTIONS {options_path}/{text} returns the GET URIs to use",
+                ids.len()
+            ),
+        ));
+    }
+    Ok(ids)
+}
+
+/// Parses an id set (no `*`).
+fn parse_ids(text: &str, resource: &str) -> Result<IdSet, ApiError> {
+    IdSet::parse(text, false).map_err(|e| {
+        ApiError::bad_request(
+            "CMNC-400",
+            format!("{e}; name {resource} ids like 1007, 1000-1100 or 1007,1532"),
+        )
+    })
+}
+
+/// A path segment that must be one id (PUT, PATCH).
+fn single_id(text: &str, resource: &str, example: &str) -> Result<u64, ApiError> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Cannot find the resource: {text:?} is not one {resource} id; this call takes a single id such as {example}"
+            ))
+        })
+}
+
+/// `{"getUris": [...]}` over `existing` ids, chunked by `chunk`, relative to the service
+/// (`/product/1-2,5`).
+fn get_uris(existing: impl IntoIterator<Item = u64>, chunk: usize, resource: &str) -> Json {
+    let uris: Vec<String> = idset::chunks(existing, chunk)
+        .into_iter()
+        .map(|set| format!("/{resource}/{set}"))
+        .collect();
+    json!({ "getUris": uris })
+}
+
+/// Whether `includeOptional` (comma-separated, possibly repeated) names `option`.
+fn includes(uri: &Uri, option: &str) -> bool {
+    let Ok(Query(pairs)) = Query::<Vec<(String, String)>>::try_from_uri(uri) else {
+        return false;
+    };
+    pairs
+        .iter()
+        .filter(|(name, _)| name == "includeOptional")
+        .flat_map(|(_, value)| value.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case(option))
+}
+
+/// The decoded query pairs of a search, in request order.
+fn query_pairs(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
+    Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map(|Query(pairs)| pairs)
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "CMNC-018",
+                format!("The query string cannot be parsed: {e}"),
+            )
+            .message_type(SEARCH)
+        })
+}
+
+/// A search body, or its refusal with the search's status and code.
+fn search_reply(result: Result<Json, SearchError>) -> Result<Reply, ApiError> {
+    result.map(|body| Reply::body(SEARCH, &body)).map_err(|e| {
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ApiError::new(status, e.code, e.message).message_type(SEARCH)
+    })
+}
+
+/// The `If-Match` header, if any.
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    super::header(headers, "if-match")
+}
+
+/// A reference list: every record without an id set, the named ones with one (404 when none
+/// of them exists).
+fn listing<'a, T: Serialize + 'a>(
+    records: impl Iterator<Item = (&'a u64, &'a T)>,
+    ids: Option<&str>,
+    resource: &str,
+    message_type: &'static str,
+) -> Result<Reply, ApiError> {
+    let set = match ids {
+        Some(text) => Some(parse_ids(text, resource).map_err(|e| e.message_type(message_type))?),
+        None => None,
+    };
+    let found: Vec<&T> = records
+        .filter(|(id, _)| set.as_ref().is_none_or(|s| s.contains(**id)))
+        .map(|(_, record)| record)
+        .collect();
+    if found.is_empty() && set.is_some() {
+        return Err(ApiError::not_found(format!(
+            "No {resource} found with id {}; GET without ids lists them all",
+            ids.unwrap_or_default()
+        ))
+        .message_type(message_type));
+    }
+    Ok(Reply::ok(message_type, found))
+}
+
+fn no_reference(_: &str, _: &Cell<'_>) -> Option<Json> {
+    None
+}
+
+/// Runs a search over rows built eagerly from the account (lists small enough not to need a
+/// lazy [`crate::brightpearl::search::Record`]).
+fn eager_search(
+    state: &AppState,
+    uri: &Uri,
+    catalogue: &Catalogue,
+    build: impl Fn(&Account) -> Vec<Row>,
+) -> Result<Reply, ApiError> {
+    let query = query_pairs(uri)?;
+    let account = state.account();
+    let rows = build(&account);
+    search_reply(search::run(
+        catalogue,
+        rows,
+        &query,
+        account.settings.offset_minutes,
+        &no_reference,
+    ))
+}
