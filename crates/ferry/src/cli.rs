@@ -152,6 +152,33 @@ pub struct BrightpearlSandboxArgs {
     /// gets 503. Repeatable.
     #[arg(long, value_name = "AFTER:SECONDS")]
     pub outage: Vec<String>,
+    /// Share of webhook delivery attempts lost on the way (0 to 1); QoS 1 webhooks retry them.
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub webhook_fail_rate: String,
+    /// Share of webhook calls delivered twice (0 to 1).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub webhook_repeat_rate: String,
+    /// Deliver webhook calls out of order.
+    #[arg(long)]
+    pub webhook_reorder: bool,
+    /// Delay before every webhook delivery attempt, in milliseconds (at most 60000).
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
+    pub webhook_delay_ms: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ use ferry_sandbox::salesforce::Sandbox;
 /// The Brightpearl sandbox's option types.
 mod bp {
     pub use ferry_sandbox::brightpearl::api::{DataSet, Options};
+    pub use ferry_sandbox::brightpearl::delivery::DeliveryFaults;
     pub use ferry_sandbox::brightpearl::faults::{FaultSettings, Outage};
 }
 use ferry_sandbox::salesforce::api::{DataSet, Options};
@@ -115,8 +116,18 @@ fn brightpearl_options(args: &BrightpearlSandboxArgs) -> Result<bp::Options> {
             })
             .collect::<Result<_>>()?,
     };
+    let delivery_faults = bp::DeliveryFaults {
+        fail_rate: rate("--webhook-fail-rate", &args.webhook_fail_rate)?,
+        repeat_rate: rate("--webhook-repeat-rate", &args.webhook_repeat_rate)?,
+        reorder: args.webhook_reorder,
+        delay_ms: whole_number("--webhook-delay-ms", &args.webhook_delay_ms, 0)?,
+    };
+    delivery_faults
+        .validate()
+        .map_err(|e| anyhow!("--webhook-delay-ms: {e}"))?;
     Ok(bp::Options {
         listen,
+        delivery_faults,
         account: account.to_string(),
         data,
         state_file: args.state_file.clone(),

@@ -3,6 +3,7 @@
 //! tokens. Webhook delivery, scenarios and record loading have their own routes here too.
 
 use super::{AppState, DataSet, new_account};
+use crate::brightpearl::delivery::DeliveryFaults;
 use crate::brightpearl::faults::FaultSettings;
 use crate::brightpearl::wire::now_ms;
 use axum::Json as JsonBody;
@@ -23,6 +24,14 @@ pub fn routes() -> Router<AppState> {
         .route("/__sandbox/faults", get(get_faults).put(put_faults))
         .route("/__sandbox/limits", get(get_limits).put(put_limits))
         .route("/__sandbox/tokens/expire", post(expire_tokens))
+        .route(
+            "/__sandbox/webhooks/faults",
+            get(get_delivery_faults).put(put_delivery_faults),
+        )
+        .route(
+            "/__sandbox/webhooks/deliveries",
+            get(deliveries).delete(clear_deliveries),
+        )
 }
 
 /// A plain JSON answer for the admin API.
@@ -183,4 +192,60 @@ async fn put_limits(State(state): State<AppState>, body: axum::body::Bytes) -> R
 async fn expire_tokens(State(state): State<AppState>) -> Response {
     let n = state.auth().expire_access_tokens(now_ms());
     answer(StatusCode::OK, json!({"expired": n}))
+}
+
+fn dispatcher(
+    state: &AppState,
+) -> Result<&crate::brightpearl::delivery::DispatcherHandle, Response> {
+    state.deliveries.get().ok_or_else(|| {
+        answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": "webhook delivery is not running; restart the sandbox"}),
+        )
+    })
+}
+
+async fn get_delivery_faults(State(state): State<AppState>) -> Response {
+    match dispatcher(&state) {
+        Ok(d) => answer(StatusCode::OK, json!(d.faults())),
+        Err(response) => response,
+    }
+}
+
+async fn put_delivery_faults(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    let faults: DeliveryFaults = match parse(
+        &body,
+        r#"{"fail_rate":0.1,"repeat_rate":0.05,"reorder":true,"delay_ms":0}"#,
+    ) {
+        Ok(faults) => faults,
+        Err(response) => return response,
+    };
+    let d = match dispatcher(&state) {
+        Ok(d) => d,
+        Err(response) => return response,
+    };
+    match d.set_faults(faults.clone()) {
+        Ok(()) => answer(StatusCode::OK, json!(faults)),
+        Err(e) => refuse(e),
+    }
+}
+
+async fn deliveries(State(state): State<AppState>) -> Response {
+    match dispatcher(&state) {
+        Ok(d) => answer(
+            StatusCode::OK,
+            json!({"counters": d.counters(), "attempts": d.log()}),
+        ),
+        Err(response) => response,
+    }
+}
+
+async fn clear_deliveries(State(state): State<AppState>) -> Response {
+    match dispatcher(&state) {
+        Ok(d) => {
+            d.clear_log();
+            answer(StatusCode::OK, json!({"cleared": true}))
+        }
+        Err(response) => response,
+    }
 }

@@ -27,6 +27,9 @@ pub use reply::{ApiError, ApiResult, Reply, WithMessageType};
 
 use super::account::{Account, Settings};
 use super::auth::{Auth, Caller, Credentials};
+use super::delivery::{
+    DeliveryConfig, DeliveryFaults, Dispatcher, DispatcherHandle, Subscriptions,
+};
 use super::faults::{FaultSettings, Faults, Injected, OUTAGE_BODY};
 use super::throttle::{THROTTLED_TEXT, Throttle};
 use super::wire::now_ms;
@@ -74,6 +77,8 @@ pub struct Options {
     pub seed: u64,
     /// API faults from the start.
     pub faults: FaultSettings,
+    /// Webhook delivery faults from the start.
+    pub delivery_faults: DeliveryFaults,
 }
 
 impl Default for Options {
@@ -87,6 +92,7 @@ impl Default for Options {
             activity_per_minute: 0.0,
             seed: 1,
             faults: FaultSettings::default(),
+            delivery_faults: DeliveryFaults::default(),
         }
     }
 }
@@ -144,7 +150,9 @@ pub struct Shared {
     pub dirty: AtomicBool,
     /// The inner (account-relative) router, for multi-message. Set once at start.
     pub inner: OnceLock<Router>,
-    /// Events taken from the outbox, waiting for the dispatcher (until one is attached).
+    /// The webhook dispatcher (faults, log, simulate). Set once at start.
+    pub deliveries: OnceLock<DispatcherHandle>,
+    /// Where flushed events go: the webhook dispatcher's inbox.
     pub event_sink: Mutex<Option<tokio::sync::mpsc::UnboundedSender<super::events::Event>>>,
 }
 
@@ -253,7 +261,9 @@ impl Sandbox {
             dirty: AtomicBool::new(false),
             inner: OnceLock::new(),
             event_sink: Mutex::new(None),
+            deliveries: OnceLock::new(),
         }));
+        start_deliveries(&state, &code, options.delivery_faults.clone())?;
         let _ = state.inner.set(inner_router(state.clone()));
         let app = router(state.clone());
         let server = serve(listener, None, app);
@@ -271,14 +281,40 @@ impl Sandbox {
         &self.state
     }
 
-    /// Stops serving and writes the state file (if any).
+    /// Stops serving, gives webhook calls in flight a moment to finish, and writes the state
+    /// file (if any).
     pub async fn stop(self) -> anyhow::Result<()> {
         self.server.shutdown().await;
+        if let Some(deliveries) = self.state.deliveries.get() {
+            deliveries.drain(std::time::Duration::from_secs(2)).await;
+        }
         if let Some(path) = &self.state.state_file {
             super::persist::save(&self.state, path)?;
         }
         Ok(())
     }
+}
+
+/// Starts the webhook dispatcher: it looks subscriptions up in the account (holding the lock
+/// only for the look-up) and receives every flushed event.
+fn start_deliveries(state: &AppState, code: &str, faults: DeliveryFaults) -> anyhow::Result<()> {
+    // A weak handle: the dispatcher lives inside the shared state it reads from.
+    let weak = Arc::downgrade(&state.0);
+    let subscriptions: Subscriptions = Arc::new(move |event| match weak.upgrade() {
+        Some(shared) => AppState(shared)
+            .account()
+            .webhooks
+            .matching(event)
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    });
+    let mut config = DeliveryConfig::new(code);
+    config.faults = faults;
+    let (handle, sender) = Dispatcher::start(config, subscriptions)?;
+    *state.event_sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(sender);
+    let _ = state.deliveries.set(handle);
+    Ok(())
 }
 
 /// The account the sandbox starts with.
