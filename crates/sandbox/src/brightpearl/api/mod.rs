@@ -332,7 +332,16 @@ pub fn new_account(options: &Options) -> anyhow::Result<Account> {
 
 /// The account-relative routes of every resource.
 fn inner_router(state: AppState) -> Router {
-    let app = Router::new().fallback(unknown_resource).with_state(state);
+    let app = Router::new()
+        .merge(contacts::routes())
+        .merge(catalogue::routes())
+        .merge(orders::routes())
+        .merge(goods_out::routes())
+        .merge(accounting::routes())
+        .merge(integration::routes())
+        .merge(multi_message::routes())
+        .fallback(unknown_resource)
+        .with_state(state);
     let app = tower::Layer::layer(
         &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
         app,
