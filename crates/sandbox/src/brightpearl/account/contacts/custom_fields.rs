@@ -233,7 +233,7 @@ fn normalise(meta: &CustomFieldMeta, value: &Json, offset: i32) -> Result<Json, 
             .ok_or_else(|| refuse("a date such as \"2015-06-19\"")),
         "SELECT" => {
             let option_id = match value {
-                Json::Object(map) => map.get("id").and_then(|id| decimal(id)),
+                Json::Object(map) => map.get("id").and_then(decimal),
                 other => decimal(other),
             }
             .and_then(|d| d.to_u64());

@@ -40,11 +40,6 @@ impl Problems {
         self.0.push((code, message.into()));
     }
 
-    /// Whether nothing was found.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok(())` or one 400 carrying every problem.
     pub fn into_result(self) -> Result<(), ApiError> {
         let mut problems = self.0.into_iter();
@@ -225,7 +220,7 @@ mod tests {
         assert_eq!(whole(Some(&json!(7)), "x", &mut p), Some(7));
         assert_eq!(boolean(Some(&json!("TRUE")), "x", &mut p), Some(true));
         assert_eq!(text(Some(&Json::Null), "x", &mut p), Some(String::new()));
-        assert!(p.is_empty());
+        assert!(p.0.is_empty());
         assert_eq!(whole(Some(&json!(-1)), "countryId", &mut p), None);
         assert_eq!(
             short_text(Some(&json!("a".repeat(33))), "firstName", 32, &mut p),
