@@ -15,21 +15,39 @@
 //! `order.modified.fully-shipped` when the last stock ships, and `sales-order.created` only for
 //! orders made through the sales-order resource.
 
+mod changes;
 pub mod codes;
+mod create;
+mod custom_fields;
 mod derived;
+mod input;
 pub mod model;
+mod rows;
+mod sales_order;
 pub mod status;
 pub mod totals;
 
+pub use changes::{NewNote, add_note, notes_of, order_patch_allowed, patch_order, set_status};
 pub use codes::{
     AllocationStatus, CustomFieldSet, OrderType, PaymentStatus, PriceMode, ShippingStatus,
     StockStatus, TaxState,
 };
+pub use create::{NewOrder, create_order, create_order_typed};
+pub use custom_fields::{
+    custom_fields_rendering, define_custom_field, insert_custom_field, meta_of, null_fields_of,
+    patch_custom_fields, values_of,
+};
 pub use derived::{ORDER_RESOURCE, missing, set_payment_status, set_shipping_and_stock_status};
+pub use input::{Fields, INVALID, invalid};
 pub use model::{
     Assignment, AssignmentCurrent, Composition, Delivery, Invoice, Money2, Money4, Order,
     OrderCurrency, OrderRow, OrderState, OrderStatusRef, Parties, Party, Quantity, RowValue,
     TaxErrors, TotalValue,
+};
+pub use rows::{NewRow, add_row, add_row_json, delete_row, patch_row, row_missing};
+pub use sales_order::{
+    SALES_ORDER_RESOURCE, SalesOrderInput, SalesOrderView, create_sales_order, put_sales_order,
+    put_sales_order_rows, read_sales_order, read_sales_row, sales_order_view, sales_orders,
 };
 pub use status::{OrderStatus, StatusState};
 
@@ -231,6 +249,7 @@ impl Orders {
                 .map(|s| (s.status_id, s))
                 .collect(),
             default_statuses: DefaultStatuses::default(),
+            custom_fields: custom_fields::standard_fields(),
             ..Orders::default()
         }
     }
@@ -254,4 +273,116 @@ impl Orders {
     pub fn status(&self, id: u64) -> Option<&OrderStatus> {
         self.statuses.get(&id)
     }
+}
+
+/// Adds a record with its own id (the conformance harness loads recorded orders this way; the
+/// demo data may too): a `customFields` map in it moves to the custom-field store, the totals
+/// and codes stay as given, and later order and row ids follow its ids.
+pub fn insert_order(account: &mut super::Account, mut order: Order) {
+    account.sequences.observe(ORDER_SEQUENCE, order.id);
+    if let Some(row) = order.order_rows.keys().next_back() {
+        account.sequences.observe(ROW_SEQUENCE, *row);
+    }
+    order.null_custom_fields = None;
+    match order.custom_fields.take() {
+        Some(values) if !values.is_empty() => {
+            account.orders.custom_values.insert(order.id, values);
+        }
+        _ => {
+            account.orders.custom_values.remove(&order.id);
+        }
+    }
+    account.orders.orders.insert(order.id, order);
+}
+
+/// Adds a status with its own id (the harness loads recorded statuses); later ids follow it.
+pub fn insert_status(account: &mut super::Account, status: OrderStatus) {
+    account.sequences.observe(STATUS_SEQUENCE, status.status_id);
+    account.orders.statuses.insert(status.status_id, status);
+}
+
+/// A new order status (`POST /order-service/order-status`): `name`, `orderTypeCode` and
+/// `color` (`#RRGGBB`) are required (documented); returns the id.
+pub fn create_status(
+    account: &mut super::Account,
+    body: &Map<String, Json>,
+) -> Result<u64, crate::brightpearl::api::ApiError> {
+    use input::{Fields, invalid};
+    let top = Fields::top(body);
+    let name = top
+        .text("name")?
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| invalid("name is required: the status name shown on orders"))?;
+    let order_type = match top.text("orderTypeCode")? {
+        None => {
+            return Err(crate::brightpearl::api::ApiError::bad_request(
+                "ORDC-005",
+                "You have not supplied an order type code",
+            ));
+        }
+        Some(code) => OrderType::from_code(&code).ok_or_else(|| {
+            crate::brightpearl::api::ApiError::bad_request(
+                "ORDC-006",
+                "You have supplied an invalid order type code",
+            )
+        })?,
+    };
+    let color = top
+        .text("color")?
+        .ok_or_else(|| invalid("color is required: a hex colour such as #60a0ff"))?;
+    let hex = color.strip_prefix('#').unwrap_or("");
+    if !(hex.len() == 6 || hex.len() == 3) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(invalid(format!(
+            "color must be a hex colour such as #60a0ff, not {color:?}"
+        )));
+    }
+    if account
+        .orders
+        .statuses
+        .values()
+        .any(|s| s.order_type_code == order_type && s.name.eq_ignore_ascii_case(name.trim()))
+    {
+        return Err(invalid(format!(
+            "A {} status named {name:?} already exists; statuses of one order type need distinct names",
+            order_type.code()
+        )));
+    }
+    let alert_emails = match top.get("alertEmails") {
+        None => Vec::new(),
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|e| {
+                e.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| invalid("alertEmails must be an array of email addresses"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid("alertEmails must be an array of email addresses")),
+    };
+    let first = account
+        .orders
+        .statuses
+        .keys()
+        .next_back()
+        .map_or(1, |k| k + 1);
+    let id = account.next_id(STATUS_SEQUENCE, first);
+    let sort_order = account.orders.statuses.len() as u64;
+    account.orders.statuses.insert(
+        id,
+        OrderStatus {
+            status_id: id,
+            name: name.trim().to_string(),
+            order_type_code: order_type,
+            sort_order,
+            disabled: false,
+            visible: true,
+            color,
+            remind_after_days: top.id("remindAfterDays")?.unwrap_or(0),
+            alert_emails,
+            email_content: top.text("emailContent")?.unwrap_or_default(),
+            batch_process: top.flag("batchProcess")?.unwrap_or(false),
+            state: StatusState::Open,
+        },
+    );
+    Ok(id)
 }
