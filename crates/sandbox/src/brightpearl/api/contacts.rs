@@ -13,8 +13,7 @@ use super::{ApiError, ApiResult, AppState, Reply, WithMessageType};
 use crate::brightpearl::account::contacts::search::{
     COMPANY_SEARCH, CONTACT_GROUP_MEMBER_SEARCH, CONTACT_GROUP_SEARCH, CONTACT_SEARCH,
 };
-use crate::brightpearl::account::contacts::write::no_contact;
-use crate::brightpearl::account::contacts::{self, Contact, CustomFieldKind};
+use crate::brightpearl::account::contacts::{self, Contact, CustomFieldKind, no_contact};
 use crate::brightpearl::idset::{self, IdSet};
 use crate::brightpearl::search::{self, Cell, Row, SearchError};
 use axum::Router;
@@ -331,7 +330,7 @@ fn tag_contacts(state: AppState, ids: &str, tag: &str, add: bool, mt: &'static s
     let set = parse_ids(ids, "contact").tagged(mt)?;
     let tag = single_id(tag, "tag").tagged(mt)?;
     let mut account = state.account();
-    contacts::write::tag_contacts(&mut account, set.ids(), tag, add).tagged(mt)?;
+    contacts::tag_contacts(&mut account, set.ids(), tag, add).tagged(mt)?;
     state.touch();
     Ok(Reply::empty(mt))
 }
@@ -518,7 +517,7 @@ async fn post_tag(State(state): State<AppState>, body: Bytes) -> ApiResult {
     const MT: &str = "post-tag";
     let body = json_body(&body).tagged(MT)?;
     let mut account = state.account();
-    let id = contacts::write::create_tag_from(&mut account, &body).tagged(MT)?;
+    let id = contacts::create_tag_from(&mut account, &body).tagged(MT)?;
     state.touch();
     Ok(Reply::ok(MT, id))
 }

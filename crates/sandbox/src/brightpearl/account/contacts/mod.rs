@@ -6,22 +6,32 @@
 //! stamp `updatedOn`, which clients poll through contact-search.
 //!
 //! Layout: `model` (the GET-shape records), `countries` (the country table, shared with order
-//! parties), `party` (the address block an order carries for a contact), `input` (reading and
-//! checking request bodies), `write` (the operations the API, the demo data and the activity
-//! simulator call), `custom_fields`, `search` (the contact-search catalogue and rows), and
-//! `standard` (what every account has).
+//! parties), `party` (the address block an order carries for a contact), `input` and
+//! `contact_body` (reading and checking request bodies), the operations the API, the demo data
+//! and the activity simulator call — `write` (contacts), `addresses`, `lists` (companies, tags,
+//! groups, lead sources), `custom_fields` —, `search` (the contact-search catalogue and rows),
+//! and `standard` (what every account has).
 
+pub mod addresses;
 mod contact_body;
 pub mod countries;
 pub mod custom_fields;
 mod input;
+pub mod lists;
 pub mod model;
 pub mod party;
 pub mod search;
 mod standard;
 pub mod write;
 
+pub use addresses::{
+    create_postal_address, insert_postal_address, set_address_country, set_contact_addresses,
+};
 pub use custom_fields::{CustomFieldKind, add_custom_field, patch_custom_fields};
+pub use lists::{
+    create_company, create_contact_group, create_lead_source, create_tag, create_tag_from,
+    set_group_members, tag_contacts,
+};
 pub use model::{
     Assignment, Communication, Company, Contact, ContactGroup, ContactRecord, ContactStatus,
     CurrentAssignment, CurrentStatus, CustomFieldMeta, Email, Emails, FinancialDetails, LeadSource,
@@ -30,11 +40,7 @@ pub use model::{
 };
 pub use party::{AddressKind, PartyAddress};
 pub use standard::{OWN_ADDRESS_ID, OWN_COMPANY_ID};
-pub use write::{
-    create_company, create_contact, create_contact_group, create_lead_source,
-    create_postal_address, create_tag, insert_contact, insert_postal_address, note_order_placed,
-    patch_contact, set_address_country, set_contact_addresses, set_group_members,
-};
+pub use write::{create_contact, insert_contact, no_contact, note_order_placed, patch_contact};
 
 use super::Sequences;
 use serde::{Deserialize, Serialize};
