@@ -837,3 +837,48 @@ fn the_order_party_block_has_the_recorded_shape() {
         222
     );
 }
+
+#[test]
+fn new_ids_skip_the_standard_records_even_unobserved() {
+    // The account's sequences were never told of the standard ids (4, 203, 206, tag 1, ...).
+    let mut account = Account::new(Settings::default());
+    account.contacts = contacts::Contacts::standard(&account.settings);
+    let ids: Vec<u64> = (0..8)
+        .map(|n| {
+            let body = json!({"firstName": format!("New{n}")});
+            contacts::create_contact(&mut account, &body).unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [200, 201, 202, 204, 205, 207, 208, 209]);
+    for staff in [4, 203, 206] {
+        assert!(account.contacts.is_staff(staff), "staff {staff} kept");
+    }
+    let tag = contacts::create_tag(&mut account, "Gold", "#ffd700", 0).unwrap();
+    assert_eq!(tag, 6);
+    assert_eq!(account.contacts.tags[&1].tag_name, "VIP");
+    let group = contacts::create_contact_group(&mut account, "Press", "Journalists");
+    assert_eq!(group, 4);
+    let source = contacts::create_lead_source(&mut account, "Podcast", 0);
+    assert_eq!(source, 6);
+    let kind = CustomFieldKind::Supplier;
+    let field = contacts::add_custom_field(
+        &mut account,
+        kind,
+        "PCF_GRADE",
+        "Grade",
+        "SELECT",
+        &["A", "B"],
+    )
+    .unwrap();
+    assert_eq!(field, 10);
+    let options = account.contacts.supplier_fields[&field]
+        .options
+        .clone()
+        .unwrap();
+    assert_eq!(options.0.iter().map(|o| o.id).collect::<Vec<_>>(), [4, 5]);
+    assert_eq!(
+        contacts::create_company(&mut account, "ferrydemo retail"),
+        1
+    );
+    assert_eq!(contacts::create_company(&mut account, "Acme Ltd"), 2);
+}

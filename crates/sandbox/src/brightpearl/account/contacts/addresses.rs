@@ -5,7 +5,7 @@ use super::countries::{self, Country};
 use super::input::{Problems, code, known_keys, object, optional_id, short_text, text, whole};
 use super::model::PostalAddress;
 use super::write::no_contact;
-use super::{ADDRESS_SEQUENCE, FIRST_ADDRESS_ID};
+use super::{ADDRESS_SEQUENCE, FIRST_ADDRESS_ID, fresh_id};
 use crate::brightpearl::account::Account;
 use crate::brightpearl::api::ApiError;
 use serde_json::{Map, Value as Json};
@@ -61,7 +61,9 @@ pub fn create_postal_address(account: &mut Account, input: &Json) -> Result<u64,
         );
     }
     problems.into_result()?;
-    let id = account.next_id(ADDRESS_SEQUENCE, FIRST_ADDRESS_ID);
+    let id = fresh_id(account, ADDRESS_SEQUENCE, FIRST_ADDRESS_ID, |a, id| {
+        a.contacts.addresses.contains_key(&id)
+    });
     let mut address = PostalAddress {
         address_id: id,
         contact_id: contact_id.unwrap_or(0),

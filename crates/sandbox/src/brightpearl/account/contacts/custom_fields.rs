@@ -11,7 +11,7 @@
 use super::input::code;
 use super::model::{ContactRecord, CustomFieldMeta, SelectOption, SelectOptions};
 use super::write::no_contact;
-use super::{CUSTOM_FIELD_OPTION_SEQUENCE, CUSTOM_FIELD_SEQUENCE, Contacts};
+use super::{CUSTOM_FIELD_OPTION_SEQUENCE, CUSTOM_FIELD_SEQUENCE, Contacts, fresh_id};
 use crate::brightpearl::account::Account;
 use crate::brightpearl::api::ApiError;
 use crate::brightpearl::api::body::{Op, PatchOp, apply_patch, kind};
@@ -111,13 +111,15 @@ pub fn add_custom_field(
             format!("custom field {field_code} exists already"),
         ));
     }
-    let id = account.next_id(CUSTOM_FIELD_SEQUENCE, 1);
+    let id = fresh_id(account, CUSTOM_FIELD_SEQUENCE, 1, |a, id| {
+        a.contacts.customer_fields.contains_key(&id) || a.contacts.supplier_fields.contains_key(&id)
+    });
     let options = (field_type == "SELECT").then(|| {
         SelectOptions(
             options
                 .iter()
                 .map(|label| SelectOption {
-                    id: account.next_id(CUSTOM_FIELD_OPTION_SEQUENCE, 1),
+                    id: fresh_id(account, CUSTOM_FIELD_OPTION_SEQUENCE, 1, option_taken),
                     value: label.to_string(),
                 })
                 .collect(),
@@ -269,4 +271,13 @@ fn normalise(meta: &CustomFieldMeta, value: &Json, offset: i32) -> Result<Json, 
             _ => Err(refuse("text")),
         },
     }
+}
+
+/// Whether a SELECT option id is in use by any contact custom field.
+fn option_taken(account: &Account, id: u64) -> bool {
+    let contacts = &account.contacts;
+    (contacts.customer_fields.values())
+        .chain(contacts.supplier_fields.values())
+        .filter_map(|f| f.options.as_ref())
+        .any(|o| o.get(id).is_some())
 }

@@ -4,7 +4,7 @@
 use super::input::{Problems, code, known_keys, object, text, whole};
 use super::model::{Company, ContactGroup, LeadSource, Tag};
 use super::write::no_contact;
-use super::{COMPANY_SEQUENCE, GROUP_SEQUENCE, LEAD_SOURCE_SEQUENCE, TAG_SEQUENCE};
+use super::{COMPANY_SEQUENCE, GROUP_SEQUENCE, LEAD_SOURCE_SEQUENCE, TAG_SEQUENCE, fresh_id};
 use crate::brightpearl::account::Account;
 use crate::brightpearl::api::ApiError;
 use serde_json::Value as Json;
@@ -15,7 +15,9 @@ pub fn create_company(account: &mut Account, name: &str) -> u64 {
     if let Some(company) = account.contacts.company_named(name) {
         return company.id;
     }
-    let id = account.next_id(COMPANY_SEQUENCE, 1);
+    let id = fresh_id(account, COMPANY_SEQUENCE, 1, |a, id| {
+        a.contacts.companies.contains_key(&id)
+    });
     account.contacts.companies.insert(
         id,
         Company {
@@ -57,7 +59,9 @@ pub fn create_tag(
             format!("tagParentId {parent_id} is not a tag; use 0 for a top-level tag"),
         ));
     }
-    let id = account.next_id(TAG_SEQUENCE, 1);
+    let id = fresh_id(account, TAG_SEQUENCE, 1, |a, id| {
+        a.contacts.tags.contains_key(&id)
+    });
     account.contacts.tags.insert(
         id,
         Tag {
@@ -139,7 +143,9 @@ pub fn tag_contacts(
 
 /// A new contact group → its id.
 pub fn create_contact_group(account: &mut Account, name: &str, description: &str) -> u64 {
-    let id = account.next_id(GROUP_SEQUENCE, 1);
+    let id = fresh_id(account, GROUP_SEQUENCE, 1, |a, id| {
+        a.contacts.groups.contains_key(&id)
+    });
     account.contacts.groups.insert(
         id,
         ContactGroup {
@@ -175,7 +181,9 @@ pub fn set_group_members(
 
 /// A new lead source → its id.
 pub fn create_lead_source(account: &mut Account, name: &str, parent_id: u64) -> u64 {
-    let id = account.next_id(LEAD_SOURCE_SEQUENCE, 1);
+    let id = fresh_id(account, LEAD_SOURCE_SEQUENCE, 1, |a, id| {
+        a.contacts.lead_sources.contains_key(&id)
+    });
     account.contacts.lead_sources.insert(
         id,
         LeadSource {

@@ -42,7 +42,7 @@ pub use party::{AddressKind, PartyAddress};
 pub use standard::{OWN_ADDRESS_ID, OWN_COMPANY_ID};
 pub use write::{create_contact, insert_contact, no_contact, note_order_placed, patch_contact};
 
-use super::Sequences;
+use super::{Account, Sequences};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -168,5 +168,22 @@ impl Contacts {
             .filter_map(|f| f.options.as_ref())
             .flat_map(|o| o.0.iter().map(|o| o.id));
         sequences.observe(CUSTOM_FIELD_OPTION_SEQUENCE, option_ids.max().unwrap_or(0));
+    }
+}
+
+/// The next id of `sequence` that `taken` does not already hold. Ids of the standard records
+/// and of loaded ones are skipped even when the account's sequences were never told of them
+/// (`Contacts::observe_sequences`), so a write can never overwrite a record.
+pub(crate) fn fresh_id(
+    account: &mut Account,
+    sequence: &str,
+    first: u64,
+    taken: impl Fn(&Account, u64) -> bool,
+) -> u64 {
+    loop {
+        let id = account.next_id(sequence, first);
+        if !taken(account, id) {
+            return id;
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::lists::create_company;
 use super::model::{Contact, ContactRecord, Organisation};
 use super::{
     CONTACT_SEQUENCE, DEFAULT_CURRENCY_ID, DEFAULT_CUSTOMER_PRICE_LIST_ID,
-    DEFAULT_SUPPLIER_PRICE_LIST_ID, FIRST_CONTACT_ID,
+    DEFAULT_SUPPLIER_PRICE_LIST_ID, FIRST_CONTACT_ID, fresh_id,
 };
 use crate::brightpearl::account::Account;
 use crate::brightpearl::api::ApiError;
@@ -47,7 +47,9 @@ pub fn create_contact(account: &mut Account, input: &Json) -> Result<u64, ApiErr
             DEFAULT_CUSTOMER_PRICE_LIST_ID
         };
     }
-    let id = account.next_id(CONTACT_SEQUENCE, FIRST_CONTACT_ID);
+    let id = fresh_id(account, CONTACT_SEQUENCE, FIRST_CONTACT_ID, |a, id| {
+        a.contacts.contacts.contains_key(&id)
+    });
     contact.contact_id = id;
     contact.organisation.organisation_id = id;
     apply_company(account, &mut contact, reading.company);
