@@ -22,6 +22,14 @@
 //! created orders). The 2025–26 recordings (`unimart`, euw1; `<ACCOUNT>`/`<DEV-REF>` where
 //! sanitised) use instance 34 (50 for the 2026 payment calls) and offset -06:00 too.
 //!
+//! The cases live in `bp_fixtures/cases_<area>.rs` (driver: `bp_fixtures/replay.rs`; records
+//! go in through the admin `POST /__sandbox/load`). Every API call is replayed with an OAuth
+//! token from a real authorize → token flow, as every recording used OAuth.
+//!
+//! ## Cassettes the sandbox cannot honour
+//! Each with the reason; `every_cassette_has_a_case_or_a_reason_it_cannot_be_honoured` checks
+//! that every cassette has a case or a line here (and never both).
+//!
 //! Each line: `cassette` · real or hand-written · requests → statuses · what to seed.
 //!
 //! ## OAuth and authentication
@@ -143,10 +151,90 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bp_common;
 #[path = "bp_fixtures/cassette.rs"]
 mod cassette;
+#[path = "bp_fixtures/replay.rs"]
+mod replay;
 #[path = "bp_fixtures/shape.rs"]
 mod shape;
+
+#[path = "bp_fixtures/cases_accounting.rs"]
+mod cases_accounting;
+#[path = "bp_fixtures/cases_auth.rs"]
+mod cases_auth;
+#[path = "bp_fixtures/cases_contacts.rs"]
+mod cases_contacts;
+#[path = "bp_fixtures/cases_goods_out.rs"]
+mod cases_goods_out;
+#[path = "bp_fixtures/cases_hand_written.rs"]
+mod cases_hand_written;
+#[path = "bp_fixtures/cases_orders.rs"]
+mod cases_orders;
+#[path = "bp_fixtures/cases_products.rs"]
+mod cases_products;
+#[path = "bp_fixtures/cases_webhooks.rs"]
+mod cases_webhooks;
+
+/// The source of every case file: a cassette has a case when its path appears in one as a
+/// string literal.
+const CASE_SOURCES: &[&str] = &[
+    include_str!("bp_fixtures/cases_accounting.rs"),
+    include_str!("bp_fixtures/cases_auth.rs"),
+    include_str!("bp_fixtures/cases_contacts.rs"),
+    include_str!("bp_fixtures/cases_goods_out.rs"),
+    include_str!("bp_fixtures/cases_hand_written.rs"),
+    include_str!("bp_fixtures/cases_orders.rs"),
+    include_str!("bp_fixtures/cases_products.rs"),
+    include_str!("bp_fixtures/cases_webhooks.rs"),
+];
+
+/// The cassettes the cases replay: every `"….yml"` literal in the case files.
+fn with_cases() -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for source in CASE_SOURCES {
+        for piece in source.split('"').skip(1).step_by(2) {
+            if piece.ends_with(".yml") && !piece.contains(' ') {
+                found.insert(piece.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// The cassettes this file's doc comment says the sandbox cannot honour (`//! * `path` …`).
+fn not_honoured() -> BTreeSet<String> {
+    include_str!("bp_cassettes.rs")
+        .lines()
+        .filter_map(|line| line.strip_prefix("//! * `"))
+        .map(|rest| {
+            rest.split_once('`')
+                .expect("a closing backquote")
+                .0
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn every_cassette_has_a_case_or_a_reason_it_cannot_be_honoured() {
+    let on_disk: BTreeSet<String> = cassette::all().into_iter().map(|(p, _)| p).collect();
+    let cases = with_cases();
+    let excused = not_honoured();
+    let neither: Vec<_> = on_disk
+        .iter()
+        .filter(|p| !cases.contains(*p) && !excused.contains(*p))
+        .collect();
+    let both: Vec<_> = cases.intersection(&excused).collect();
+    let unknown: Vec<_> = cases
+        .union(&excused)
+        .filter(|p| !on_disk.contains(*p))
+        .collect();
+    assert!(
+        neither.is_empty() && both.is_empty() && unknown.is_empty(),
+        "without a case or a reason: {neither:?}; with a case and listed as not honoured: {both:?}; no such cassette: {unknown:?}"
+    );
+}
 
 use cassette::{Interaction, is_hand_written};
 use serde_json::Value;
