@@ -7,8 +7,9 @@
 //! number (as the contact cassette shows), a date becomes a time in the account's offset.
 
 use super::super::Account;
+use super::input::{invalid, next_id};
 use super::reference::{CustomFieldMeta, SelectOption};
-use super::write::{existing, invalid, next_id, store_modified};
+use super::write::{existing, store_modified};
 use crate::brightpearl::api::ApiError;
 use crate::brightpearl::api::body::{Op, PatchOp, apply_patch};
 use crate::brightpearl::idset::IdSet;

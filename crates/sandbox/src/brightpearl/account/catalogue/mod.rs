@@ -3,7 +3,8 @@
 //! types, seasons, channels, custom-field metadata).
 //!
 //! Records are kept in GET shape (`product.rs`, `reference.rs`); writes live in `write.rs`
-//! (products), `prices.rs` (prices) and `custom_fields.rs`, each a plain function over the
+//! (products, reading bodies with `body.rs` and `input.rs`), `prices.rs`, `custom_fields.rs`
+//! and `setup.rs` (brands, categories, seasons), each a plain function over the
 //! account that validates everything before changing anything, stamps times, bumps the
 //! product's version and raises the product events (reference §8.5).
 //!
@@ -13,11 +14,17 @@
 //! 2 Wholesale, 3 UK Web Store. Products are numbered from 1001 (Brightpearl keeps 1000 as the
 //! placeholder product of free-text order rows).
 
+mod body;
 pub mod custom_fields;
+mod input;
 pub mod prices;
 pub mod product;
 pub mod reference;
+pub mod setup;
 pub mod write;
+
+#[cfg(test)]
+mod tests;
 
 pub use custom_fields::{custom_field_meta, define_custom_field, patch_custom_fields};
 pub use prices::{PriceBreaks, product_prices, put_prices, set_prices};
@@ -30,10 +37,8 @@ pub use reference::{
     Brand, Category, Channel, CustomFieldMeta, IntegrationDetail, PriceList, PriceListName,
     ProductType, Season, SelectOption,
 };
-pub use write::{
-    create_brand, create_category, create_product, create_season, set_identity, set_reorder,
-    update_product,
-};
+pub use setup::{create_brand, create_category, create_season, set_reorder};
+pub use write::{create_product, set_identity, update_product};
 
 use super::Settings;
 use super::stock::{MAIN_WAREHOUSE, UK_WAREHOUSE, WEST_WAREHOUSE};

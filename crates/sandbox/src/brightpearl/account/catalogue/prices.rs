@@ -3,7 +3,8 @@
 //! each product, with `{}` where the product has no price on it (product_price_get.yml).
 
 use super::super::Account;
-use super::write::{existing, invalid, store_modified};
+use super::input::invalid;
+use super::write::{existing, store_modified};
 use crate::brightpearl::api::ApiError;
 use crate::brightpearl::api::body::kind;
 use crate::brightpearl::idset::IdSet;

@@ -15,6 +15,9 @@
 pub mod levels;
 pub mod shipping;
 
+#[cfg(test)]
+mod tests;
+
 pub use levels::{
     Availability, Correction, GoodsMovement, Quantities, StockLevel, adjust, allocate,
     availability, correct, receive, release_allocation, ship,
@@ -129,7 +132,7 @@ impl Stock {
             );
             stock.default_locations.insert(id, id);
         }
-        let methods: [(&str, Option<&str>, Option<&str>, &str, u32); 6] = [
+        let methods: [MethodSeed; 6] = [
             (
                 "USPS Ground Advantage",
                 Some("USPSGA"),
@@ -215,6 +218,15 @@ impl Stock {
         self.level(product, warehouse).on_hand
     }
 }
+
+/// A standard shipping method: name, code, carrier, countries, method type.
+type MethodSeed = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+    u32,
+);
 
 /// A warehouse (reference §7.8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -181,7 +181,7 @@ fn parse_corrections(account: &Account, body: &Json) -> Result<Vec<Correction>, 
         let field = |key: &str| format!("corrections[{at}].{key}");
         let quantity = item
             .get("quantity")
-            .and_then(|q| decimal(q))
+            .and_then(decimal)
             .filter(|q| q.fract().is_zero() && !q.is_zero())
             .and_then(|q| q.to_string().parse::<i64>().ok())
             .ok_or_else(|| {
