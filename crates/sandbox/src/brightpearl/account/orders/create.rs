@@ -23,7 +23,7 @@ use super::{ORDER_SEQUENCE, OrderType, PriceMode};
 use crate::brightpearl::account::Account;
 use crate::brightpearl::account::catalogue::{COST_PRICE_LIST, RETAIL_PRICE_LIST};
 use crate::brightpearl::account::contacts::{
-    AddressKind, OWN_ADDRESS_ID, OWN_COMPANY_ID, countries,
+    self, AddressKind, OWN_ADDRESS_ID, OWN_COMPANY_ID, countries,
 };
 use crate::brightpearl::api::ApiError;
 use crate::brightpearl::events::Lifecycle;
@@ -288,13 +288,24 @@ pub fn create_order_typed(account: &mut Account, input: &NewOrder) -> Result<u64
     let mut order = build(account, input)?;
     let id = account.next_id(ORDER_SEQUENCE, 1);
     order.id = id;
+    placed(account, &order);
     account.orders.orders.insert(id, order);
     account.raise(ORDER_RESOURCE, Lifecycle::Modified, id);
     Ok(id)
 }
 
+/// Tells the contact service that `order`'s customer or supplier placed an order (contact
+/// search's `lastOrderedOn`).
+pub(super) fn placed(account: &mut Account, order: &Order) {
+    let when = order
+        .placed_on
+        .clone()
+        .unwrap_or_else(|| order.created_on.clone());
+    contacts::note_order_placed(account, order.contact_id(), when);
+}
+
 /// The order an integration already created with the same external reference.
-fn duplicate_of(account: &Account, input: &NewOrder) -> Option<u64> {
+pub(super) fn duplicate_of(account: &Account, input: &NewOrder) -> Option<u64> {
     let (Some(external), Some(instance)) =
         (&input.external_ref, input.installed_integration_instance_id)
     else {

@@ -528,8 +528,11 @@ fn check_credit_parent(account: &Account, input: &NewOrder) -> Result<(), ApiErr
 }
 
 /// Creates a sales order (or credit) with its rows in one step; nothing is made unless every
-/// row is valid. Raises `sales-order.created` (sales orders only) and `order.modified`.
+/// row is valid. A repeated `externalRef` from the same integration answers the first order. Raises `sales-order.created` (sales orders only) and `order.modified`.
 pub fn create_sales_order(account: &mut Account, input: &SalesOrderInput) -> Result<u64, ApiError> {
+    if let Some(existing) = super::create::duplicate_of(account, &input.order) {
+        return Ok(existing);
+    }
     check_credit_parent(account, &input.order)?;
     let mut order = build(account, &input.order)?;
     let ctx = RowContext::of(&order);
@@ -539,6 +542,7 @@ pub fn create_sales_order(account: &mut Account, input: &SalesOrderInput) -> Res
     }
     let id = account.next_id(super::ORDER_SEQUENCE, 1);
     order.id = id;
+    super::create::placed(account, &order);
     account.orders.orders.insert(id, order);
     for row in prepared {
         insert_row(account, id, row);
