@@ -105,10 +105,30 @@ pub(super) struct Draft {
     pub channel_id: u64,
     pub project_id: u64,
     pub lead_source_id: u64,
-    /// (nominal code, amount in the journal currency, tax code, description)
-    pub credits: Vec<(String, Decimal, Option<String>, String)>,
-    /// Same as `credits`.
-    pub debits: Vec<(String, Decimal, Option<String>, String)>,
+    pub credits: Vec<DraftLine>,
+    pub debits: Vec<DraftLine>,
+}
+
+/// One line of a [`Draft`].
+#[derive(Debug, Clone)]
+pub(super) struct DraftLine {
+    pub nominal_code: String,
+    /// In the journal's currency.
+    pub amount: Decimal,
+    pub tax_code: Option<String>,
+    pub description: String,
+}
+
+impl DraftLine {
+    /// A plain line: `amount` posted to `nominal_code`.
+    pub fn new(nominal_code: &str, amount: Decimal) -> DraftLine {
+        DraftLine {
+            nominal_code: nominal_code.to_string(),
+            amount,
+            tax_code: None,
+            description: String::new(),
+        }
+    }
 }
 
 /// Checks a draft against the account: open period, known currency, active nominal codes,
@@ -145,7 +165,8 @@ pub(super) fn check(accounting: &Accounting, draft: &Draft) -> Result<(), ApiErr
         ));
     }
     for (side, lines) in [("credits", &draft.credits), ("debits", &draft.debits)] {
-        for (index, (code, amount, tax_code, _)) in lines.iter().enumerate() {
+        for (index, line) in lines.iter().enumerate() {
+            let (code, amount, tax_code) = (&line.nominal_code, &line.amount, &line.tax_code);
             match accounting.nominal_code(code) {
                 None => {
                     return Err(ApiError::bad_request(
@@ -184,9 +205,8 @@ pub(super) fn check(accounting: &Accounting, draft: &Draft) -> Result<(), ApiErr
             }
         }
     }
-    let total = |lines: &[(String, Decimal, Option<String>, String)]| -> Decimal {
-        lines.iter().map(|l| l.1.round_dp(2)).sum()
-    };
+    let total =
+        |lines: &[DraftLine]| -> Decimal { lines.iter().map(|l| l.amount.round_dp(2)).sum() };
     let (credited, debited) = (total(&draft.credits), total(&draft.debits));
     if credited != debited {
         return Err(ApiError::bad_request(
@@ -208,15 +228,15 @@ pub(super) fn post(account: &mut Account, draft: Draft) -> u64 {
     let id = account.next_id("journal", first);
     let offset = account.settings.offset_minutes;
     let to_base = |amount: Decimal| (amount / draft.exchange_rate).round_dp(2);
-    let lines = |side: &[(String, Decimal, Option<String>, String)], account: &mut Account| {
+    let lines = |side: &[DraftLine], account: &mut Account| {
         side.iter()
-            .map(|(code, amount, tax_code, description)| JournalLine {
+            .map(|line| JournalLine {
                 id: next_journal_row(account),
-                nominal_code: code.clone(),
-                transaction_amount: Dec2::new(*amount),
-                base_amount: Dec2::new(to_base(*amount)),
-                tax_code: tax_code.clone(),
-                description: description.clone(),
+                nominal_code: line.nominal_code.clone(),
+                transaction_amount: Dec2::new(line.amount),
+                base_amount: Dec2::new(to_base(line.amount)),
+                tax_code: line.tax_code.clone(),
+                description: line.description.clone(),
             })
             .collect::<Vec<_>>()
     };
@@ -389,10 +409,7 @@ fn whole(input: &Map<String, Json>, key: &str) -> Result<Option<u64>, ApiError> 
 }
 
 /// The `credits` or `debits` array of a journal-entry body.
-fn lines(
-    input: &Map<String, Json>,
-    key: &str,
-) -> Result<Vec<(String, Decimal, Option<String>, String)>, ApiError> {
+fn lines(input: &Map<String, Json>, key: &str) -> Result<Vec<DraftLine>, ApiError> {
     let items = match input.get(key) {
         None | Some(Json::Null) => return Ok(Vec::new()),
         Some(Json::Array(items)) => items,
@@ -433,12 +450,12 @@ fn lines(
                 )
             })?,
         };
-        out.push((
-            code,
+        out.push(DraftLine {
+            nominal_code: code,
             amount,
-            text(line, "taxCode")?.filter(|t| !t.is_empty()),
-            text(line, "description")?.unwrap_or_default(),
-        ));
+            tax_code: text(line, "taxCode")?.filter(|t| !t.is_empty()),
+            description: text(line, "description")?.unwrap_or_default(),
+        });
     }
     Ok(out)
 }

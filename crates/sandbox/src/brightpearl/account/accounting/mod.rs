@@ -6,6 +6,7 @@
 //! [`Accounting::tax_rate`] for a row's tax, orders and price lists ask
 //! [`Accounting::currency_by_code`] and [`Accounting::rate_of`] for currencies.
 
+mod config;
 mod input;
 mod journals;
 mod payments;
@@ -13,6 +14,10 @@ mod reference;
 mod searches;
 mod supplier;
 
+pub use config::{
+    add_exchange_rate, create_currency, create_payment_method, current_exchange_rates,
+    set_exchange_rate,
+};
 pub use journals::{Journal, JournalLine, create_journal_entry};
 pub use payments::{
     CustomerPayment, PAYMENT_SEQUENCE, PaymentType, create_customer_payment, create_payment,
@@ -30,14 +35,12 @@ pub use searches::{
 pub use supplier::{SupplierPayment, create_supplier_payment};
 
 use super::{Account, Settings};
-use crate::brightpearl::api::ApiError;
 use crate::brightpearl::wire::{Dec6, Stamp, parse_time};
 use reference::{
     STANDARD_NOMINAL_CODES, STANDARD_PAYMENT_METHODS, STANDARD_TAX_CODES, standard_currencies,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 /// Every accounting record of the account, keyed by id.
@@ -296,211 +299,6 @@ fn after<T>(map: &BTreeMap<u64, T>) -> u64 {
     map.keys().next_back().map_or(1, |k| k + 1)
 }
 
-/// Adds a currency (seeding and the conformance harness; Brightpearl has no public POST):
-/// `code`, `title`, `symbol` and a rate in units per one unit of the base currency. Returns
-/// the new currency id.
-pub fn create_currency(
-    account: &mut Account,
-    code: &str,
-    title: &str,
-    symbol: &str,
-    rate: Decimal,
-) -> Result<u64, ApiError> {
-    let code = code.trim().to_ascii_uppercase();
-    if code.len() != 3 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(ApiError::bad_request(
-            "ACCC-012",
-            format!("Currency code {code:?} must be three letters (ISO 4217, e.g. \"GBP\")"),
-        ));
-    }
-    if account.accounting.currency_by_code(&code).is_some() {
-        return Err(ApiError::bad_request(
-            "ACCC-013",
-            format!("Currency {code} already exists; add an exchange rate to it instead"),
-        ));
-    }
-    if rate <= Decimal::ZERO {
-        return Err(ApiError::bad_request(
-            "ACCC-012",
-            format!("The exchange rate of {code} must be greater than 0, not {rate}"),
-        ));
-    }
-    let first = after(&account.accounting.currencies);
-    let id = account.next_id("currency", first);
-    let now = account.now();
-    let staff = account.settings.api_staff_id;
-    let rate_id = account.next_id("exchange-rate", after(&account.accounting.exchange_rates));
-    let accounting = &mut account.accounting;
-    accounting.currencies.insert(
-        id,
-        Currency {
-            id,
-            title: title.to_string(),
-            code: code.clone(),
-            symbol: symbol.to_string(),
-            exchange_rate: Dec6::new(rate),
-            is_default: false,
-            exchange_rate_variance_nominal_code: Some("8000".into()),
-        },
-    );
-    accounting.exchange_rates.insert(
-        rate_id,
-        ExchangeRate {
-            currency_id: id,
-            rate_active_from: now,
-            rate,
-            added_by_id: staff,
-        },
-    );
-    for method in accounting.payment_methods.values_mut() {
-        if let Some(bank) = method.bank_accounts.first().cloned() {
-            method.bank_accounts.push(BankAccount {
-                currency_iso_code: code.clone(),
-                ..bank
-            });
-        }
-    }
-    Ok(id)
-}
-
-/// What the exchange-rate POST and PUT carry: `{"rateActiveFrom":"2026-06-25","rate":1.25}`.
-fn exchange_rate_input(account: &Account, body: &Json) -> Result<(Stamp, Decimal), ApiError> {
-    let Some(object) = body.as_object() else {
-        return Err(ApiError::bad_request(
-            "CMNC-010",
-            "You must supply a JSON formatted body with your request: {\"rateActiveFrom\":\"2026-06-25\",\"rate\":1.25}",
-        ));
-    };
-    let rate = match object.get("rate") {
-        None | Some(Json::Null) => {
-            return Err(ApiError::bad_request(
-                "ACCC-010",
-                "rate is required: units of this currency per one unit of the base currency, e.g. 1.25",
-            ));
-        }
-        Some(value) => crate::brightpearl::wire::decimal(value).ok_or_else(|| {
-            ApiError::bad_request("ACCC-012", format!("rate must be a number, not {value}"))
-        })?,
-    };
-    if rate <= Decimal::ZERO {
-        return Err(ApiError::bad_request(
-            "ACCC-012",
-            format!("rate must be greater than 0, not {rate}"),
-        ));
-    }
-    let from = match object.get("rateActiveFrom") {
-        None | Some(Json::Null) => account.now(),
-        Some(Json::String(text)) => match parse_time(text) {
-            Some(ms) => account.stamp(ms),
-            None => {
-                return Err(ApiError::bad_request(
-                    "ACCC-012",
-                    format!("rateActiveFrom {text:?} is not a date; send e.g. \"2026-06-25\""),
-                ));
-            }
-        },
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "ACCC-012",
-                format!("rateActiveFrom must be a date string such as \"2026-06-25\", not {other}"),
-            ));
-        }
-    };
-    Ok((from, rate.round_dp(6)))
-}
-
-/// The currency an exchange-rate write names, refusing the base currency (its rate is 1).
-fn rate_currency(account: &Account, currency_id: u64) -> Result<(), ApiError> {
-    match account.accounting.currency(currency_id) {
-        None => Err(ApiError::not_found(format!(
-            "Cannot find currency {currency_id}; GET /accounting-service/currency-search lists the account's currencies"
-        ))),
-        Some(c) if c.is_default => Err(ApiError::bad_request(
-            "ACCC-012",
-            format!(
-                "Currency {currency_id} ({}) is the base currency; its exchange rate is always 1",
-                c.code
-            ),
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
-/// POST `/currency/{id}/exchange-rate`: adds a rate active from `rateActiveFrom` (INFERRED
-/// semantics). Returns the new rate's id.
-pub fn add_exchange_rate(
-    account: &mut Account,
-    currency_id: u64,
-    body: &Json,
-) -> Result<u64, ApiError> {
-    rate_currency(account, currency_id)?;
-    let (from, rate) = exchange_rate_input(account, body)?;
-    let first = after(&account.accounting.exchange_rates);
-    let id = account.next_id("exchange-rate", first);
-    let staff = account.settings.api_staff_id;
-    let now = account.now_ms();
-    account.accounting.exchange_rates.insert(
-        id,
-        ExchangeRate {
-            currency_id,
-            rate_active_from: from,
-            rate,
-            added_by_id: staff,
-        },
-    );
-    account.accounting.refresh_rates(now);
-    Ok(id)
-}
-
-/// PUT `/currency/{id}/exchange-rate`: sets the rate active from `rateActiveFrom`, replacing
-/// the currency's rate with that start if there is one and adding it otherwise (INFERRED).
-/// Returns the rate's id.
-pub fn set_exchange_rate(
-    account: &mut Account,
-    currency_id: u64,
-    body: &Json,
-) -> Result<u64, ApiError> {
-    rate_currency(account, currency_id)?;
-    let (from, rate) = exchange_rate_input(account, body)?;
-    let existing = account
-        .accounting
-        .exchange_rates
-        .iter()
-        .find(|(_, r)| r.currency_id == currency_id && r.rate_active_from.ms == from.ms)
-        .map(|(id, _)| *id);
-    let Some(id) = existing else {
-        return add_exchange_rate(account, currency_id, body);
-    };
-    let staff = account.settings.api_staff_id;
-    let now = account.now_ms();
-    if let Some(entry) = account.accounting.exchange_rates.get_mut(&id) {
-        entry.rate = rate;
-        entry.added_by_id = staff;
-    }
-    account.accounting.refresh_rates(now);
-    Ok(id)
-}
-
-/// GET `/exchange-rate`: the rate in force now for each currency but the base, by currency id
-/// (INFERRED: one row per currency, as the [TAP] stream keys it by `currencyId`).
-pub fn current_exchange_rates(accounting: &Accounting, now_ms: i64) -> Vec<&ExchangeRate> {
-    let mut out = Vec::new();
-    for currency in accounting.currencies.values().filter(|c| !c.is_default) {
-        let rates = accounting
-            .exchange_rates
-            .values()
-            .filter(|r| r.currency_id == currency.id);
-        let active = rates
-            .clone()
-            .filter(|r| r.rate_active_from.ms <= now_ms)
-            .max_by_key(|r| r.rate_active_from.ms);
-        if let Some(rate) = active.or_else(|| rates.min_by_key(|r| r.rate_active_from.ms)) {
-            out.push(rate);
-        }
-    }
-    out
-}
-
 /// The next `journalRowId`. Rows are numbered in creation order, so the newest journal holds
 /// the highest; starting after it keeps ids of loaded journals from being handed out again.
 fn next_journal_row(account: &mut Account) -> u64 {
@@ -519,3 +317,6 @@ fn next_journal_row(account: &mut Account) -> u64 {
         .unwrap_or(FIRST_JOURNAL_ROW);
     account.next_id("journal-row", first)
 }
+
+#[cfg(test)]
+mod tests;

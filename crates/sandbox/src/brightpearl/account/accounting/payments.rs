@@ -11,7 +11,7 @@
 //! orders area, which derives `orderPaymentStatus` (PAID / PARTIALLY_PAID / UNPAID) from it.
 
 use super::input::{Common, MAX_REF, amount, read_common, refuse, text};
-use super::journals::{self, Draft};
+use super::journals::{self, Draft, DraftLine};
 use super::{Account, after};
 use crate::brightpearl::account::orders::{Order, OrderType};
 use crate::brightpearl::api::ApiError;
@@ -326,7 +326,7 @@ pub(super) fn payment_journal(
         return Ok(None);
     };
     let order = &common.order;
-    let line = |code: &str| vec![(code.to_string(), amount, None, String::new())];
+    let line = |code: &str| vec![DraftLine::new(code, amount)];
     let (credits, debits) = if money_out {
         (line(&bank), line(control))
     } else {
@@ -453,7 +453,8 @@ pub(super) fn report_paid(account: &mut Account, order_id: u64) {
         return;
     };
     let paid = net_paid(account, order);
-    crate::brightpearl::account::orders::set_payment_status(account, order_id, paid);
+    // The order exists (just read), the only refusal the hook has.
+    let _ = crate::brightpearl::account::orders::set_payment_status(account, order_id, paid);
 }
 
 /// Plain-Rust payment for the demo data and the activity simulator: a RECEIPT of `amount` in

@@ -213,3 +213,6 @@ pub struct NoteLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
 }
+
+#[cfg(test)]
+mod tests;

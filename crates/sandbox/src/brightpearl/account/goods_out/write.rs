@@ -102,6 +102,9 @@ pub fn create_goods_out_notes(
             "You must supply a JSON formatted body with your request: a goods-out note is a JSON object with \"warehouses\"",
         ));
     };
+    if account.orders.get(order_id).is_none() {
+        return Err(unknown_order(order_id));
+    }
     let priority = flag(input, "priority")?;
     let shipping_method_id = id_field(input, "shippingMethodId")?;
     let label_uri = text_field(input, "labelUri")?;
@@ -220,9 +223,7 @@ fn create_notes(
     notes: Vec<NewNote>,
 ) -> Result<Vec<u64>, ApiError> {
     let Some(order) = account.orders.get(order_id) else {
-        return Err(ApiError::not_found(format!(
-            "Cannot find order {order_id}; goods-out notes are created for an existing sales order"
-        )));
+        return Err(unknown_order(order_id));
     };
     if !matches!(
         order.order_type_code,
@@ -287,7 +288,8 @@ fn create_notes(
             .get(&row_id)
             .map_or(Decimal::ZERO, |r| r.quantity.magnitude.0);
         let (on_notes, _) = account.goods_out.row_quantities(order_id, row_id);
-        let left = ordered - Decimal::from(on_notes);
+        let left = (ordered - Decimal::from(on_notes)).normalize();
+        let ordered = ordered.normalize();
         if Decimal::from(quantity) > left {
             return Err(ApiError::bad_request(
                 "WHSC-020",
@@ -313,14 +315,14 @@ fn create_notes(
     }
 
     let owner = account.settings.api_staff_id;
-    let mut sequence = account
+    let sequence_before = account
         .goods_out
         .of_order(order_id)
         .map(|(_, n)| n.sequence)
         .max()
         .unwrap_or(0);
     let mut ids = Vec::with_capacity(notes.len());
-    for note in notes {
+    for (sequence, note) in (sequence_before + 1..).zip(notes) {
         let first = account
             .goods_out
             .notes
@@ -347,7 +349,6 @@ fn create_notes(
                 external_ref: None,
             });
         }
-        sequence += 1;
         let record = GoodsOutNote {
             order_id,
             warehouse_id: note.warehouse_id,
@@ -543,9 +544,17 @@ pub(super) fn report_fulfilment(account: &mut Account, order_id: u64) {
             )
         })
         .collect();
-    crate::brightpearl::account::orders::set_shipping_and_stock_status(
+    // The order exists (its rows were just read), the only refusal the hook has.
+    let _ = crate::brightpearl::account::orders::set_shipping_and_stock_status(
         account, order_id, fulfilment,
     );
+}
+
+/// The 404 for an unknown order.
+fn unknown_order(order_id: u64) -> ApiError {
+    ApiError::not_found(format!(
+        "Cannot find order {order_id}; goods-out notes are created for an existing sales order"
+    ))
 }
 
 /// The 404 for an unknown note.
