@@ -13,10 +13,11 @@
 //! or payments exist (reference §7.1); a note needs `text` and, through the note endpoint,
 //! `addedOn` (live-tested client).
 
-use super::create::{check_status, overlay};
+use super::create::check_status;
 use super::derived::{ORDER_RESOURCE, missing, touch};
 use super::input::{Fields, invalid};
 use super::model::*;
+use super::parties::overlay;
 use super::status::StatusState;
 use super::{NOTE_SEQUENCE, OrderNote};
 use crate::brightpearl::account::Account;

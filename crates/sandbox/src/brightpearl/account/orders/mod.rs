@@ -22,8 +22,10 @@ mod custom_fields;
 mod derived;
 mod input;
 pub mod model;
+mod parties;
 mod rows;
 mod sales_order;
+mod sales_view;
 pub mod status;
 pub mod totals;
 
@@ -46,10 +48,11 @@ pub use model::{
 };
 pub use rows::{NewRow, add_row, add_row_json, delete_row, patch_row, row_missing};
 pub use sales_order::{
-    SALES_ORDER_RESOURCE, SalesOrderInput, SalesOrderView, create_sales_order, put_sales_order,
-    put_sales_order_rows, read_sales_order, read_sales_row, sales_order_view, sales_orders,
+    SALES_ORDER_RESOURCE, SalesOrderInput, create_sales_order, put_sales_order,
+    put_sales_order_rows, read_sales_order, read_sales_row,
 };
-pub use status::{OrderStatus, StatusState};
+pub use sales_view::{SalesOrderView, sales_order_view, sales_orders};
+pub use status::{OrderStatus, StatusState, create_status, insert_status};
 
 use super::Settings;
 use rust_decimal::Decimal;
@@ -293,96 +296,4 @@ pub fn insert_order(account: &mut super::Account, mut order: Order) {
         }
     }
     account.orders.orders.insert(order.id, order);
-}
-
-/// Adds a status with its own id (the harness loads recorded statuses); later ids follow it.
-pub fn insert_status(account: &mut super::Account, status: OrderStatus) {
-    account.sequences.observe(STATUS_SEQUENCE, status.status_id);
-    account.orders.statuses.insert(status.status_id, status);
-}
-
-/// A new order status (`POST /order-service/order-status`): `name`, `orderTypeCode` and
-/// `color` (`#RRGGBB`) are required (documented); returns the id.
-pub fn create_status(
-    account: &mut super::Account,
-    body: &Map<String, Json>,
-) -> Result<u64, crate::brightpearl::api::ApiError> {
-    use input::{Fields, invalid};
-    let top = Fields::top(body);
-    let name = top
-        .text("name")?
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| invalid("name is required: the status name shown on orders"))?;
-    let order_type = match top.text("orderTypeCode")? {
-        None => {
-            return Err(crate::brightpearl::api::ApiError::bad_request(
-                "ORDC-005",
-                "You have not supplied an order type code",
-            ));
-        }
-        Some(code) => OrderType::from_code(&code).ok_or_else(|| {
-            crate::brightpearl::api::ApiError::bad_request(
-                "ORDC-006",
-                "You have supplied an invalid order type code",
-            )
-        })?,
-    };
-    let color = top
-        .text("color")?
-        .ok_or_else(|| invalid("color is required: a hex colour such as #60a0ff"))?;
-    let hex = color.strip_prefix('#').unwrap_or("");
-    if !(hex.len() == 6 || hex.len() == 3) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(invalid(format!(
-            "color must be a hex colour such as #60a0ff, not {color:?}"
-        )));
-    }
-    if account
-        .orders
-        .statuses
-        .values()
-        .any(|s| s.order_type_code == order_type && s.name.eq_ignore_ascii_case(name.trim()))
-    {
-        return Err(invalid(format!(
-            "A {} status named {name:?} already exists; statuses of one order type need distinct names",
-            order_type.code()
-        )));
-    }
-    let alert_emails = match top.get("alertEmails") {
-        None => Vec::new(),
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(|e| {
-                e.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| invalid("alertEmails must be an array of email addresses"))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(invalid("alertEmails must be an array of email addresses")),
-    };
-    let first = account
-        .orders
-        .statuses
-        .keys()
-        .next_back()
-        .map_or(1, |k| k + 1);
-    let id = account.next_id(STATUS_SEQUENCE, first);
-    let sort_order = account.orders.statuses.len() as u64;
-    account.orders.statuses.insert(
-        id,
-        OrderStatus {
-            status_id: id,
-            name: name.trim().to_string(),
-            order_type_code: order_type,
-            sort_order,
-            disabled: false,
-            visible: true,
-            color,
-            remind_after_days: top.id("remindAfterDays")?.unwrap_or(0),
-            alert_emails,
-            email_content: top.text("emailContent")?.unwrap_or_default(),
-            batch_process: top.flag("batchProcess")?.unwrap_or(false),
-            state: StatusState::Open,
-        },
-    );
-    Ok(id)
 }
