@@ -117,7 +117,7 @@ impl Account {
     /// An account with `settings` and the configuration every real account has (statuses,
     /// warehouses, tax codes, price lists, currencies, staff, ...): `--data empty`.
     pub fn standard(settings: Settings) -> Account {
-        Account {
+        let mut account = Account {
             contacts: contacts::Contacts::standard(&settings),
             catalogue: catalogue::Catalogue::standard(&settings),
             stock: stock::Stock::standard(&settings),
@@ -125,7 +125,10 @@ impl Account {
             goods_out: goods_out::GoodsOutNotes::standard(&settings),
             accounting: accounting::Accounting::standard(&settings),
             ..Account::new(settings)
-        }
+        };
+        // New records follow the standard ones (staff 203 and 206, ...), never weave between.
+        account.contacts.observe_sequences(&mut account.sequences);
+        account
     }
 
     /// Now, in UTC ms.
