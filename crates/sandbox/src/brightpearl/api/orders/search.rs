@@ -6,7 +6,8 @@
 //! `customerRef` is the order's reference, `updatedOn` null until the first versioned change,
 //! `taxDate` the invoice's tax date or else the day the order was made (UTC midnight), stock
 //! status 13 "Unset" for an order without stock-tracked rows, `departmentId` 0.
-//! INFERRED: an empty reference or external reference is null.
+//! INFERRED: an empty reference or external reference is null. The reference maps come in the
+//! recorded order.
 //!
 //! sales-order-search's column list is only partly documented (§6.5); the documented part is
 //! served, sales orders only, codes as STRING columns (INFERRED types).
@@ -197,6 +198,31 @@ fn reference(account: &Account, name: &str, cell: &Cell<'_>) -> Option<Json> {
     Some(Json::String(text))
 }
 
+/// The order Brightpearl writes order-search's reference maps in (recorded; a hash order, but
+/// a stable one, so a client comparing bodies sees the same).
+const REFERENCE_ORDER: [&str; 5] = [
+    "orderShippingStatusNames",
+    "orderTypeNames",
+    "orderPaymentStatusNames",
+    "orderStockStatusNames",
+    "orderStatusNames",
+];
+
+/// `body` with its `reference` maps in the recorded order.
+fn recorded_reference_order(mut body: Json) -> Json {
+    if let Some(Json::Object(reference)) = body.get_mut("reference") {
+        let mut ordered = serde_json::Map::new();
+        for name in REFERENCE_ORDER {
+            if let Some(map) = reference.shift_remove(name) {
+                ordered.insert(name.to_string(), map);
+            }
+        }
+        ordered.append(reference);
+        *reference = ordered;
+    }
+    body
+}
+
 /// `GET /order-search`.
 pub(super) async fn order_search(
     State(state): State<AppState>,
@@ -206,13 +232,11 @@ pub(super) async fn order_search(
     let account = state.account();
     let offset = account.settings.offset_minutes;
     let records = account.orders.orders.values().map(OrderRow);
-    search_reply(search::run(
-        &ORDER_SEARCH,
-        records,
-        &query,
-        offset,
-        &|name, cell| reference(&account, name, cell),
-    ))
+    let result = search::run(&ORDER_SEARCH, records, &query, offset, &|name, cell| {
+        reference(&account, name, cell)
+    });
+    drop(account);
+    search_reply(result.map(recorded_reference_order))
 }
 
 /// `GET /sales-order-search`.
