@@ -26,9 +26,16 @@
 //! go in through the admin `POST /__sandbox/load`). Every API call is replayed with an OAuth
 //! token from a real authorize → token flow, as every recording used OAuth.
 //!
+//! Where the comparison is relaxed, and why: hand-written cassettes compare the envelope only
+//! (a search may add `reference`, which every real recorded search has); the order
+//! custom-field PATCH compares keys without their order (the map is keyed by field codes, and
+//! the recorded order follows no rule the recordings show). Everything else is compared with
+//! key order, as Brightpearl wrote it.
+//!
 //! ## Cassettes the sandbox cannot honour
-//! Each with the reason; `every_cassette_has_a_case_or_a_reason_it_cannot_be_honoured` checks
-//! that every cassette has a case or a line here (and never both).
+//! Each would be a line `* `path` · reason`;
+//! `every_cassette_has_a_case_or_a_reason_it_cannot_be_honoured` checks that every cassette has
+//! a case or such a line (and never both). None at present: every cassette has a case.
 //!
 //! Each line: `cassette` · real or hand-written · requests → statuses · what to seed.
 //!
@@ -733,4 +740,55 @@ fn every_real_body_has_its_own_shape_and_the_comparator_sees_real_differences() 
         .clone()
         .unwrap();
     shape::assert_same_shape(&one, &two, "contact 151499 vs 81011,151499");
+}
+
+#[test]
+fn the_replay_check_reports_every_kind_of_difference() {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    let path = "webhook/get/not_found.yml";
+    let recorded = &cassette::load(path)[0];
+    // A faithful answer passes.
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    headers.insert("message-type", HeaderValue::from_static("get-webhook"));
+    headers.insert("brightpearl-requests-remaining", HeaderValue::from(199));
+    headers.insert("brightpearl-next-throttle-period", HeaderValue::from(60000));
+    headers.insert(
+        "brightpearl-installed-integration-instance-id",
+        HeaderValue::from(13),
+    );
+    let good = bp_common::Answer {
+        status: 404,
+        headers: headers.clone(),
+        body: recorded.response_json.clone().unwrap(),
+    };
+    assert_eq!(replay::check(path, recorded, &good), Vec::<String>::new());
+    // Each departure is named.
+    let mut bad_headers = headers;
+    bad_headers.insert("message-type", HeaderValue::from_static("webhook-get"));
+    bad_headers.insert("brightpearl-requests-remaining", HeaderValue::from(200));
+    bad_headers.remove("brightpearl-next-throttle-period");
+    bad_headers.remove("brightpearl-installed-integration-instance-id");
+    bad_headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let bad = bp_common::Answer {
+        status: 200,
+        headers: bad_headers,
+        body: serde_json::json!({"response": []}),
+    };
+    let found = replay::check(path, recorded, &bad).join("\n");
+    for expected in [
+        "status 200 where Brightpearl answered 404",
+        "Content-Type Some(\"application/json\")",
+        "Message-Type Some(\"webhook-get\") where Brightpearl sent Some(\"get-webhook\")",
+        "Brightpearl-Requests-Remaining Some(200)",
+        "Brightpearl-Next-Throttle-Period None",
+        "no Brightpearl-Installed-Integration-Instance-Id header",
+        "errors: missing",
+        "response: not in the recording",
+    ] {
+        assert!(found.contains(expected), "{expected:?} not in:\n{found}");
+    }
 }

@@ -220,6 +220,17 @@ impl Env {
     /// Replays every interaction of the API cassette `path` and asserts the sandbox answers
     /// like Brightpearl did (see [`check`]). Returns the sandbox's answers.
     pub async fn conform(&self, path: &str) -> Vec<Answer> {
+        self.conform_with(path, shape::KeyOrder::Checked).await
+    }
+
+    /// [`Env::conform`] without the key-order check on bodies, for cassettes whose body is a
+    /// map keyed by data that is not a record id (custom-field codes): Brightpearl's order there
+    /// follows no rule the recordings show, so any order is as faithful as another.
+    pub async fn conform_any_key_order(&self, path: &str) -> Vec<Answer> {
+        self.conform_with(path, shape::KeyOrder::Ignored).await
+    }
+
+    async fn conform_with(&self, path: &str, order: shape::KeyOrder) -> Vec<Answer> {
         let recorded = cassette::load(path);
         let mut ids = IdMap::default();
         let mut problems = Vec::new();
@@ -233,7 +244,7 @@ impl Env {
             let answer = self.send(i, &target).await;
             let context = format!("{path} #{} {} {target}", n + 1, i.method);
             problems.extend(
-                check(path, i, &answer)
+                check_with(path, i, &answer, order)
                     .into_iter()
                     .map(|p| format!("{context}: {p}")),
             );
@@ -318,6 +329,16 @@ impl IdMap {
 /// installed-integration header when recorded; the body's shape (hand-written cassettes: only
 /// the envelope, as their bodies are invented).
 pub fn check(path: &str, i: &Interaction, ours: &Answer) -> Vec<String> {
+    check_with(path, i, ours, shape::KeyOrder::Checked)
+}
+
+/// [`check`], with or without the key-order check on the body.
+pub fn check_with(
+    path: &str,
+    i: &Interaction,
+    ours: &Answer,
+    order: shape::KeyOrder,
+) -> Vec<String> {
     let mut problems = Vec::new();
     if ours.status != i.status {
         problems.push(format!(
@@ -363,11 +384,7 @@ pub fn check(path: &str, i: &Interaction, ours: &Answer) -> Vec<String> {
         let search = i.path.ends_with("-search");
         problems.extend(envelope_differences(recorded, &ours.body, search));
     } else {
-        problems.extend(shape::differences(
-            recorded,
-            &ours.body,
-            shape::KeyOrder::Checked,
-        ));
+        problems.extend(shape::differences(recorded, &ours.body, order));
     }
     problems
 }
@@ -443,23 +460,26 @@ pub fn check_oauth(path: &str, i: &Interaction, ours: &TokenAnswer) {
     );
 }
 
+/// Undoes the percent-encoding of a query value (the code in the authorize redirect).
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
-            if let Some(b) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
                 i += 3;
-                continue;
+            }
+            None => {
+                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                i += 1;
             }
         }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
     }
     String::from_utf8(out).unwrap()
 }
