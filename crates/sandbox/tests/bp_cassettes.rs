@@ -792,3 +792,74 @@ fn the_replay_check_reports_every_kind_of_difference() {
         assert!(found.contains(expected), "{expected:?} not in:\n{found}");
     }
 }
+
+#[tokio::test]
+async fn loading_refuses_bad_records_whole_and_moves_the_sequences_past_loaded_ids() {
+    use reqwest::Method;
+    let env = replay::Env::start().await;
+    let load = |kind: &str, records: Value| {
+        env.account.admin(
+            Method::POST,
+            "/load",
+            Some(serde_json::json!({"kind": kind, "records": records})),
+        )
+    };
+    let product = replay::recorded_response("product_get_one.yml", 0)[0].clone();
+    // One bad record refuses the call, names the record and the GET shape, loads nothing.
+    let refused = load(
+        "product",
+        serde_json::json!([product, {"id": "not a number"}]),
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    let message = refused.body["error"].as_str().unwrap();
+    assert!(
+        message.contains("record 1 is not a product")
+            && message.contains("GET /product-service/product/{id}"),
+        "{message}"
+    );
+    assert_eq!(
+        env.account
+            .get("/product-service/product/1007")
+            .await
+            .status,
+        404
+    );
+    // Unknown kinds and id-less records without their ids are refused with what to send.
+    let unknown = load("orders", serde_json::json!([])).await;
+    assert_eq!(unknown.status, 400);
+    assert!(
+        unknown.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("use one of contact,")
+    );
+    let note = replay::recorded_response("goods_out_note/get/all_for_order.yml", 0);
+    let listed = load("goods-out-note", serde_json::json!([note["12447605"]])).await;
+    assert_eq!(listed.status, 400);
+    assert!(
+        listed.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("map of id → record"),
+        "{:?}",
+        listed.body
+    );
+    // A loaded record is served as loaded, and new ids follow it.
+    env.load("product", serde_json::json!([product])).await;
+    let served = env.account.get("/product-service/product/1007").await;
+    assert_eq!(served.body["response"][0], product);
+    let webhook = replay::recorded_response("webhook/get/single.yml", 1)[0].clone();
+    env.load("webhook", serde_json::json!([webhook])).await;
+    let created = env
+        .account
+        .create(
+            "/integration-service/webhook",
+            replay::recorded_request("webhook/get/single.yml", 0),
+        )
+        .await;
+    assert_eq!(
+        created, 123,
+        "the recorded webhook is 122; the next id follows it"
+    );
+}
