@@ -918,3 +918,105 @@ async fn warehouses_shipping_methods_and_reference_lists() {
         .await;
     assert_eq!(found.body["response"]["results"], json!([[brand, "Acme"]]));
 }
+
+/// Webhook bodies received by a local endpoint.
+#[derive(Clone, Default)]
+struct Hooks(std::sync::Arc<std::sync::Mutex<Vec<Json>>>);
+
+impl Hooks {
+    /// Listens on 127.0.0.1:0 and records every JSON body; returns the URL.
+    async fn listen(&self) -> String {
+        let hooks = self.clone();
+        let app = axum::Router::new().fallback(move |body: bytes::Bytes| {
+            let hooks = hooks.clone();
+            async move {
+                let json: Json = serde_json::from_slice(&body).unwrap_or(Json::Null);
+                hooks.0.lock().unwrap().push(json);
+                "ok"
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    }
+
+    /// The (fullEvent, id) pairs received so far.
+    fn events(&self) -> Vec<(String, String)> {
+        let bodies = self.0.lock().unwrap().clone();
+        bodies
+            .iter()
+            .map(|b| {
+                (
+                    b["fullEvent"].as_str().unwrap_or_default().to_string(),
+                    b["id"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Waits up to 10 s for `event` about `id`.
+    async fn wait_for(&self, event: &str, id: u64) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self
+            .events()
+            .iter()
+            .any(|(e, i)| e == event && i.split(',').any(|i| i == id.to_string()))
+        {
+            assert!(
+                std::time::Instant::now() < until,
+                "no {event} for {id}; received {:?}",
+                self.events()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn product_writes_and_stock_moves_raise_their_events() {
+    let account = start_empty().await;
+    let hooks = Hooks::default();
+    let url = hooks.listen().await;
+    account
+        .create(
+            "/integration-service/webhook",
+            json!({"subscribeTo": "product", "httpMethod": "POST", "uriTemplate": url,
+                   "bodyTemplate": "{\"id\": \"${resource-id}\", \"fullEvent\": \"${full-event}\"}",
+                   "contentType": "application/json", "idSetAccepted": false, "qualityOfService": 1}),
+        )
+        .await;
+    let cat = category(&account, "Shirts").await;
+    let id = account
+        .create(
+            "/product-service/product",
+            product_body("Shirt", "S-1", cat, true),
+        )
+        .await;
+    hooks.wait_for("product.created", id).await;
+    let put = account
+        .call(
+            Method::PUT,
+            &format!("/product-service/product/{id}"),
+            Some(json!({"featured": true})),
+        )
+        .await;
+    assert_eq!(put.status, 200);
+    hooks.wait_for("product.modified", id).await;
+    let corrected = account
+        .post(
+            "/warehouse-service/warehouse/3/stock-correction",
+            json!({"corrections": [{"quantity": 5, "productId": id, "reason": "Goods in"}]}),
+        )
+        .await;
+    assert_eq!(corrected.status, 200, "{:?}", corrected.body);
+    hooks
+        .wait_for("product.modified.on-hand-modified", id)
+        .await;
+    let on_hand = hooks
+        .events()
+        .iter()
+        .filter(|(e, _)| e == "product.modified.on-hand-modified")
+        .count();
+    assert_eq!(on_hand, 1, "one stock change, one event");
+}

@@ -204,8 +204,9 @@ impl Catalogue {
     }
 
     /// The unit price of `product` on `price_list` for `quantity`: the price of the largest
-    /// quantity break not above `quantity` (breaks below 1 count as 1). `None` when the list
-    /// has no price for the product.
+    /// quantity break not above `quantity` (quantities below 1 count as 1; when every break is
+    /// above the quantity, the smallest break's price). `None` when the list has no price for
+    /// the product.
     pub fn price(&self, product: u64, price_list: u64, quantity: Decimal) -> Option<Decimal> {
         let breaks = self.prices.get(&product)?.get(&price_list)?;
         let quantity = quantity.max(Decimal::ONE);

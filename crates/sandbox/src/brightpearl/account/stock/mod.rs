@@ -4,7 +4,7 @@
 //! `levels.rs` holds the level type, the availability view (`GET
 //! /warehouse-service/product-availability`) and the operations other areas call when goods
 //! move: [`receive`], [`allocate`], [`release_allocation`], [`ship`], [`adjust`] and
-//! [`correct`] (the stock-correction endpoint). Each raises
+//! [`correct`] (the stock-correction endpoint, in `corrections.rs`). Each raises
 //! `product.modified.on-hand-modified` when the product's on-hand figure changes.
 //!
 //! Ids of the standard configuration (stable: demo data and tests use them): warehouses 2
@@ -12,15 +12,17 @@
 //! Warehouse; each has a default location with the same id as the warehouse (the recorded
 //! goods-out note takes stock from location 2 of warehouse 2); shipping methods 1–6.
 
+pub mod corrections;
 pub mod levels;
 pub mod shipping;
 
 #[cfg(test)]
 mod tests;
 
+pub use corrections::{Correction, GoodsMovement, correct};
 pub use levels::{
-    Availability, Correction, GoodsMovement, Quantities, StockLevel, adjust, allocate,
-    availability, correct, receive, release_allocation, ship,
+    Availability, Quantities, StockLevel, WarehouseAvailability, adjust, allocate, availability,
+    receive, release_allocation, ship,
 };
 pub use shipping::create_shipping_method;
 
