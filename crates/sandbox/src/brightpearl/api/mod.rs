@@ -323,10 +323,13 @@ pub fn new_account(options: &Options) -> anyhow::Result<Account> {
         code: options.account.clone(),
         ..Settings::default()
     };
-    let account = Account::standard(settings);
+    let mut account = Account::standard(settings);
     match options.data {
         DataSet::Empty => Ok(account),
-        DataSet::Demo => Ok(account),
+        DataSet::Demo => {
+            super::seed::demo(&mut account, options.seed)?;
+            Ok(account)
+        }
     }
 }
 
