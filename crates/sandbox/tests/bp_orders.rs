@@ -158,6 +158,11 @@ async fn order_posts_refused_as_recorded() {
                    "placedOn": "yesterday"}),
             "placedOn",
         ),
+        (
+            json!({"orderTypeCode": "SO", "parties": {"customer": {"contactId": customer}},
+                   "currency": {"orderCurrencyCode": "USD", "exchangeRate": "0"}}),
+            "exchangeRate",
+        ),
     ] {
         let answer = t.post("/order-service/order", body.clone()).await;
         assert_eq!(answer.status, 400, "{body}: {:?}", answer.body);
@@ -369,6 +374,20 @@ async fn rows_change_the_totals_and_answer_as_recorded() {
         (
             json!({"productId": 424_242, "quantity": {"magnitude": 1}}),
             "424242",
+        ),
+        (
+            json!({"productId": shirt, "quantity": {"magnitude": "100000000000000000000"}}),
+            "too large",
+        ),
+        (
+            json!({"productName": "x", "quantity": {"magnitude": 1},
+                   "rowValue": {"taxCode": "T", "rowNet": {"value": "9000000000000000000000000000"}}}),
+            "rowValue.rowNet.value 9000000000000000000000000000 is too large",
+        ),
+        (
+            json!({"productName": "x", "quantity": {"magnitude": 999_999_999},
+                   "productPrice": {"value": 999_999_999_999u64}, "rowValue": {"taxCode": "T"}}),
+            "too large",
         ),
     ] {
         let answer = t

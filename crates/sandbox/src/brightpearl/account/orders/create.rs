@@ -29,6 +29,11 @@ use crate::brightpearl::wire::{Dec6, Stamp};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};
 
+/// The smallest exchange rate taken (the 6 places the rate is shown with).
+const MIN_RATE: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
+/// The largest exchange rate taken.
+const MAX_RATE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
 /// A week in ms: the default lead time of a purchase order's delivery date (recorded).
 const PURCHASE_LEAD_MS: i64 = 7 * 24 * 3600 * 1000;
 
@@ -377,10 +382,10 @@ pub(super) fn build(account: &Account, input: &NewOrder) -> Result<Order, ApiErr
         .unwrap_or_else(|| price_list.currency_code.clone())
         .to_uppercase();
     let rate = match input.exchange_rate {
-        Some(rate) if rate > Decimal::ZERO => rate,
+        Some(rate) if rate >= MIN_RATE && rate <= MAX_RATE => rate,
         Some(rate) => {
             return Err(invalid(format!(
-                "currency.exchangeRate must be above zero, not {rate}"
+                "currency.exchangeRate must be between {MIN_RATE} and {MAX_RATE} (units of the order currency per base unit), not {rate}"
             )));
         }
         None if currency_code == base => Decimal::ONE,

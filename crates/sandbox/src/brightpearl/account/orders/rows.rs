@@ -131,6 +131,45 @@ impl RowContext {
     }
 }
 
+/// The largest quantity a row takes (units).
+const MAX_QUANTITY: i64 = 1_000_000_000;
+/// The largest amount (price, net, tax, cost) a row takes, so that row and order arithmetic
+/// stays far inside the decimal range.
+const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
+/// Refuses a quantity or amount beyond the limits above (or a negative quantity limit breach).
+fn check_size(value: Decimal, limit: i64, field: &str) -> Result<(), ApiError> {
+    if value.abs() > Decimal::from(limit) {
+        return Err(invalid(format!(
+            "{field} {value} is too large; a row takes at most {limit} in absolute value"
+        )));
+    }
+    Ok(())
+}
+
+/// The refusal of amounts beyond the decimal range.
+fn too_large() -> ApiError {
+    invalid(format!(
+        "The row's amounts are too large; quantities are at most {MAX_QUANTITY} and prices at most {MAX_AMOUNT}"
+    ))
+}
+
+/// Checks every number of a row against the size limits.
+fn check_row_sizes(row: &OrderRow) -> Result<(), ApiError> {
+    check_size(row.quantity.magnitude.0, MAX_QUANTITY, "quantity.magnitude")?;
+    check_size(row.product_price.value.0, MAX_AMOUNT, "productPrice.value")?;
+    check_size(
+        row.row_value.row_net.value.0,
+        MAX_AMOUNT,
+        "rowValue.rowNet.value",
+    )?;
+    check_size(
+        row.row_value.row_tax.value.0,
+        MAX_AMOUNT,
+        "rowValue.rowTax.value",
+    )
+}
+
 /// The tax code id and rate of `code`, or the 400 naming `field`.
 fn tax_of(account: &Account, code: &str, field: &str) -> Result<(u64, Decimal), ApiError> {
     account
@@ -190,6 +229,16 @@ pub(super) fn prepare_row(
         .accounting
         .tax_code(tax_class_id)
         .map_or(tax_code, |t| t.code.clone());
+    check_size(input.quantity, MAX_QUANTITY, "quantity.magnitude")?;
+    for (value, field) in [
+        (input.unit_price, "productPrice.value"),
+        (input.net, "rowValue.rowNet.value"),
+        (input.tax, "rowValue.rowTax.value"),
+    ] {
+        if let Some(value) = value {
+            check_size(value, MAX_AMOUNT, field)?;
+        }
+    }
     let purchase = ctx.order_type.is_purchase();
     let discount = input.discount_percentage.unwrap_or_default();
     if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&discount) {
@@ -201,7 +250,7 @@ pub(super) fn prepare_row(
     let list_price = product.and_then(|p| catalogue.price(p.id, ctx.price_list_id, input.quantity));
     let unit_price = input.unit_price.or(list_price).unwrap_or_default();
     let (net, computed_tax) = match input.net {
-        Some(net) => (net, totals::tax_on(net, rate)),
+        Some(net) => totals::tax_on(net, rate).map(|tax| (net, tax)),
         None => totals::from_price(
             input.quantity,
             unit_price,
@@ -209,7 +258,9 @@ pub(super) fn prepare_row(
             rate,
             ctx.price_mode == PriceMode::Inclusive,
         ),
-    };
+    }
+    .ok_or_else(too_large)?;
+    check_size(net, MAX_AMOUNT, "the row net (quantity × price)")?;
     let tax = input.tax.map_or(computed_tax, |t| totals::round(t, 2));
     let cost = product
         .and_then(|p| {
@@ -370,6 +421,7 @@ pub fn patch_row(
             "Row {row_id} of order {order_id}: a patched value has the wrong type ({e}); money and quantities are numbers, codes and names text"
         ))
     })?;
+    check_row_sizes(&patched)?;
     let touched = |path: &str| ops.iter().any(|op| op.path == path);
     if touched("/rowValue/taxCode") {
         let (id, rate) = tax_of(account, &patched.row_value.tax_code, "rowValue.taxCode")?;
@@ -414,16 +466,20 @@ pub fn patch_row(
             patched.discount_percentage.0,
             patched.row_value.tax_rate.0,
             ctx.price_mode == PriceMode::Inclusive,
-        );
+        )
+        .ok_or_else(too_large)?;
+        check_size(net, MAX_AMOUNT, "the row net (quantity × price)")?;
         patched.row_value.row_net.value = Dec4::new(net);
     }
     let net_changed =
         price_changed || touched("/rowValue/rowNet/value") || touched("/rowValue/taxCode");
     if net_changed && !touched("/rowValue/rowTax/value") {
-        patched.row_value.row_tax.value = Dec2::new(totals::tax_on(
+        let tax = totals::tax_on(
             patched.row_value.row_net.value.0,
             patched.row_value.tax_rate.0,
-        ));
+        )
+        .ok_or_else(too_large)?;
+        patched.row_value.row_tax.value = Dec2::new(tax);
     }
     if let Some(order) = account.orders.orders.get_mut(&order_id) {
         order.order_rows.insert(row_id, patched.clone());

@@ -20,45 +20,53 @@ pub fn round(value: Decimal, places: u32) -> Decimal {
     value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// Tax on `net` at `rate` percent, 2 places.
-pub fn tax_on(net: Decimal, rate: Decimal) -> Decimal {
-    round(net * rate / Decimal::ONE_HUNDRED, 2)
+/// Tax on `net` at `rate` percent, 2 places; `None` when it leaves the decimal range.
+pub fn tax_on(net: Decimal, rate: Decimal) -> Option<Decimal> {
+    Some(round(
+        net.checked_mul(rate)?.checked_div(Decimal::ONE_HUNDRED)?,
+        2,
+    ))
 }
 
 /// Net and tax of `quantity` units at `unit_price` less `discount` percent, where the price
-/// includes tax (`inclusive`) or not.
+/// includes tax (`inclusive`) or not; `None` when the amounts leave the decimal range.
 pub fn from_price(
     quantity: Decimal,
     unit_price: Decimal,
     discount: Decimal,
     rate: Decimal,
     inclusive: bool,
-) -> (Decimal, Decimal) {
-    let amount = quantity * unit_price * (Decimal::ONE_HUNDRED - discount) / Decimal::ONE_HUNDRED;
+) -> Option<(Decimal, Decimal)> {
+    let amount = quantity
+        .checked_mul(unit_price)?
+        .checked_mul(Decimal::ONE_HUNDRED - discount)?
+        .checked_div(Decimal::ONE_HUNDRED)?;
     if inclusive {
         let net = round(
-            amount * Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED + rate),
+            amount
+                .checked_mul(Decimal::ONE_HUNDRED)?
+                .checked_div(Decimal::ONE_HUNDRED.checked_add(rate)?)?,
             4,
         );
-        (net, round(amount - net, 2))
+        Some((net, round(amount.checked_sub(net)?, 2)))
     } else {
         let net = round(amount, 4);
-        (net, tax_on(net, rate))
+        Some((net, tax_on(net, rate)?))
     }
 }
 
 /// The totals of `order` from its rows and exchange rate.
 pub fn totals(order: &Order) -> TotalValue {
-    let net_sum: Decimal = order
-        .order_rows
-        .values()
-        .map(|r| r.row_value.row_net.value.0)
-        .sum();
-    let tax_sum: Decimal = order
-        .order_rows
-        .values()
-        .map(|r| r.row_value.row_tax.value.0)
-        .sum();
+    // Row sizes are bounded when rows are written; saturating keeps a loaded record from
+    // panicking all the same.
+    let sum = |value: fn(&super::model::OrderRow) -> Decimal| {
+        order
+            .order_rows
+            .values()
+            .fold(Decimal::ZERO, |acc, r| acc.saturating_add(value(r)))
+    };
+    let net_sum = sum(|r| r.row_value.row_net.value.0);
+    let tax_sum = sum(|r| r.row_value.row_tax.value.0);
     let net = round(net_sum, 2);
     let tax = round(tax_sum, 2);
     let rate = order.currency.exchange_rate.0;
@@ -66,7 +74,7 @@ pub fn totals(order: &Order) -> TotalValue {
         if rate.is_zero() {
             value
         } else {
-            round(value / rate, 2)
+            value.checked_div(rate).map_or(value, |v| round(v, 2))
         }
     };
     let (base_net, base_tax) = (base(net), base(tax));
@@ -75,8 +83,8 @@ pub fn totals(order: &Order) -> TotalValue {
         tax_amount: Dec2::new(tax),
         base_net: Dec2::new(base_net),
         base_tax_amount: Dec2::new(base_tax),
-        base_total: Dec2::new(base_net + base_tax),
-        total: Dec2::new(net + tax),
+        base_total: Dec2::new(base_net.saturating_add(base_tax)),
+        total: Dec2::new(net.saturating_add(tax)),
     }
 }
 
@@ -201,15 +209,19 @@ mod tests {
     #[test]
     fn recorded_row_arithmetic() {
         // order_get_one: price 10 INC at 10% → net 9.0909, tax 0.91.
-        let (net, tax) = from_price(dec("1"), dec("10"), dec("0"), dec("10"), true);
+        let (net, tax) = from_price(dec("1"), dec("10"), dec("0"), dec("10"), true).unwrap();
         assert_eq!((net, tax), (dec("9.0909"), dec("0.91")));
         // order_row_patch: net 200 at 13% → 26.00.
-        assert_eq!(tax_on(dec("200"), dec("13")), dec("26.00"));
+        assert_eq!(tax_on(dec("200"), dec("13")), Some(dec("26.00")));
         // order_get_one_po: 4 × 100 EXC at 13% → 400, 52.
-        let (net, tax) = from_price(dec("4"), dec("100"), dec("0"), dec("13"), false);
+        let (net, tax) = from_price(dec("4"), dec("100"), dec("0"), dec("13"), false).unwrap();
         assert_eq!((net, tax), (dec("400"), dec("52")));
-        let (net, _) = from_price(dec("2"), dec("10"), dec("25"), dec("0"), false);
+        let (net, _) = from_price(dec("2"), dec("10"), dec("25"), dec("0"), false).unwrap();
         assert_eq!(net, dec("15"));
+        assert_eq!(
+            from_price(Decimal::MAX, dec("10"), dec("0"), dec("0"), false),
+            None
+        );
     }
 
     #[test]
