@@ -312,7 +312,7 @@ fn make_product<R: Rng + ?Sized>(
             "productName": style.name,
             "productCondition": "new",
             "categories": category_codes,
-            "description": {"languageCode": "en", "text": format!("<p>{detail} From {brand_name}.</p>"), "format": "HTML_FRAGMENT"},
+            "description": {"languageCode": "en", "text": format!("<p>{detail} From {}.</p>", brand_name.trim_end_matches('.')), "format": "HTML_FRAGMENT"},
             "shortDescription": {"languageCode": "en", "text": detail, "format": "HTML_FRAGMENT"},
         }],
         "seasonIds": [seasons[season_of(style.category)]],
