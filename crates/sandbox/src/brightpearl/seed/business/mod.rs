@@ -20,7 +20,7 @@ use crate::brightpearl::account::catalogue::{
 };
 use crate::brightpearl::account::contacts::{self, countries};
 use crate::brightpearl::account::orders::{
-    self, NewOrder, NewRow, OrderType, PaymentStatus, PriceMode, ShippingStatus,
+    self, NewOrder, NewRow, OrderType, PaymentStatus, PriceMode, SalesOrderInput, ShippingStatus,
     status::StatusState,
 };
 use crate::brightpearl::account::stock::{MAIN_WAREHOUSE, UK_WAREHOUSE, WEST_WAREHOUSE};
@@ -222,8 +222,9 @@ pub(crate) fn pick_weighted<R: Rng + ?Sized, T: Copy>(
 }
 
 /// Places a sales order for `customer` with rows drawn from `candidates` (see [`sellable`]):
-/// a web order (status "New web order") or, when `phone`, a phone order taken by sales staff.
-/// Returns the order id.
+/// a web order (status "New web order", made through the sales-order resource) or, when
+/// `phone` or for a trade account, an order staff take (the generic order resource, row by
+/// row). Returns the order id.
 pub(crate) fn place_order<R: Rng + ?Sized>(
     account: &mut Account,
     rng: &mut R,
@@ -286,7 +287,7 @@ pub(crate) fn place_order<R: Rng + ?Sized>(
             "no products are priced on the customer's price list",
         ));
     }
-    let id = orders::create_order_typed(account, &order)?;
+    let mut rows = Vec::with_capacity(chosen.len());
     for product in chosen {
         let tracked = account
             .catalogue
@@ -312,17 +313,28 @@ pub(crate) fn place_order<R: Rng + ?Sized>(
             (_, Some("N")) => None,
             (tax, _) => tax.map(str::to_string),
         };
-        let row = NewRow {
+        rows.push(NewRow {
             product_id: Some(product),
             quantity: Decimal::from(quantity),
             tax_code: tax,
             discount_percentage: (!terms.discount.is_zero()).then_some(terms.discount),
             ..NewRow::default()
-        };
-        orders::add_row(account, id, &row)?;
+        });
     }
-    let now = account.now();
-    contacts::note_order_placed(account, customer, now);
+    if order.status_id == Some(status::WEB) {
+        // The web store's connector creates its orders atomically through the sales-order
+        // resource (so `sales-order.created` fires); staff build phone and trade orders row by
+        // row through the generic order resource.
+        let input = SalesOrderInput {
+            order,
+            rows: rows.into_iter().map(|row| (None, row)).collect(),
+        };
+        return orders::create_sales_order(account, &input);
+    }
+    let id = orders::create_order_typed(account, &order)?;
+    for row in &rows {
+        orders::add_row(account, id, row)?;
+    }
     Ok(id)
 }
 
