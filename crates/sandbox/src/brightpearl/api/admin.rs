@@ -44,7 +44,9 @@ pub fn refuse(text: impl Into<String>) -> Response {
     answer(StatusCode::BAD_REQUEST, json!({"error": text.into()}))
 }
 
-/// Parses an admin body, with an error that says what was expected.
+/// Parses an admin body, with an error answer that says what was expected.
+// The error is the answer itself (what every admin handler returns), not a value to inspect.
+#[allow(clippy::result_large_err)]
 pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8], example: &str) -> Result<T, Response> {
     serde_json::from_slice(bytes).map_err(|e| {
         refuse(format!(
@@ -196,19 +198,26 @@ async fn expire_tokens(State(state): State<AppState>) -> Response {
 
 fn dispatcher(
     state: &AppState,
-) -> Result<&crate::brightpearl::delivery::DispatcherHandle, Response> {
-    state.deliveries.get().ok_or_else(|| {
+) -> Result<&crate::brightpearl::delivery::DispatcherHandle, NotRunning> {
+    state.deliveries.get().ok_or(NotRunning)
+}
+
+/// The webhook dispatcher is not running (it starts with the sandbox, so this is a bug).
+struct NotRunning;
+
+impl IntoResponse for NotRunning {
+    fn into_response(self) -> Response {
         answer(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": "webhook delivery is not running; restart the sandbox"}),
         )
-    })
+    }
 }
 
 async fn get_delivery_faults(State(state): State<AppState>) -> Response {
     match dispatcher(&state) {
         Ok(d) => answer(StatusCode::OK, json!(d.faults())),
-        Err(response) => response,
+        Err(not_running) => not_running.into_response(),
     }
 }
 
@@ -222,7 +231,7 @@ async fn put_delivery_faults(State(state): State<AppState>, body: axum::body::By
     };
     let d = match dispatcher(&state) {
         Ok(d) => d,
-        Err(response) => return response,
+        Err(not_running) => return not_running.into_response(),
     };
     match d.set_faults(faults.clone()) {
         Ok(()) => answer(StatusCode::OK, json!(faults)),
@@ -236,7 +245,7 @@ async fn deliveries(State(state): State<AppState>) -> Response {
             StatusCode::OK,
             json!({"counters": d.counters(), "attempts": d.log()}),
         ),
-        Err(response) => response,
+        Err(not_running) => not_running.into_response(),
     }
 }
 
@@ -246,6 +255,6 @@ async fn clear_deliveries(State(state): State<AppState>) -> Response {
             d.clear_log();
             answer(StatusCode::OK, json!({"cleared": true}))
         }
-        Err(response) => response,
+        Err(not_running) => not_running.into_response(),
     }
 }
