@@ -11,7 +11,7 @@
 //!   (0 pauses the simulator).
 
 use super::AppState;
-use super::admin::{answer, parse, refuse};
+use super::admin::{answer, refuse};
 use crate::brightpearl::activity::{self, ACTIONS, ActionError, MAX_RATE};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -29,6 +29,12 @@ pub fn routes() -> Router<AppState> {
         .route("/__sandbox/scenarios", get(list))
         .route("/__sandbox/scenarios/{name}", post(run))
         .route("/__sandbox/activity", get(get_activity).put(put_activity))
+}
+
+/// Reads an admin body, or says what was expected.
+fn read<T: for<'de> Deserialize<'de>>(bytes: &[u8], example: &str) -> Result<T, String> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| format!("the body cannot be read ({e}); send e.g. {example}"))
 }
 
 async fn list() -> Response {
@@ -66,9 +72,9 @@ async fn run(
     let body: RunBody = if body.iter().all(u8::is_ascii_whitespace) {
         RunBody { seed: None }
     } else {
-        match parse(&body, r#"{"seed":7}"#) {
+        match read(&body, r#"{"seed":7}"#) {
             Ok(body) => body,
-            Err(response) => return response,
+            Err(message) => return refuse(message),
         }
     };
     let seed = body.seed.unwrap_or_else(|| {
@@ -115,9 +121,9 @@ struct ActivityBody {
 }
 
 async fn put_activity(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
-    let body: ActivityBody = match parse(&body, r#"{"events_per_minute":30}"#) {
+    let body: ActivityBody = match read(&body, r#"{"events_per_minute":30}"#) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(message) => return refuse(message),
     };
     let rate = body.events_per_minute;
     if !rate.is_finite() || !(0.0..=MAX_RATE).contains(&rate) {
