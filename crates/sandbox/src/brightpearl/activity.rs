@@ -264,7 +264,8 @@ pub struct Control {
 }
 
 impl Control {
-    fn new(rate: f64) -> Control {
+    /// Controls starting at `rate` actions per minute, no simulator running yet.
+    pub fn new(rate: f64) -> Control {
         Control {
             rate_bits: AtomicU64::new(clean_rate(rate).to_bits()),
             running: AtomicBool::new(false),
