@@ -212,6 +212,11 @@ pub struct Sandbox {
     pub banner: Banner,
     state: AppState,
     server: ServerHandle,
+    /// Tells the activity simulator to stop, and its task.
+    activity: (
+        tokio::sync::watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+    ),
 }
 
 impl Sandbox {
@@ -268,11 +273,20 @@ impl Sandbox {
         let app = router(state.clone());
         let server = serve(listener, None, app);
         super::persist::spawn_autosave(state.clone(), server.shutdown_signal());
+        // Always running, idle at rate 0, so `PUT /__sandbox/activity` can start it later.
+        let (stop_activity, activity_stopped) = tokio::sync::watch::channel(false);
+        let simulator = super::activity::spawn(
+            state.clone(),
+            options.activity_per_minute,
+            options.seed,
+            activity_stopped,
+        );
         Ok(Sandbox {
             local_addr,
             banner,
             state,
             server,
+            activity: (stop_activity, simulator),
         })
     }
 
@@ -284,6 +298,9 @@ impl Sandbox {
     /// Stops serving, gives webhook calls in flight a moment to finish, and writes the state
     /// file (if any).
     pub async fn stop(self) -> anyhow::Result<()> {
+        let (stop_activity, simulator) = self.activity;
+        let _ = stop_activity.send(true);
+        let _ = simulator.await;
         self.server.shutdown().await;
         if let Some(deliveries) = self.state.deliveries.get() {
             deliveries.drain(std::time::Duration::from_secs(2)).await;
