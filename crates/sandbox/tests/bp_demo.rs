@@ -358,10 +358,16 @@ async fn nothing_to_do_is_a_conflict_on_an_empty_account() {
 
 #[tokio::test]
 async fn the_simulator_acts_at_about_its_rate_and_the_rate_changes_at_run_time() {
+    // Every sandbox runs its simulator (idle at rate 0); the admin API sets the rate.
     let account = start_demo().await;
-    let state = account.sandbox.state().clone();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let task = activity::spawn(state, 600.0, 7, stopped);
+    let started = account
+        .admin(
+            Method::PUT,
+            "/activity",
+            Some(json!({"events_per_minute": 600})),
+        )
+        .await;
+    assert_eq!(started.status, 200, "{:?}", started.body);
     let idle = account.admin(Method::GET, "/activity", None).await;
     assert_eq!(idle.body["running"], true, "{:?}", idle.body);
     assert_eq!(idle.body["events_per_minute"], 600.0);
@@ -424,11 +430,14 @@ async fn the_simulator_acts_at_about_its_rate_and_the_rate_changes_at_run_time()
         .as_u64()
         .unwrap();
     assert!(resumed > after, "did not resume");
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
+    // Stopping the sandbox stops the simulator.
+    let state = account.sandbox.state().clone();
+    tokio::time::timeout(Duration::from_secs(5), account.sandbox.stop())
         .await
         .unwrap()
         .unwrap();
-    let done = account.admin(Method::GET, "/activity", None).await;
-    assert_eq!(done.body["running"], false, "{:?}", done.body);
+    assert!(
+        !activity::control(&state).running(),
+        "still running after stop"
+    );
 }

@@ -11,16 +11,15 @@
 
 use super::AppState;
 use super::body::json_body;
+use super::params::{parse_ids, query_pairs, search_reply};
 use super::reply::{ApiError, ApiResult, Reply, WithMessageType};
 use crate::brightpearl::account::accounting::{
     self, CURRENCY_SEARCH, CUSTOMER_PAYMENT_SEARCH, JOURNAL_SEARCH, NOMINAL_CODE_SEARCH,
     PAYMENT_METHOD_SEARCH, SUPPLIER_PAYMENT_SEARCH,
 };
-use crate::brightpearl::idset::IdSet;
-use crate::brightpearl::search::{self, SearchError};
+use crate::brightpearl::search;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use bytes::Bytes;
 use serde::Serialize;
@@ -87,47 +86,9 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{s}/journal-entry"), post(post_journal_entry))
 }
 
-/// The message type of every search.
-pub(super) const SEARCH: &str = "bulk-data-search";
-
-/// Decodes a search's query string (form rules: `+` is a space) into name/value pairs.
-pub(super) fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or("")).map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "CMNC-018",
-            format!("The query string cannot be parsed: {e}"),
-        )
-        .message_type(SEARCH)
-    })
-}
-
-/// A search's answer: the whole body, or the engine's refusal in Brightpearl's envelope.
-pub(super) fn search_reply(result: Result<Json, SearchError>) -> ApiResult {
-    match result {
-        Ok(body) => Ok(Reply::body(SEARCH, &body)),
-        Err(e) => Err(ApiError::new(
-            StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.code,
-            e.message,
-        )
-        .message_type(SEARCH)),
-    }
-}
-
 /// No accounting search keys into reference maps.
 fn no_reference(_: &str, _: &search::Cell<'_>) -> Option<Json> {
     None
-}
-
-/// Parses an id set of a path, refusing `*` and malformed sets with 400.
-pub(super) fn parse_ids(text: &str, what: &str) -> Result<IdSet, ApiError> {
-    IdSet::parse(text, false).map_err(|e| {
-        ApiError::bad_request(
-            "CMNC-400",
-            format!("{e}; name {what} ids like 1, 1-5 or 1,3,7"),
-        )
-    })
 }
 
 /// The records of `map` named by `ids`, in id order; 404 when none exists.

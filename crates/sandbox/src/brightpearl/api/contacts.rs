@@ -9,17 +9,18 @@
 //! returns the URIs to use instead.
 
 use super::body::{json_body, parse_patch};
+use super::params::{parse_ids, query_pairs, search_reply};
 use super::{ApiError, ApiResult, AppState, Reply, WithMessageType};
 use crate::brightpearl::account::contacts::search::{
     COMPANY_SEARCH, CONTACT_GROUP_MEMBER_SEARCH, CONTACT_GROUP_SEARCH, CONTACT_SEARCH,
 };
 use crate::brightpearl::account::contacts::{self, Contact, CustomFieldKind, no_contact};
-use crate::brightpearl::idset::{self, IdSet};
-use crate::brightpearl::search::{self, Cell, Row, SearchError};
+use crate::brightpearl::idset;
+use crate::brightpearl::search::{self, Cell, Row};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::extract::{Path, State};
+use axum::http::Uri;
 use axum::routing::{get, post, put};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -27,8 +28,6 @@ use std::collections::BTreeMap;
 
 /// The most contacts (and postal addresses) one GET returns (reference §5).
 pub const MAX_IDS_PER_GET: usize = 200;
-
-const SEARCH: &str = "bulk-data-search";
 
 /// This area's routes, relative to the account.
 pub fn routes() -> Router<AppState> {
@@ -91,16 +90,6 @@ pub fn routes() -> Router<AppState> {
         .route("/contact-service/company", get(companies_all))
         .route("/contact-service/company/{ids}", get(companies))
         .route("/contact-service/company-search", get(company_search))
-}
-
-/// An id set of a path; `*` and malformed sets are 400.
-fn parse_ids(text: &str, what: &str) -> Result<IdSet, ApiError> {
-    IdSet::parse(text, false).map_err(|e| {
-        ApiError::bad_request(
-            "CMNC-400",
-            format!("{e}; name {what} ids like 1, 1-5 or 1,3,7"),
-        )
-    })
 }
 
 /// The ids of a GET, ascending, refusing more than [`MAX_IDS_PER_GET`].
@@ -195,7 +184,7 @@ async fn get_contacts(State(state): State<AppState>, Path(ids): Path<String>) ->
 /// order with the same siblings (INFERRED).
 async fn list_contacts(State(state): State<AppState>, uri: Uri) -> ApiResult {
     const MT: &str = "get-contact";
-    let query = query_pairs(&uri, MT)?;
+    let query = query_pairs(uri.query()).map_err(|e| e.message_type(MT))?;
     let mut first_result = 1usize;
     let mut page_size = MAX_IDS_PER_GET;
     for (name, value) in &query {
@@ -364,33 +353,12 @@ async fn get_addresses(State(state): State<AppState>, Path(ids): Path<String>) -
     Ok(Reply::ok(MT, found))
 }
 
-/// The decoded query pairs in request order; an undecodable query is refused like a bad filter.
-fn query_pairs(uri: &Uri, mt: &'static str) -> Result<Vec<(String, String)>, ApiError> {
-    Query::<Vec<(String, String)>>::try_from_uri(uri)
-        .map(|Query(pairs)| pairs)
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "CMNC-018",
-                format!("The query string cannot be parsed: {e}"),
-            )
-            .message_type(mt)
-        })
-}
-
-fn search_reply(result: Result<Json, SearchError>) -> ApiResult {
-    result.map(|body| Reply::body(SEARCH, &body)).map_err(|e| {
-        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        ApiError::new(status, e.code, e.message).message_type(SEARCH)
-    })
-}
-
 fn no_reference(_: &str, _: &Cell<'_>) -> Option<Json> {
     None
 }
 
 async fn contact_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
-    let query = query_pairs(&uri, SEARCH)?;
+    let query = query_pairs(uri.query())?;
     let account = state.account();
     let offset = account.settings.offset_minutes;
     let rows = account.contacts.search_rows();
@@ -404,7 +372,7 @@ async fn contact_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
 }
 
 async fn company_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
-    let query = query_pairs(&uri, SEARCH)?;
+    let query = query_pairs(uri.query())?;
     let account = state.account();
     let rows = account.contacts.companies.values().map(|c| Row {
         cells: vec![c.id.into(), Cell::text(c.name.clone())],
@@ -420,7 +388,7 @@ async fn company_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
 }
 
 async fn group_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
-    let query = query_pairs(&uri, SEARCH)?;
+    let query = query_pairs(uri.query())?;
     let account = state.account();
     let rows = account.contacts.group_rows();
     let offset = account.settings.offset_minutes;
@@ -434,7 +402,7 @@ async fn group_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
 }
 
 async fn group_member_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
-    let query = query_pairs(&uri, SEARCH)?;
+    let query = query_pairs(uri.query())?;
     let account = state.account();
     let rows = account.contacts.member_rows();
     let offset = account.settings.offset_minutes;

@@ -8,8 +8,8 @@
 //! the map of nothing).
 
 use super::AppState;
-use super::accounting::{query_pairs, search_reply};
 use super::body::json_body;
+use super::params::{query_pairs, search_reply};
 use super::reply::{ApiError, ApiResult, Reply, WithMessageType};
 use crate::brightpearl::account::goods_out::{
     self, GOODS_OUT_SEARCH, GoodsOutNote, MAX_IDS_PER_GET,

@@ -20,6 +20,7 @@ pub mod load;
 pub mod multi_message;
 pub mod oauth;
 pub mod orders;
+pub mod params;
 pub mod reply;
 pub mod scenarios;
 

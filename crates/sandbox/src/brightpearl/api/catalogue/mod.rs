@@ -13,13 +13,14 @@ mod products;
 mod reference;
 mod warehouse;
 
+use super::params::{parse_ids, query_pairs, search_reply};
 use super::{ApiError, AppState, Reply};
 use crate::brightpearl::account::Account;
-use crate::brightpearl::idset::{self, IdSet};
-use crate::brightpearl::search::{self, Catalogue, Cell, Row, SearchError};
+use crate::brightpearl::idset;
+use crate::brightpearl::search::{self, Catalogue, Cell, Row};
 use axum::Router;
 use axum::extract::Query;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
@@ -30,9 +31,6 @@ pub fn routes() -> Router<AppState> {
         .merge(reference::routes())
         .merge(warehouse::routes())
 }
-
-/// `Message-Type` of every search.
-const SEARCH: &str = "bulk-data-search";
 
 /// Parses the id set of a path, refusing `*`, malformed sets and more than `cap` ids.
 /// `resource` names the records in the message and `options_path` is the service-relative
@@ -55,16 +53,6 @@ fn capped_ids(
         ));
     }
     Ok(ids)
-}
-
-/// Parses an id set (no `*`).
-fn parse_ids(text: &str, resource: &str) -> Result<IdSet, ApiError> {
-    IdSet::parse(text, false).map_err(|e| {
-        ApiError::bad_request(
-            "CMNC-400",
-            format!("{e}; name {resource} ids like 1007, 1000-1100 or 1007,1532"),
-        )
-    })
 }
 
 /// A path segment that must be one id (PUT, PATCH).
@@ -100,28 +88,6 @@ fn includes(uri: &Uri, option: &str) -> bool {
         .filter(|(name, _)| name == "includeOptional")
         .flat_map(|(_, value)| value.split(','))
         .any(|v| v.trim().eq_ignore_ascii_case(option))
-}
-
-/// The decoded query pairs of a search, in request order.
-fn query_pairs(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
-    Query::<Vec<(String, String)>>::try_from_uri(uri)
-        .map(|Query(pairs)| pairs)
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "CMNC-018",
-                format!("The query string cannot be parsed: {e}"),
-            )
-            .message_type(SEARCH)
-        })
-}
-
-/// A search body, or its refusal with the search's status and code.
-fn search_reply(result: Result<Json, SearchError>) -> Result<Reply, ApiError> {
-    result.map(|body| Reply::body(SEARCH, &body)).map_err(|e| {
-        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        ApiError::new(status, e.code, e.message).message_type(SEARCH)
-    })
 }
 
 /// The `If-Match` header, if any.
@@ -167,7 +133,7 @@ fn eager_search(
     catalogue: &Catalogue,
     build: impl Fn(&Account) -> Vec<Row>,
 ) -> Result<Reply, ApiError> {
-    let query = query_pairs(uri)?;
+    let query = query_pairs(uri.query())?;
     let account = state.account();
     let rows = build(&account);
     search_reply(search::run(

@@ -90,7 +90,7 @@ impl Record for ProductRow<'_> {
 
 /// The search handler.
 pub(super) async fn product_search(State(state): State<AppState>, uri: Uri) -> ApiResult {
-    let query = query_pairs(&uri)?;
+    let query = query_pairs(uri.query())?;
     let account = state.account();
     let catalogue = &account.catalogue;
     let channels = Json::from(catalogue.channels.keys().copied().collect::<Vec<u64>>());

@@ -16,7 +16,7 @@ use crate::brightpearl::account::Account;
 use crate::brightpearl::account::orders::{
     Order, OrderType, PaymentStatus, ShippingStatus, StockStatus,
 };
-use crate::brightpearl::api::accounting::{query_pairs, search_reply};
+use crate::brightpearl::api::params::{query_pairs, search_reply};
 use crate::brightpearl::api::{ApiResult, AppState};
 use crate::brightpearl::search::{self, Catalogue, Cell, Column, DataType, Record};
 use axum::extract::{RawQuery, State};

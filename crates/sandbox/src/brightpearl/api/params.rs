@@ -1,0 +1,47 @@
+//! What every resource module reads from a request the same way: id sets in paths (malformed
+//! sets are 400 `CMNC-400`, an INFERRED code), search query strings (undecodable ones are 500
+//! `CMNC-018`, like a bad filter) and the search engine's answer in Brightpearl's envelope.
+
+use super::{ApiError, ApiResult, Reply};
+use crate::brightpearl::idset::IdSet;
+use crate::brightpearl::search::SearchError;
+use axum::http::StatusCode;
+use serde_json::Value as Json;
+
+/// The message type of every search.
+pub const SEARCH: &str = "bulk-data-search";
+
+/// Parses the id set of a path (no `*`); `what` names the resource in the message.
+pub fn parse_ids(text: &str, what: &str) -> Result<IdSet, ApiError> {
+    IdSet::parse(text, false).map_err(|e| {
+        ApiError::bad_request(
+            "CMNC-400",
+            format!("{e}; name {what} ids like 1, 1-5 or 1,3,7"),
+        )
+    })
+}
+
+/// Decodes a query string (form rules: `+` is a space) into name/value pairs in request order.
+pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or("")).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "CMNC-018",
+            format!("The query string cannot be parsed: {e}"),
+        )
+        .message_type(SEARCH)
+    })
+}
+
+/// A search's answer: the whole body, or the engine's refusal in Brightpearl's envelope.
+pub fn search_reply(result: Result<Json, SearchError>) -> ApiResult {
+    match result {
+        Ok(body) => Ok(Reply::body(SEARCH, &body)),
+        Err(e) => Err(ApiError::new(
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.code,
+            e.message,
+        )
+        .message_type(SEARCH)),
+    }
+}
