@@ -73,7 +73,15 @@ fn test_files() -> Vec<PathBuf> {
 fn run_node(modules: &Path, line: &str, ca_cert: &Path, dir: &Path) -> (bool, String) {
     let mut command = Command::new("node");
     command
-        .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+        // --test-force-exit: a file whose tests have all finished ends even if jsforce left a
+        // poll timer or kept-alive socket behind; under load one such handle kept a run
+        // waiting for the whole timeout after every test had passed.
+        .args([
+            "--test",
+            "--test-reporter=spec",
+            "--test-concurrency=1",
+            "--test-force-exit",
+        ])
         .args(test_files())
         .env("FERRY_SF_BANNER", line)
         .env("NODE_PATH", modules)
