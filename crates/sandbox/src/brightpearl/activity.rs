@@ -12,12 +12,12 @@
 mod actions;
 
 use super::account::Account;
-use super::api::{AppState, Shared};
+use super::api::AppState;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value as Json, json};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -330,21 +330,9 @@ fn clean_rate(rate: f64) -> f64 {
     }
 }
 
-/// The controls of every sandbox in the process, by its shared state. Entries die with their
-/// sandbox (a `Weak` that no longer upgrades is pruned on the next look-up).
-static CONTROLS: Mutex<Vec<(Weak<Shared>, Arc<Control>)>> = Mutex::new(Vec::new());
-
-/// The controls of `state`'s sandbox, made on first use with the rate it started with.
+/// The controls of `state`'s sandbox (made with the sandbox, at the rate it started with).
 pub fn control(state: &AppState) -> Arc<Control> {
-    let mut controls = CONTROLS.lock().unwrap_or_else(|p| p.into_inner());
-    controls.retain(|(shared, _)| shared.strong_count() > 0);
-    let me = Arc::downgrade(&state.0);
-    if let Some((_, control)) = controls.iter().find(|(shared, _)| shared.ptr_eq(&me)) {
-        return control.clone();
-    }
-    let control = Arc::new(Control::new(state.options.activity_per_minute));
-    controls.push((me, control.clone()));
-    control
+    state.activity.clone()
 }
 
 /// Clears `running` when the simulator task ends, however it ends.

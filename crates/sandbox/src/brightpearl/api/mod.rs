@@ -153,6 +153,8 @@ pub struct Shared {
     pub inner: OnceLock<Router>,
     /// The webhook dispatcher (faults, log, simulate). Set once at start.
     pub deliveries: OnceLock<DispatcherHandle>,
+    /// The activity simulator's rate and counters (the admin API and the simulator share it).
+    pub activity: Arc<super::activity::Control>,
     /// Where flushed events go: the webhook dispatcher's inbox.
     pub event_sink: Mutex<Option<tokio::sync::mpsc::UnboundedSender<super::events::Event>>>,
 }
@@ -268,6 +270,7 @@ impl Sandbox {
             inner: OnceLock::new(),
             event_sink: Mutex::new(None),
             deliveries: OnceLock::new(),
+            activity: Arc::new(super::activity::Control::new(options.activity_per_minute)),
         }));
         start_deliveries(&state, &code, options.delivery_faults.clone())?;
         let _ = state.inner.set(inner_router(state.clone()));
