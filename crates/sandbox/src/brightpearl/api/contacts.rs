@@ -9,13 +9,12 @@
 //! returns the URIs to use instead.
 
 use super::body::{json_body, parse_patch};
-use super::params::{parse_ids, query_pairs, search_reply};
+use super::params::{get_uris, parse_ids, query_pairs, search_reply};
 use super::{ApiError, ApiResult, AppState, Reply, WithMessageType};
 use crate::brightpearl::account::contacts::search::{
     COMPANY_SEARCH, CONTACT_GROUP_MEMBER_SEARCH, CONTACT_GROUP_SEARCH, CONTACT_SEARCH,
 };
 use crate::brightpearl::account::contacts::{self, Contact, CustomFieldKind, no_contact};
-use crate::brightpearl::idset;
 use crate::brightpearl::search::{self, Cell, Row};
 use axum::Router;
 use axum::body::Bytes;
@@ -217,20 +216,13 @@ async fn list_contacts(State(state): State<AppState>, uri: Uri) -> ApiResult {
     Ok(contact_page(page, first_result, more))
 }
 
-fn get_uris(ids: impl IntoIterator<Item = u64>, resource: &str) -> Json {
-    let uris: Vec<Json> = idset::chunks(ids, MAX_IDS_PER_GET)
-        .into_iter()
-        .map(|chunk| Json::from(format!("/{resource}/{chunk}")))
-        .collect();
-    let mut body = Map::new();
-    body.insert("getUris".into(), Json::Array(uris));
-    Json::Object(body)
-}
-
 async fn options_all(State(state): State<AppState>) -> ApiResult {
     let account = state.account();
     let ids = account.contacts.contacts.keys().copied();
-    Ok(Reply::ok("options-contact", get_uris(ids, "contact")))
+    Ok(Reply::ok(
+        "options-contact",
+        get_uris(ids, MAX_IDS_PER_GET, "contact"),
+    ))
 }
 
 async fn options_contacts(State(state): State<AppState>, Path(ids): Path<String>) -> ApiResult {
@@ -239,7 +231,10 @@ async fn options_contacts(State(state): State<AppState>, Path(ids): Path<String>
     let account = state.account();
     let existing =
         (set.ids().iter().copied()).filter(|id| account.contacts.contacts.contains_key(id));
-    Ok(Reply::ok(MT, get_uris(existing, "contact")))
+    Ok(Reply::ok(
+        MT,
+        get_uris(existing, MAX_IDS_PER_GET, "contact"),
+    ))
 }
 
 async fn post_contact(State(state): State<AppState>, body: Bytes) -> ApiResult {

@@ -1,12 +1,13 @@
 //! What every resource module reads from a request the same way: id sets in paths (malformed
 //! sets are 400 `CMNC-400`, an INFERRED code), search query strings (undecodable ones are 500
-//! `CMNC-018`, like a bad filter) and the search engine's answer in Brightpearl's envelope.
+//! `CMNC-018`, like a bad filter), the search engine's answer in Brightpearl's envelope, and
+//! OPTIONS `getUris`.
 
 use super::{ApiError, ApiResult, Reply};
-use crate::brightpearl::idset::IdSet;
+use crate::brightpearl::idset::{self, IdSet};
 use crate::brightpearl::search::SearchError;
 use axum::http::StatusCode;
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 
 /// The message type of every search.
 pub const SEARCH: &str = "bulk-data-search";
@@ -44,4 +45,14 @@ pub fn search_reply(result: Result<Json, SearchError>) -> ApiResult {
         )
         .message_type(SEARCH)),
     }
+}
+
+/// An OPTIONS answer: `{"getUris": [...]}` over the `existing` ids, chunked by `chunk` (the GET
+/// cap), each URI relative to the service (`/order/1-2,5`).
+pub fn get_uris(existing: impl IntoIterator<Item = u64>, chunk: usize, resource: &str) -> Json {
+    let uris: Vec<String> = idset::chunks(existing, chunk)
+        .into_iter()
+        .map(|set| format!("/{resource}/{set}"))
+        .collect();
+    json!({ "getUris": uris })
 }

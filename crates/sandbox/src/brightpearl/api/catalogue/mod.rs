@@ -13,16 +13,15 @@ mod products;
 mod reference;
 mod warehouse;
 
-use super::params::{parse_ids, query_pairs, search_reply};
+use super::params::{get_uris, parse_ids, query_pairs, search_reply};
 use super::{ApiError, AppState, Reply};
 use crate::brightpearl::account::Account;
-use crate::brightpearl::idset;
 use crate::brightpearl::search::{self, Catalogue, Cell, Row};
 use axum::Router;
 use axum::extract::Query;
 use axum::http::{HeaderMap, Uri};
 use serde::Serialize;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 /// This area's routes, relative to the account.
 pub fn routes() -> Router<AppState> {
@@ -66,16 +65,6 @@ fn single_id(text: &str, resource: &str, example: &str) -> Result<u64, ApiError>
                 "Cannot find the resource: {text:?} is not one {resource} id; this call takes a single id such as {example}"
             ))
         })
-}
-
-/// `{"getUris": [...]}` over `existing` ids, chunked by `chunk`, relative to the service
-/// (`/product/1-2,5`).
-fn get_uris(existing: impl IntoIterator<Item = u64>, chunk: usize, resource: &str) -> Json {
-    let uris: Vec<String> = idset::chunks(existing, chunk)
-        .into_iter()
-        .map(|set| format!("/{resource}/{set}"))
-        .collect();
-    json!({ "getUris": uris })
 }
 
 /// Whether `includeOptional` (comma-separated, possibly repeated) names `option`.

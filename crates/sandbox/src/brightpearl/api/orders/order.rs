@@ -10,7 +10,7 @@ use crate::brightpearl::api::{ApiResult, AppState, Reply, WithMessageType};
 use crate::brightpearl::idset;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 const GET: &str = "get-order";
 const POST: &str = "post-order";
@@ -95,11 +95,7 @@ fn get_uris(state: &AppState, wanted: Option<&idset::IdSet>) -> Json {
             .collect(),
     };
     drop(account);
-    let uris: Vec<String> = idset::chunks(ids, MAX_IDS_PER_GET)
-        .into_iter()
-        .map(|chunk| format!("/order/{chunk}"))
-        .collect();
-    json!({ "getUris": uris })
+    crate::brightpearl::api::params::get_uris(ids, MAX_IDS_PER_GET, "order")
 }
 
 /// `OPTIONS /order`: every order.

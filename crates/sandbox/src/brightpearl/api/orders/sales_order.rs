@@ -7,11 +7,11 @@ use super::{MAX_IDS_PER_GET, id_set, single_id};
 use crate::brightpearl::account::orders::{self, OrderType};
 use crate::brightpearl::api::body::{json_body, json_object, kind};
 use crate::brightpearl::api::{ApiResult, AppState, Reply, WithMessageType, header};
-use crate::brightpearl::idset::{self, IdSet};
+use crate::brightpearl::idset::IdSet;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 const GET: &str = "get-sales-order";
 const POST: &str = "post-sales-order";
@@ -122,11 +122,7 @@ fn uris(state: &AppState, wanted: Option<&IdSet>) -> Json {
         .filter(|id| wanted.is_none_or(|set| set.contains(*id)))
         .collect();
     drop(account);
-    let uris: Vec<String> = idset::chunks(ids, MAX_IDS_PER_GET)
-        .into_iter()
-        .map(|chunk| format!("/sales-order/{chunk}"))
-        .collect();
-    json!({ "getUris": uris })
+    crate::brightpearl::api::params::get_uris(ids, MAX_IDS_PER_GET, "sales-order")
 }
 
 /// `OPTIONS /sales-order`.
