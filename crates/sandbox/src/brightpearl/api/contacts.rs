@@ -93,16 +93,12 @@ pub fn routes() -> Router<AppState> {
 
 /// The ids of a GET, ascending, refusing more than [`MAX_IDS_PER_GET`].
 fn capped_ids(text: &str, what: &str, service_path: &str) -> Result<Vec<u64>, ApiError> {
-    let mut ids = parse_ids(text, what)?.ids().to_vec();
-    if ids.len() > MAX_IDS_PER_GET {
-        return Err(ApiError::bad_request(
-            "CMNC-400",
-            format!(
-                "A {what} GET takes at most {MAX_IDS_PER_GET} ids; {} were requested. Split the id set: OPTIONS /contact-service/{service_path}/{text} returns the GET URIs to use",
-                ids.len()
-            ),
-        ));
-    }
+    let mut ids = super::params::capped_ids(
+        text,
+        MAX_IDS_PER_GET,
+        what,
+        &format!("/contact-service/{service_path}"),
+    )?;
     ids.sort_unstable();
     Ok(ids)
 }

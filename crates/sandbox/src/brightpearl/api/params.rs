@@ -56,3 +56,26 @@ pub fn get_uris(existing: impl IntoIterator<Item = u64>, chunk: usize, resource:
         .collect();
     json!({ "getUris": uris })
 }
+
+/// Parses the id set of a path, refusing `*`, malformed sets and more than `cap` ids.
+/// `resource` names the records in the message and `options_path` is the service-relative
+/// collection the client can ask OPTIONS of (`/product-service/product`).
+pub fn capped_ids(
+    text: &str,
+    cap: usize,
+    resource: &str,
+    options_path: &str,
+) -> Result<Vec<u64>, ApiError> {
+    let set = parse_ids(text, resource)?;
+    let ids = set.ids().to_vec();
+    if ids.len() > cap {
+        return Err(ApiError::bad_request(
+            "CMNC-400",
+            format!(
+                "A {resource} GET takes at most {cap} ids; {} were requested. Split the id set: OPTIONS {options_path}/{text} returns the GET URIs to use",
+                ids.len()
+            ),
+        ));
+    }
+    Ok(ids)
+}

@@ -13,7 +13,7 @@ mod products;
 mod reference;
 mod warehouse;
 
-use super::params::{get_uris, parse_ids, query_pairs, search_reply};
+use super::params::{capped_ids, get_uris, parse_ids, query_pairs, search_reply};
 use super::{ApiError, AppState, Reply};
 use crate::brightpearl::account::Account;
 use crate::brightpearl::search::{self, Catalogue, Cell, Row};
@@ -29,29 +29,6 @@ pub fn routes() -> Router<AppState> {
         .merge(products::routes())
         .merge(reference::routes())
         .merge(warehouse::routes())
-}
-
-/// Parses the id set of a path, refusing `*`, malformed sets and more than `cap` ids.
-/// `resource` names the records in the message and `options_path` is the service-relative
-/// collection the client can ask OPTIONS of (`/product-service/product`).
-fn capped_ids(
-    text: &str,
-    cap: usize,
-    resource: &str,
-    options_path: &str,
-) -> Result<Vec<u64>, ApiError> {
-    let set = parse_ids(text, resource)?;
-    let ids = set.ids().to_vec();
-    if ids.len() > cap {
-        return Err(ApiError::bad_request(
-            "CMNC-400",
-            format!(
-                "A {resource} GET takes at most {cap} ids; {} were requested. Split the id set: OPTIONS {options_path}/{text} returns the GET URIs to use",
-                ids.len()
-            ),
-        ));
-    }
-    Ok(ids)
 }
 
 /// A path segment that must be one id (PUT, PATCH).
