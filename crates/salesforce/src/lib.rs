@@ -1,0 +1,5 @@
+//! Salesforce client.
+
+pub mod describe;
+pub mod model;
+pub mod soql;
