@@ -4,6 +4,10 @@ use crate::{ConfigError, Location, SecretRef};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+mod connectors;
+
+pub use connectors::*;
+
 /// A whole Ferry configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -198,50 +202,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// `[brightpearl]`: the account Ferry connects to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BrightpearlConfig {
-    /// The account code (the path segment after `/public-api/`).
-    pub account: String,
-    /// The datacenter's base URL, e.g. `https://use1.brightpearlconnect.com`.
-    pub base_url: String,
-    /// The app reference sent as `brightpearl-app-ref`.
-    pub app_ref: String,
-    /// The account token (`brightpearl-account-token`), as a secret reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_token: Option<SecretRef>,
-    /// A staff token (`brightpearl-staff-token`), as a secret reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub staff_token: Option<SecretRef>,
-}
-
-/// `[salesforce]`: the org Ferry connects to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SalesforceConfig {
-    /// The login host, e.g. `https://login.salesforce.com` or `https://test.salesforce.com`.
-    pub login_url: String,
-    /// The connected app's consumer key.
-    pub client_id: String,
-    /// The connected app's consumer secret, as a secret reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<SecretRef>,
-    /// The integration user's username (JWT bearer flow).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// The PEM private key for the JWT bearer flow, as a secret reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub private_key: Option<SecretRef>,
-    /// The REST API version, e.g. `62.0`.
-    #[serde(default = "default_api_version")]
-    pub api_version: String,
-}
-
-fn default_api_version() -> String {
-    "62.0".to_owned()
-}
-
 /// Finds where `[section]` and `key = ` appear in the file, for errors about values that parsed
 /// but are not acceptable.
 fn locate(text: &str, file: &str, section: Option<&str>, key: &str) -> Location {
@@ -371,44 +331,10 @@ impl Config {
             ));
         }
         if let Some(bp) = &self.brightpearl {
-            check_http_url(&bp.base_url).map_err(|r| {
-                at(
-                    Some("brightpearl"),
-                    "base_url",
-                    format!("brightpearl.base_url {r}"),
-                )
-            })?;
-            if bp.account_token.is_none() && bp.staff_token.is_none() {
-                return Err(at(
-                    Some("brightpearl"),
-                    "account_token",
-                    "[brightpearl] needs account_token or \
-                     staff_token, e.g. account_token = \"vault:brightpearl.account_token\""
-                        .to_owned(),
-                ));
-            }
+            bp.validate(&|key, message| at(Some("brightpearl"), key, message))?;
         }
         if let Some(sf) = &self.salesforce {
-            check_http_url(&sf.login_url).map_err(|r| {
-                at(
-                    Some("salesforce"),
-                    "login_url",
-                    format!("salesforce.login_url {r}"),
-                )
-            })?;
-            if sf.client_secret.is_none() && sf.private_key.is_none() {
-                return Err(at(Some("salesforce"), "client_secret", "[salesforce] needs client_secret or \
-                     private_key (with username), e.g. client_secret = \"vault:salesforce.client_secret\"".to_owned()));
-            }
-            if sf.private_key.is_some() && sf.username.is_none() {
-                return Err(at(
-                    Some("salesforce"),
-                    "private_key",
-                    "salesforce.private_key (JWT bearer) also \
-                     needs salesforce.username, the integration user to act as"
-                        .to_owned(),
-                ));
-            }
+            sf.validate(&|key, message| at(Some("salesforce"), key, message))?;
         }
         Ok(())
     }
@@ -420,32 +346,12 @@ impl Config {
             refs.push(("store.password", password));
         }
         if let Some(bp) = &self.brightpearl {
-            if let Some(r) = &bp.account_token {
-                refs.push(("brightpearl.account_token", r));
-            }
-            if let Some(r) = &bp.staff_token {
-                refs.push(("brightpearl.staff_token", r));
-            }
+            refs.extend(bp.secret_refs());
         }
         if let Some(sf) = &self.salesforce {
-            if let Some(r) = &sf.client_secret {
-                refs.push(("salesforce.client_secret", r));
-            }
-            if let Some(r) = &sf.private_key {
-                refs.push(("salesforce.private_key", r));
-            }
+            refs.extend(sf.secret_refs());
         }
         refs
-    }
-}
-
-fn check_http_url(url: &str) -> Result<(), String> {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(format!(
-            "must start with https:// (or http:// for the sandbox), not {url:?}"
-        ))
     }
 }
 

@@ -270,3 +270,5 @@ fn every_key_has_an_environment_variable() {
         );
     }
 }
+
+mod connectors;
