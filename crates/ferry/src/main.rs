@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod connectors;
 mod context;
 
 use clap::Parser;
