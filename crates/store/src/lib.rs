@@ -7,6 +7,7 @@
 //! * [`AuditLog`]: manual actions and configuration changes.
 //! * [`SecretStore`]: sealed (already encrypted) secrets for the vault.
 //! * [`Effects`]: the idempotency ledger: which pieces of work already had their effect.
+//! * [`RateWindows`]: API rate windows shared by every worker process of one account.
 //!
 //! [`Store`] is all of them; [`open`] picks the backend from a URL. Both backends run the same
 //! conformance suite (`conformance` feature), so the engine may rely on the documented semantics
@@ -17,6 +18,7 @@
 
 mod error;
 mod postgres;
+mod rate;
 mod sql;
 mod sqlite;
 mod types;
@@ -28,6 +30,7 @@ pub mod testing;
 
 pub use error::StoreError;
 pub use postgres::PostgresStore;
+pub use rate::{RateTake, SAME_WINDOW_SLACK_MS};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -213,8 +216,44 @@ pub trait Effects: Send + Sync {
     ) -> Result<Vec<Effect>>;
 }
 
+/// API rate windows shared across processes: the count of a fixed window of `limit` units
+/// (Brightpearl's requests per minute) for one account, kept so that every worker on every
+/// machine spends from one allowance. Each operation is one transaction holding the window's
+/// row lock, so two takers can never both get the last unit. "Now" is the database's clock (the
+/// server's, on PostgreSQL), so processes on machines whose clocks differ agree on when a window
+/// ends.
+#[async_trait]
+pub trait RateWindows: Send + Sync {
+    /// Takes `cost` units from the window of `key`, opening a fresh window of `limit` units
+    /// lasting `window_ms` milliseconds when none is open (or the open one has ended). A cost
+    /// above `limit` is charged as `limit`, so that it can go through a fresh window. Not
+    /// granted: nothing is spent, and `wait_ms` says when the window ends.
+    async fn take_rate(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        cost: u32,
+        limit: u32,
+        window_ms: i64,
+    ) -> Result<RateTake>;
+
+    /// Corrects the window of `key` from the server's own count: `remaining` units left, the
+    /// window ending in `resets_in_ms`. When that end is within [`SAME_WINDOW_SLACK_MS`] of the
+    /// open window's, the smaller count wins (other calls may be in flight); otherwise the
+    /// server's window replaces it.
+    async fn observe_rate(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        remaining: u32,
+        resets_in_ms: i64,
+    ) -> Result<()>;
+}
+
 /// Everything Ferry keeps durably.
-pub trait Store: Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore + Effects {
+pub trait Store:
+    Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore + Effects + RateWindows
+{
     /// Which backend this is.
     fn backend(&self) -> Backend;
 }

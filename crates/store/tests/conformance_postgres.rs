@@ -113,3 +113,47 @@ async fn a_waiting_item_with_a_lower_id_still_waits_for_the_one_in_flight() {
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].id, in_flight.id - 1_000_000);
 }
+
+/// Two processes (two stores, each with its own pool) on one database share one rate window,
+/// and count it by the server's clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_database_share_a_rate_window() {
+    use ferry_core::TenantId;
+    use ferry_store::testing::fresh_postgres_database;
+    use ferry_store::{OpenOptions, PostgresStore, RateWindows};
+    use std::sync::Arc;
+
+    let url = fresh_postgres_database().await;
+    let mut stores: Vec<Arc<dyn RateWindows>> = Vec::new();
+    for _ in 0..2 {
+        stores.push(Arc::new(
+            PostgresStore::open(&url, &OpenOptions::default())
+                .await
+                .unwrap(),
+        ));
+    }
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let store = stores[n % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            let tenant = TenantId::new("t1").unwrap();
+            let mut granted = 0;
+            for _ in 0..20 {
+                if store
+                    .take_rate(&tenant, "bp:shop", 1, 100, 60_000)
+                    .await
+                    .unwrap()
+                    .granted
+                {
+                    granted += 1;
+                }
+            }
+            granted
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap();
+    }
+    assert_eq!(total, 100, "320 takes against 100 units from two stores");
+}

@@ -59,3 +59,45 @@ async fn an_unreadable_item_is_set_aside_and_the_queue_keeps_moving() {
         dead[0].error_message
     );
 }
+
+/// Two processes on one file (two stores, each with its own connection) share one rate window:
+/// `BEGIN IMMEDIATE` serialises their read-modify-writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_file_share_a_rate_window() {
+    use ferry_core::TenantId;
+    use ferry_store::{OpenOptions, RateWindows, SqliteStore};
+    use std::sync::Arc;
+
+    let (first, dir) = fresh_sqlite_store().await;
+    let path = dir.path().join("ferry.db");
+    let second = Arc::new(
+        SqliteStore::open(&path.to_string_lossy(), &OpenOptions::default())
+            .await
+            .unwrap(),
+    );
+    let stores: [Arc<dyn RateWindows>; 2] = [first, second];
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let store = stores[n % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            let tenant = TenantId::new("t1").unwrap();
+            let mut granted = 0;
+            for _ in 0..10 {
+                if store
+                    .take_rate(&tenant, "bp:shop", 1, 50, 60_000)
+                    .await
+                    .unwrap()
+                    .granted
+                {
+                    granted += 1;
+                }
+            }
+            granted
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap();
+    }
+    assert_eq!(total, 50, "80 takes against 50 units from two stores");
+}

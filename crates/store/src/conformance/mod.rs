@@ -9,11 +9,13 @@
 mod dead;
 mod journal;
 mod queue;
+mod rate;
 mod records;
 
 pub use dead::*;
 pub use journal::*;
 pub use queue::*;
+pub use rate::*;
 pub use records::*;
 
 use crate::*;
@@ -136,6 +138,11 @@ macro_rules! store_conformance {
             effect_batches_apply_each_key_once_in_order,
             a_retried_dead_letter_is_older_than_the_waiting_item,
             deeply_nested_payloads_are_refused_with_the_record_named,
+            a_fresh_rate_window_grants_its_limit_then_says_how_long_to_wait,
+            a_rate_window_reopens_when_it_ends,
+            concurrent_rate_takers_never_share_a_unit,
+            observing_the_server_count_corrects_the_rate_window,
+            rate_windows_are_isolated_by_key_and_tenant,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
