@@ -7,6 +7,7 @@
 pub mod ids;
 pub mod notice;
 pub mod queue;
+pub mod rate;
 pub mod retry;
 pub mod timestamp;
 pub mod xref;

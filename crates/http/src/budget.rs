@@ -5,8 +5,8 @@
 //!   default). The client counts down locally and corrects itself from the server's
 //!   `brightpearl-requests-remaining` / `brightpearl-next-throttle-period` headers; when the
 //!   window is spent it waits for the next one instead of collecting 503s. The count lives in a
-//!   [`Ledger`]: in memory for one process, or in the store (PostgreSQL) so that many worker
-//!   processes share one account's allowance.
+//!   [`Ledger`]: in memory for one process, or in the store (SQLite or PostgreSQL) so that every
+//!   worker process on the database shares one account's allowance.
 //! - A **daily** budget (Salesforce): the org's rolling 24-hour allocation, read from
 //!   `Sforce-Limit-Info: api-usage=N/M` on every answer. Ferry stops at a ceiling (80 % of the
 //!   allocation by default) to leave room for the org's other integrations, and optionally at a
@@ -50,11 +50,7 @@ pub trait Ledger: Send + Sync {
     async fn observe(&self, key: &str, remaining: u32, resets_in: Duration) -> Result<(), String>;
 }
 
-/// Windows whose ends differ by less than this are taken to be the same window.
-pub const SAME_WINDOW_SLACK: Duration = Duration::from_secs(2);
-
-/// The rule every ledger applies, on plain numbers (milliseconds since the epoch), so the
-/// in-memory and SQL ledgers agree. Returns the new (window end, remaining) and the answer.
+/// The rule every ledger applies (`ferry_core::rate::take`), answered as a [`Take`].
 pub fn take_rule(
     state: Option<(i64, u32)>,
     now_ms: i64,
@@ -63,39 +59,28 @@ pub fn take_rule(
     window: Duration,
 ) -> ((i64, u32), Take) {
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    let (ends, remaining) = match state {
-        Some((ends, remaining)) if ends > now_ms => (ends, remaining),
-        _ => (now_ms.saturating_add(window_ms), limit),
-    };
-    // A call costing more than a whole window would otherwise wait forever.
-    let cost = cost.min(limit.max(1));
-    if remaining >= cost {
-        let left = remaining - cost;
-        ((ends, left), Take::Granted { remaining: left })
+    let (next, answer) = ferry_core::rate::take(state, now_ms, cost, limit, window_ms);
+    let take = if answer.granted {
+        Take::Granted {
+            remaining: answer.remaining,
+        }
     } else {
-        let wait = u64::try_from(ends.saturating_sub(now_ms)).unwrap_or(0);
-        (
-            (ends, remaining),
-            Take::Wait(Duration::from_millis(wait.max(1))),
-        )
-    }
+        Take::Wait(Duration::from_millis(
+            u64::try_from(answer.wait_ms).unwrap_or(1).max(1),
+        ))
+    };
+    (next, take)
 }
 
-/// The correction rule of [`Ledger::observe`], on plain numbers.
+/// The correction rule of [`Ledger::observe`] (`ferry_core::rate::observe`).
 pub fn observe_rule(
     state: Option<(i64, u32)>,
     now_ms: i64,
     remaining: u32,
     resets_in: Duration,
 ) -> (i64, u32) {
-    let server_ends = now_ms.saturating_add(i64::try_from(resets_in.as_millis()).unwrap_or(0));
-    let slack = i64::try_from(SAME_WINDOW_SLACK.as_millis()).unwrap_or(0);
-    match state {
-        Some((ends, ours)) if ends > now_ms && (ends - server_ends).abs() <= slack => {
-            (ends, ours.min(remaining))
-        }
-        _ => (server_ends, remaining),
-    }
+    let resets_in_ms = i64::try_from(resets_in.as_millis()).unwrap_or(i64::MAX);
+    ferry_core::rate::observe(state, now_ms, remaining, resets_in_ms)
 }
 
 /// Milliseconds since the Unix epoch, from the system clock.
@@ -464,41 +449,15 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
 
     #[test]
-    fn a_fresh_window_grants_until_spent_then_says_how_long_to_wait() {
-        let (state, take) = take_rule(None, 1_000, 1, 3, MINUTE);
-        assert_eq!(take, Take::Granted { remaining: 2 });
-        let (state, _) = take_rule(Some(state), 2_000, 2, 3, MINUTE);
-        assert_eq!(state, (61_000, 0));
-        let (state, take) = take_rule(Some(state), 31_000, 1, 3, MINUTE);
-        assert_eq!(take, Take::Wait(Duration::from_secs(30)));
-        // The window ends: a new one opens.
-        let (_, take) = take_rule(Some(state), 61_000, 1, 3, MINUTE);
-        assert_eq!(take, Take::Granted { remaining: 2 });
-    }
-
-    #[test]
-    fn a_call_costing_more_than_a_window_still_goes_through_a_fresh_window() {
-        let (_, take) = take_rule(None, 0, 500, 200, MINUTE);
+    fn the_rule_is_cores_answered_as_takes() {
+        let (state, take) = take_rule(None, 1_000, 3, 3, MINUTE);
         assert_eq!(take, Take::Granted { remaining: 0 });
-    }
-
-    #[test]
-    fn the_server_count_corrects_the_ledger() {
-        // Same window (ends within the slack): the smaller count wins.
-        assert_eq!(
-            observe_rule(Some((60_000, 150)), 0, 120, Duration::from_millis(59_000)),
-            (60_000, 120)
-        );
-        assert_eq!(
-            observe_rule(Some((60_000, 100)), 0, 120, Duration::from_millis(60_500)),
-            (60_000, 100)
-        );
-        // Another window: the server's replaces ours.
+        let (_, take) = take_rule(Some(state), 31_000, 1, 3, MINUTE);
+        assert_eq!(take, Take::Wait(Duration::from_secs(30)));
         assert_eq!(
             observe_rule(Some((60_000, 100)), 0, 10, Duration::from_secs(20)),
             (20_000, 10)
         );
-        assert_eq!(observe_rule(None, 5, 7, MINUTE), (60_005, 7));
     }
 
     #[tokio::test]
