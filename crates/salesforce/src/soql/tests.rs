@@ -1,4 +1,5 @@
 use super::*;
+use rust_decimal::Decimal;
 use std::str::FromStr;
 
 fn soql(query: Soql) -> String {
@@ -53,8 +54,6 @@ fn renders_every_condition_kind() {
          AND NOT (C__c = 3) ORDER BY Name ASC, Id DESC NULLS LAST LIMIT 200 OFFSET 10"
     );
 }
-
-use rust_decimal::Decimal;
 
 #[test]
 fn groups_nest_with_parentheses() {
