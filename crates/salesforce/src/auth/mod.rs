@@ -4,6 +4,15 @@
 //! OAuth flows (JWT bearer, client credentials, refresh token, authorization code with PKCE)
 //! each produce one; [`FixedSession`] wraps a token someone else obtained.
 
+mod callback;
+mod oauth;
+pub mod pkce;
+mod token;
+
+pub use callback::{CALLBACK_PATH, LocalCallback};
+pub use oauth::{ForgetTokens, Grant, OAuthSession, TokenStore, jwt_assertion};
+pub use token::Tokens;
+
 use async_trait::async_trait;
 use ferry_http::{Auth, Error, HeaderMap, HeaderValue, reqwest};
 use secrecy::{ExposeSecret, SecretString};
