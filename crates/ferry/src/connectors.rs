@@ -259,3 +259,133 @@ pub async fn brightpearl(ctx: &Context) -> Result<ferry_brightpearl::Client> {
         transport_config(),
     )?)
 }
+
+/// Saves a rotated Salesforce refresh token in the vault.
+struct SalesforceVaultTokens {
+    vault: Arc<Vault>,
+    tenant: TenantId,
+    name: String,
+}
+
+#[async_trait]
+impl ferry_salesforce::auth::TokenStore for SalesforceVaultTokens {
+    async fn save_refresh_token(&self, refresh_token: &SecretString) -> Result<(), String> {
+        self.vault
+            .set(
+                &self.tenant,
+                &self.name,
+                refresh_token,
+                "ferry:salesforce-oauth",
+            )
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The Salesforce client settings of the configured org (no network).
+pub fn salesforce_settings(
+    config: &ferry_config::SalesforceConfig,
+    ctx: &Context,
+) -> Result<ferry_salesforce::Settings> {
+    let ca_pem = match &config.ca_file {
+        Some(file) => {
+            let path = ctx.config.resolve(file);
+            Some(std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "salesforce.ca_file {}: the certificate authority file cannot be read",
+                    path.display()
+                )
+            })?)
+        }
+        None => None,
+    };
+    Ok(ferry_salesforce::Settings {
+        api_version: config.api_version.clone(),
+        client_name: config.client_name.clone(),
+        daily_api_percent: config.daily_api_percent,
+        run_api_calls: config.run_api_calls,
+        bulk_threshold: usize::try_from(config.bulk_threshold).unwrap_or(usize::MAX),
+        timeout: Duration::from_secs(config.timeout_seconds),
+        ca_pem,
+    })
+}
+
+/// The Salesforce section, or an error saying how to add it.
+pub fn salesforce_config(ctx: &Context) -> Result<&ferry_config::SalesforceConfig> {
+    ctx.config.salesforce.as_ref().ok_or_else(|| {
+        anyhow!(
+            "ferry.toml has no [salesforce] section: add login_url, client_id and credentials \
+             (see docs/connectors.md)"
+        )
+    })
+}
+
+/// The Salesforce client of the configured org: runs the configured OAuth grant once (so
+/// that bad credentials fail here, with the server's reason) and renews it when Salesforce
+/// refuses the session.
+pub async fn salesforce(ctx: &Context) -> Result<ferry_salesforce::Client> {
+    use ferry_config::SalesforceAuth;
+    use ferry_salesforce::auth::{ForgetTokens, Grant, OAuthSession, TokenStore};
+
+    let config = salesforce_config(ctx)?;
+    let settings = salesforce_settings(config, ctx)?;
+    let tenant = ctx.tenant(None)?;
+    let store = ctx.store().await?;
+    let secrets = Secrets::new(ctx, store.clone(), tenant.clone());
+    let mode = config.auth_mode().map_err(|e| anyhow!(e))?;
+    let client_secret = match &config.client_secret {
+        Some(reference) => Some(
+            secrets
+                .get("salesforce.client_secret", Some(reference))
+                .await?,
+        ),
+        None => None,
+    };
+    let mut tokens: Arc<dyn TokenStore> = Arc::new(ForgetTokens);
+    let grant = match mode {
+        SalesforceAuth::Jwt => Grant::JwtBearer {
+            client_id: config.client_id.clone(),
+            username: config.username.clone().unwrap_or_default(),
+            private_key: secrets
+                .get("salesforce.private_key", config.private_key.as_ref())
+                .await?,
+            audience: None,
+        },
+        SalesforceAuth::ClientCredentials => Grant::ClientCredentials {
+            client_id: config.client_id.clone(),
+            client_secret: client_secret.ok_or_else(|| {
+                anyhow!("salesforce.client_secret is needed for auth = \"client-credentials\"")
+            })?,
+            basic_auth: false,
+        },
+        SalesforceAuth::RefreshToken => {
+            if let Some(SecretRef::Vault(name)) = &config.refresh_token {
+                tokens = Arc::new(SalesforceVaultTokens {
+                    vault: secrets.vault().await?,
+                    tenant: tenant.clone(),
+                    name: name.clone(),
+                });
+            }
+            Grant::RefreshToken {
+                client_id: config.client_id.clone(),
+                client_secret,
+                refresh_token: secrets
+                    .get("salesforce.refresh_token", config.refresh_token.as_ref())
+                    .await?,
+            }
+        }
+    };
+    let http = ferry_salesforce::http_client(&settings)?;
+    let mut session =
+        OAuthSession::connect_with_store(&config.login_url, grant, http, tokens).await?;
+    if let Some(instance_url) = &config.instance_url {
+        session = session.with_instance_url(instance_url.clone());
+    }
+    let budgets = Budgets::new(Arc::new(StoreLedger::new(store, tenant)));
+    Ok(ferry_salesforce::Client::new(
+        settings,
+        Arc::new(session),
+        &budgets,
+        transport_config(),
+    )?)
+}
