@@ -15,6 +15,7 @@ pub mod auth;
 mod client;
 pub mod idset;
 pub mod model;
+pub mod resources;
 pub mod search;
 pub mod webhooks;
 
