@@ -511,24 +511,6 @@ pub mod text {
     }
 }
 
-/// Reads a field that is usually a number but may be `null` (search cells, older records) as
-/// its default: Brightpearl writes `null` where the value is simply unset.
-pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-/// A reference to a record by id only (`{"addressId": 2}`, `{"id": 4, "code": "VAT"}`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
-pub struct IdRef {
-    /// The id.
-    #[serde(default)]
-    pub id: u64,
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
