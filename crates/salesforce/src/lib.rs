@@ -16,6 +16,7 @@ pub mod auth;
 mod client;
 pub mod describe;
 pub mod model;
+pub mod query;
 pub mod soql;
 
 pub use client::{CALL_OPTIONS, Client, Settings, family_of, http_client};
