@@ -18,6 +18,7 @@ pub mod describe;
 pub mod model;
 pub mod query;
 pub mod soql;
+pub mod write;
 
 pub use client::{CALL_OPTIONS, Client, Settings, family_of, http_client};
 pub use ferry_http::Error;

@@ -1,0 +1,755 @@
+//! The plan: check the records, resolve dependencies, choose lanes, run them, and resend what
+//! failed for a passing reason. The choices (validation, links, components, lanes) are pure
+//! functions tested without I/O; [`run`] strings them together with the lanes.
+
+use super::outcome::{self, failed, may_resubmit};
+use super::{
+    Ctx, Dependency, Lane, LaneChoice, MAX_COMPOSITE_SUBREQUESTS, MAX_GRAPH_NODES, RecordWrite,
+    WriteOp, WriteOutcome, bulk, collections, composite, single,
+};
+use crate::soql::{Ident, RecordId};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+
+/// One record on its way to a lane.
+#[derive(Debug, Clone)]
+pub(crate) struct Item<'a> {
+    /// Its position in the batch.
+    pub(crate) index: usize,
+    /// The record.
+    pub(crate) record: &'a RecordWrite,
+    /// Its fields, with the ids of records it depends on filled in once known.
+    pub(crate) fields: Cow<'a, Map<String, Value>>,
+    /// Records of this wave it must follow (Composite/Graph turn them into references).
+    pub(crate) links: Vec<Link>,
+}
+
+/// A dependency on a record written in the same call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    /// The field to set to the target's id (`None`: order only).
+    pub(crate) field: Option<String>,
+    /// The target's position in the batch.
+    pub(crate) target: usize,
+}
+
+/// Outcomes by batch position.
+pub(crate) type Outcomes = Vec<(usize, WriteOutcome)>;
+
+/// What a record's dependencies became after checking them against the batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Deps {
+    /// Fields set from a target whose id is known without writing it (update, delete).
+    known: Vec<(String, String)>,
+    /// Targets that must be written first.
+    links: Vec<Link>,
+}
+
+/// Checks a record's names and ids before anything is sent (they go into URLs).
+fn validate(record: &RecordWrite) -> Result<(), WriteOutcome> {
+    let what = || format!("{} {:?}", record.object, record.reference);
+    if let Err(e) = Ident::object(&record.object) {
+        return Err(failed(
+            "INVALID_TYPE",
+            format!("{}: {e}", what()),
+            Vec::new(),
+            false,
+        ));
+    }
+    match &record.op {
+        WriteOp::Upsert {
+            external_id_field,
+            external_id,
+        } => {
+            if Ident::field(external_id_field).is_err() || external_id_field.contains('.') {
+                return Err(failed(
+                    "INVALID_FIELD",
+                    format!(
+                        "{}: {external_id_field:?} is not a field's API name; name the object's \
+                         external id field (for example ExternalID__c)",
+                        what()
+                    ),
+                    vec![external_id_field.clone()],
+                    false,
+                ));
+            }
+            if external_id.is_empty() {
+                return Err(failed(
+                    "REQUIRED_FIELD_MISSING",
+                    format!(
+                        "{}: the external id {external_id_field} is empty; an upsert needs the \
+                         value that identifies the record",
+                        what()
+                    ),
+                    vec![external_id_field.clone()],
+                    false,
+                ));
+            }
+        }
+        WriteOp::Update { id } | WriteOp::Delete { id } => {
+            if let Err(e) = RecordId::new(id) {
+                return Err(failed(
+                    "MALFORMED_ID",
+                    format!("{}: {e}", what()),
+                    vec!["Id".into()],
+                    false,
+                ));
+            }
+        }
+        WriteOp::Create => {}
+    }
+    Ok(())
+}
+
+/// Resolves every record's dependencies to batch positions. A reference that names no
+/// record, or several, fails the record.
+fn link_batch(batch: &[RecordWrite]) -> Vec<Result<Deps, WriteOutcome>> {
+    let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, record) in batch.iter().enumerate() {
+        by_reference
+            .entry(record.reference.as_str())
+            .or_default()
+            .push(i);
+    }
+    batch
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            validate(record)?;
+            let mut deps = Deps::default();
+            for dependency in &record.depends_on {
+                let target = dependency.target();
+                let found = by_reference.get(target).map(Vec::as_slice).unwrap_or(&[]);
+                let &[t] = found else {
+                    let (code, why) = if found.is_empty() {
+                        (
+                            "UNKNOWN_REFERENCE",
+                            "no record of the batch has that reference",
+                        )
+                    } else {
+                        (
+                            "AMBIGUOUS_REFERENCE",
+                            "several records of the batch have that reference",
+                        )
+                    };
+                    return Err(failed(
+                        code,
+                        format!(
+                            "{} {:?} depends on {target:?}, but {why}; put the record it depends \
+                             on in the same batch under a unique reference",
+                            record.object, record.reference
+                        ),
+                        Vec::new(),
+                        false,
+                    ));
+                };
+                if t == i {
+                    return Err(failed(
+                        "DEPENDENCY_CYCLE",
+                        format!(
+                            "{} {:?} depends on itself; remove that dependency",
+                            record.object, record.reference
+                        ),
+                        Vec::new(),
+                        false,
+                    ));
+                }
+                let field = match dependency {
+                    Dependency::IdOf { field, .. } => Some(field.clone()),
+                    Dependency::After { .. } => None,
+                };
+                match (&field, &batch[t].op) {
+                    (Some(field), WriteOp::Update { id } | WriteOp::Delete { id }) => {
+                        deps.known.push((field.clone(), id.clone()));
+                    }
+                    _ => deps.links.push(Link { field, target: t }),
+                }
+            }
+            Ok(deps)
+        })
+        .collect()
+}
+
+/// The lane a group of `n` independent records takes.
+pub(crate) fn lane_for(choice: LaneChoice, resubmission: bool, n: usize, threshold: usize) -> Lane {
+    if let LaneChoice::Force(lane @ (Lane::Single | Lane::Collections | Lane::Bulk)) = choice
+        && !resubmission
+    {
+        return lane;
+    }
+    if n <= 1 {
+        Lane::Single
+    } else if n <= threshold {
+        Lane::Collections
+    } else {
+        Lane::Bulk
+    }
+}
+
+/// Records that share one call shape: the same operation, object and external id field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct GroupKey {
+    op: &'static str,
+    object: String,
+    external_id_field: Option<String>,
+}
+
+fn group_key(record: &RecordWrite) -> GroupKey {
+    GroupKey {
+        op: record.op.bulk_name(),
+        object: record.object.clone(),
+        external_id_field: match &record.op {
+            WriteOp::Upsert {
+                external_id_field, ..
+            } => Some(external_id_field.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// Groups items by [`GroupKey`], in order of first appearance.
+pub(crate) fn groups(items: Vec<Item<'_>>) -> Vec<Vec<Item<'_>>> {
+    let mut position: HashMap<GroupKey, usize> = HashMap::new();
+    let mut groups: Vec<Vec<Item<'_>>> = Vec::new();
+    for item in items {
+        let key = group_key(item.record);
+        let at = *position.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(item);
+    }
+    groups
+}
+
+/// How one wave splits its items.
+#[derive(Debug, Default)]
+struct Wave<'a> {
+    /// Items with no link inside the wave.
+    independent: Vec<Item<'a>>,
+    /// Groups of linked items, each in an order where targets come first.
+    dependent: Vec<Vec<Item<'a>>>,
+    /// Items of groups too big for a graph that must wait for their targets.
+    later: Vec<usize>,
+    /// Items caught in a dependency cycle.
+    cyclic: Vec<usize>,
+}
+
+/// Splits the wave's items into independent ones and connected groups (union-find over the
+/// links). Groups too big for one graph go out in waves: now only their members without links.
+fn split_wave(items: Vec<Item<'_>>) -> Wave<'_> {
+    let position: HashMap<usize, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(p, item)| (item.index, p))
+        .collect();
+    let mut parent: Vec<usize> = (0..items.len()).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (p, item) in items.iter().enumerate() {
+        for link in &item.links {
+            if let Some(&q) = position.get(&link.target) {
+                let (a, b) = (find(&mut parent, p), find(&mut parent, q));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut roots_in_order = Vec::new();
+    for p in 0..items.len() {
+        let root = find(&mut parent, p);
+        let entry = members.entry(root).or_default();
+        if entry.is_empty() {
+            roots_in_order.push(root);
+        }
+        entry.push(p);
+    }
+    let mut slots: Vec<Option<Item<'_>>> = items.into_iter().map(Some).collect();
+    let mut wave = Wave::default();
+    for root in roots_in_order {
+        let group = members.remove(&root).unwrap_or_default();
+        if group.len() == 1 {
+            if let Some(item) = group.first().and_then(|&p| slots[p].take()) {
+                wave.independent.push(item);
+            }
+            continue;
+        }
+        if group.len() > MAX_GRAPH_NODES {
+            for p in group {
+                let ready = slots[p].as_ref().is_some_and(|item| item.links.is_empty());
+                match slots[p].take() {
+                    Some(item) if ready => wave.independent.push(item),
+                    Some(item) => wave.later.push(item.index),
+                    None => {}
+                }
+            }
+            continue;
+        }
+        let group_items: Vec<Item<'_>> = group.iter().filter_map(|&p| slots[p].take()).collect();
+        match topological(group_items) {
+            Ok(ordered) => wave.dependent.push(ordered),
+            Err(indices) => wave.cyclic.extend(indices),
+        }
+    }
+    wave
+}
+
+/// Orders a group so that every target comes before the items linking to it; on a cycle,
+/// the positions of the whole group.
+fn topological(items: Vec<Item<'_>>) -> Result<Vec<Item<'_>>, Vec<usize>> {
+    let mut remaining = items;
+    let mut ordered: Vec<Item<'_>> = Vec::with_capacity(remaining.len());
+    let mut placed: BTreeSet<usize> = BTreeSet::new();
+    let inside: BTreeSet<usize> = remaining.iter().map(|i| i.index).collect();
+    while !remaining.is_empty() {
+        let (ready, rest): (Vec<_>, Vec<_>) = remaining.into_iter().partition(|item| {
+            item.links
+                .iter()
+                .all(|l| placed.contains(&l.target) || !inside.contains(&l.target))
+        });
+        if ready.is_empty() {
+            let mut all: Vec<usize> = ordered.iter().map(|i| i.index).collect();
+            all.extend(rest.iter().map(|i| i.index));
+            return Err(all);
+        }
+        placed.extend(ready.iter().map(|i| i.index));
+        ordered.extend(ready);
+        remaining = rest;
+    }
+    Ok(ordered)
+}
+
+/// Writes `batch`: one outcome per record, in input order.
+pub(crate) async fn run(ctx: &Ctx<'_>, batch: &[RecordWrite]) -> Vec<WriteOutcome> {
+    let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; batch.len()];
+    let mut deps: Vec<Deps> = Vec::with_capacity(batch.len());
+    for (i, linked) in link_batch(batch).into_iter().enumerate() {
+        match linked {
+            Ok(d) => deps.push(d),
+            Err(outcome) => {
+                outcomes[i] = Some(outcome);
+                deps.push(Deps::default());
+            }
+        }
+    }
+    let mut pending: BTreeSet<usize> = (0..batch.len())
+        .filter(|&i| outcomes[i].is_none())
+        .collect();
+    let mut round = 0u32;
+    loop {
+        write_round(ctx, batch, &deps, pending, &mut outcomes, round > 0).await;
+        if round >= ctx.options.max_resubmits {
+            break;
+        }
+        let again: BTreeSet<usize> = (0..batch.len())
+            .filter(|&i| {
+                outcomes[i]
+                    .as_ref()
+                    .is_some_and(|o| may_resubmit(&batch[i], o))
+            })
+            .collect();
+        if again.is_empty() {
+            break;
+        }
+        round += 1;
+        tokio::time::sleep(ctx.options.resubmit_delay * round).await;
+        for &i in &again {
+            outcomes[i] = None;
+        }
+        ctx.with_report(|r| {
+            r.resubmitted += again.len();
+            r.resubmit_rounds = round;
+        });
+        pending = again;
+    }
+    debug_assert!(
+        outcomes.iter().all(Option::is_some),
+        "every record of the batch has an outcome"
+    );
+    outcomes
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or_else(|| {
+                failed(
+                    "INTERNAL",
+                    "Ferry's write planner gave this record no outcome; it was probably not \
+                     written. Please report this; the record is retried",
+                    Vec::new(),
+                    true,
+                )
+            })
+        })
+        .collect()
+}
+
+/// One round: every record of `pending`, in waves until none is left.
+async fn write_round(
+    ctx: &Ctx<'_>,
+    batch: &[RecordWrite],
+    deps: &[Deps],
+    mut waiting: BTreeSet<usize>,
+    outcomes: &mut [Option<WriteOutcome>],
+    resubmission: bool,
+) {
+    while !waiting.is_empty() {
+        fail_dependents_of_failures(batch, deps, &mut waiting, outcomes);
+        let items: Vec<Item<'_>> = waiting
+            .iter()
+            .map(|&i| item(batch, deps, &waiting, outcomes, i))
+            .collect();
+        if items.is_empty() {
+            break;
+        }
+        let wave = split_wave(items);
+        for &i in &wave.cyclic {
+            outcomes[i] = Some(failed(
+                "DEPENDENCY_CYCLE",
+                format!(
+                    "{} {:?} is part of a dependency cycle in the batch (records that each wait \
+                     for another); break the cycle, e.g. write one of them without the reference \
+                     and update it afterwards",
+                    batch[i].object, batch[i].reference
+                ),
+                Vec::new(),
+                false,
+            ));
+        }
+        let progress = !wave.independent.is_empty() || !wave.dependent.is_empty();
+        let mut done: Vec<usize> = wave.cyclic.clone();
+        done.extend(wave.independent.iter().map(|i| i.index));
+        done.extend(wave.dependent.iter().flatten().map(|i| i.index));
+        for group in groups(wave.independent) {
+            let threshold = ctx.options.bulk_threshold.unwrap_or(usize::MAX);
+            let lane = lane_for(ctx.options.lane, resubmission, group.len(), threshold);
+            settle(outcomes, run_lane(ctx, lane, group).await);
+        }
+        if !wave.dependent.is_empty() {
+            let nodes: usize = wave.dependent.iter().map(Vec::len).sum();
+            let results = if nodes <= MAX_COMPOSITE_SUBREQUESTS {
+                composite::run_composite(ctx, wave.dependent.into_iter().flatten().collect()).await
+            } else {
+                composite::run_graphs(ctx, wave.dependent).await
+            };
+            settle(outcomes, results);
+        }
+        for i in done {
+            waiting.remove(&i);
+        }
+        if !progress {
+            for &i in &wave.later {
+                outcomes[i] = Some(failed(
+                    "DEPENDENCY_CYCLE",
+                    format!(
+                        "{} {:?} waits for records that wait for it (a dependency cycle); break \
+                         the cycle",
+                        batch[i].object, batch[i].reference
+                    ),
+                    Vec::new(),
+                    false,
+                ));
+                waiting.remove(&i);
+            }
+        }
+    }
+}
+
+/// Runs one group of independent records through `lane`; Bulk records whose job failed as a
+/// whole go through Collections.
+async fn run_lane<'a>(ctx: &Ctx<'_>, lane: Lane, group: Vec<Item<'a>>) -> Outcomes {
+    match lane {
+        Lane::Single => single::run(ctx, group).await,
+        Lane::Bulk => {
+            let (mut results, fallback) = bulk::run(ctx, group).await;
+            if !fallback.is_empty() {
+                ctx.with_report(|r| r.bulk_fallbacks += fallback.len());
+                results.extend(collections::run(ctx, fallback).await);
+            }
+            results
+        }
+        Lane::Collections | Lane::Composite | Lane::Graph => collections::run(ctx, group).await,
+    }
+}
+
+/// Records outcomes.
+fn settle(outcomes: &mut [Option<WriteOutcome>], results: Outcomes) {
+    for (i, outcome) in results {
+        debug_assert!(outcomes[i].is_none(), "record {i} got two outcomes");
+        outcomes[i] = Some(outcome);
+    }
+}
+
+/// Fails waiting records whose target failed (and, in turn, their own dependents), with the
+/// target's transience: a record waiting for a locked parent is resent with it.
+fn fail_dependents_of_failures(
+    batch: &[RecordWrite],
+    deps: &[Deps],
+    waiting: &mut BTreeSet<usize>,
+    outcomes: &mut [Option<WriteOutcome>],
+) {
+    loop {
+        let mut newly = Vec::new();
+        for &i in waiting.iter() {
+            let failed_target = deps[i].links.iter().find_map(|l| {
+                if waiting.contains(&l.target) {
+                    return None;
+                }
+                match &outcomes[l.target] {
+                    Some(WriteOutcome::Failed {
+                        code, transient, ..
+                    }) => Some((l.target, code.clone(), *transient)),
+                    Some(WriteOutcome::Ok { .. }) => None,
+                    None => Some((l.target, "NOT_WRITTEN".to_owned(), true)),
+                }
+            });
+            if let Some((t, code, transient)) = failed_target {
+                newly.push((i, t, code, transient));
+            }
+        }
+        if newly.is_empty() {
+            return;
+        }
+        for (i, t, code, transient) in newly {
+            waiting.remove(&i);
+            outcomes[i] = Some(failed(
+                "DEPENDENCY_FAILED",
+                format!(
+                    "{} {:?} was not written because {} {:?}, which it depends on, failed with \
+                     {code}; fix that record and both are written",
+                    batch[i].object, batch[i].reference, batch[t].object, batch[t].reference
+                ),
+                Vec::new(),
+                transient,
+            ));
+        }
+    }
+}
+
+/// The item for record `i`: ids of written targets filled in, links to waiting ones kept.
+fn item<'a>(
+    batch: &'a [RecordWrite],
+    deps: &[Deps],
+    waiting: &BTreeSet<usize>,
+    outcomes: &[Option<WriteOutcome>],
+    i: usize,
+) -> Item<'a> {
+    let record = &batch[i];
+    let mut fields = Cow::Borrowed(&record.fields);
+    for (field, id) in &deps[i].known {
+        fields
+            .to_mut()
+            .insert(field.clone(), Value::String(id.clone()));
+    }
+    let mut links = Vec::new();
+    for link in &deps[i].links {
+        if waiting.contains(&link.target) {
+            links.push(link.clone());
+        } else if let (Some(field), Some(WriteOutcome::Ok { id, .. })) =
+            (&link.field, &outcomes[link.target])
+        {
+            fields
+                .to_mut()
+                .insert(field.clone(), Value::String(id.clone()));
+        }
+    }
+    Item {
+        index: i,
+        record,
+        fields,
+        links,
+    }
+}
+
+/// The outcome for an item whose call failed as a whole.
+pub(crate) fn all_failed(items: &[Item<'_>], error: &ferry_http::Error) -> Outcomes {
+    let failure = outcome::from_call_error(error);
+    items.iter().map(|i| (i.index, failure.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    fn account(reference: &str) -> RecordWrite {
+        RecordWrite::upsert(
+            reference,
+            "Account",
+            "ExternalID__c",
+            reference,
+            fields(json!({"Name": reference})),
+        )
+    }
+
+    fn contact(reference: &str, account: &str) -> RecordWrite {
+        RecordWrite::new(
+            reference,
+            "Contact",
+            WriteOp::Create,
+            fields(json!({"LastName": reference})),
+        )
+        .depending_on(Dependency::IdOf {
+            field: "AccountId".into(),
+            target: account.into(),
+        })
+    }
+
+    fn items<'a>(batch: &'a [RecordWrite], deps: &[Deps]) -> Vec<Item<'a>> {
+        let waiting: BTreeSet<usize> = (0..batch.len()).collect();
+        let outcomes = vec![None; batch.len()];
+        (0..batch.len())
+            .map(|i| item(batch, deps, &waiting, &outcomes, i))
+            .collect()
+    }
+
+    fn linked(batch: &[RecordWrite]) -> Vec<Deps> {
+        link_batch(batch)
+            .into_iter()
+            .map(|d| d.unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn lanes_follow_group_size_unless_forced() {
+        assert_eq!(lane_for(LaneChoice::Auto, false, 1, 2000), Lane::Single);
+        assert_eq!(
+            lane_for(LaneChoice::Auto, false, 2, 2000),
+            Lane::Collections
+        );
+        assert_eq!(
+            lane_for(LaneChoice::Auto, false, 2000, 2000),
+            Lane::Collections
+        );
+        assert_eq!(lane_for(LaneChoice::Auto, false, 2001, 2000), Lane::Bulk);
+        let bulk = LaneChoice::Force(Lane::Bulk);
+        assert_eq!(lane_for(bulk, false, 5, 2000), Lane::Bulk);
+        assert_eq!(lane_for(bulk, true, 5, 2000), Lane::Collections);
+        let graph = LaneChoice::Force(Lane::Graph);
+        assert_eq!(lane_for(graph, false, 5, 2000), Lane::Collections);
+    }
+
+    #[test]
+    fn bad_names_ids_and_references_fail_before_any_call() {
+        let mut bad_object = account("a");
+        bad_object.object = "Account/../x".into();
+        let bad_id = RecordWrite::new(
+            "u",
+            "Account",
+            WriteOp::Update { id: "001x".into() },
+            Map::new(),
+        );
+        let orphan = contact("c", "nobody");
+        let twin_a = account("t");
+        let twin_b = account("t");
+        let child_of_twin = contact("d", "t");
+        let batch = vec![bad_object, bad_id, orphan, twin_a, twin_b, child_of_twin];
+        let codes: Vec<Option<String>> = link_batch(&batch)
+            .into_iter()
+            .map(|r| r.err().and_then(|o| o.code().map(str::to_owned)))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                Some("INVALID_TYPE".into()),
+                Some("MALFORMED_ID".into()),
+                Some("UNKNOWN_REFERENCE".into()),
+                None,
+                None,
+                Some("AMBIGUOUS_REFERENCE".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn links_to_records_with_known_ids_are_filled_in_at_once() {
+        let parent = RecordWrite::new(
+            "p",
+            "Account",
+            WriteOp::Update {
+                id: "001000000000001AAA".into(),
+            },
+            Map::new(),
+        );
+        let batch = vec![parent, contact("c", "p")];
+        let deps = linked(&batch);
+        assert!(deps[1].links.is_empty());
+        let items = items(&batch, &deps);
+        assert_eq!(items[1].fields["AccountId"], json!("001000000000001AAA"));
+    }
+
+    #[test]
+    fn linked_records_form_ordered_groups_and_the_rest_stays_independent() {
+        let batch = vec![
+            contact("c1", "a1"),
+            account("a1"),
+            account("solo"),
+            contact("c2", "a1"),
+            account("a2"),
+            contact("c3", "a2"),
+        ];
+        let deps = linked(&batch);
+        let wave = split_wave(items(&batch, &deps));
+        let independent: Vec<usize> = wave.independent.iter().map(|i| i.index).collect();
+        assert_eq!(independent, vec![2]);
+        let dependent: Vec<Vec<usize>> = wave
+            .dependent
+            .iter()
+            .map(|g| g.iter().map(|i| i.index).collect())
+            .collect();
+        assert_eq!(dependent, vec![vec![1, 0, 3], vec![4, 5]]);
+        assert!(wave.cyclic.is_empty() && wave.later.is_empty());
+    }
+
+    #[test]
+    fn cycles_are_found() {
+        let a = account("a").depending_on(Dependency::After { target: "b".into() });
+        let b = account("b").depending_on(Dependency::After { target: "a".into() });
+        let batch = vec![a, b, account("c")];
+        let deps = linked(&batch);
+        let wave = split_wave(items(&batch, &deps));
+        assert_eq!(wave.cyclic, vec![0, 1]);
+        assert_eq!(wave.independent.len(), 1);
+    }
+
+    #[test]
+    fn groups_too_big_for_a_graph_go_in_waves() {
+        let mut batch = vec![account("a")];
+        for n in 0..MAX_GRAPH_NODES {
+            batch.push(contact(&format!("c{n}"), "a"));
+        }
+        let deps = linked(&batch);
+        let wave = split_wave(items(&batch, &deps));
+        assert_eq!(wave.independent.len(), 1);
+        assert_eq!(wave.independent[0].index, 0);
+        assert_eq!(wave.later.len(), MAX_GRAPH_NODES);
+        assert!(wave.dependent.is_empty());
+    }
+
+    #[test]
+    fn groups_share_operation_object_and_external_id_field() {
+        let batch = vec![
+            account("a"),
+            RecordWrite::new("x", "Account", WriteOp::Create, Map::new()),
+            account("b"),
+            RecordWrite::upsert("y", "Account", "Other__c", "1", Map::new()),
+        ];
+        let deps = linked(&batch);
+        let sizes: Vec<Vec<usize>> = groups(items(&batch, &deps))
+            .iter()
+            .map(|g| g.iter().map(|i| i.index).collect())
+            .collect();
+        assert_eq!(sizes, vec![vec![0, 2], vec![1], vec![3]]);
+    }
+}
