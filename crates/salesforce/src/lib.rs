@@ -15,8 +15,10 @@ pub mod api;
 pub mod auth;
 mod client;
 pub mod describe;
+pub mod limits;
 pub mod model;
 pub mod query;
+pub mod schema;
 pub mod soql;
 pub mod write;
 
