@@ -3,7 +3,7 @@
 //! from [`super::orders`].
 
 use super::common::{Stamp, decimal};
-use super::orders::{OrderAssignment, OrderDelivery, OrderTypeCode, PartyAddress, Quantity};
+use super::orders::{OrderAssignment, OrderTypeCode, Quantity};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -33,7 +33,7 @@ pub struct NewOrder {
     pub placed_on: Option<Stamp>,
     /// Delivery date and method (omit on purchase orders: `shippingMethodId: 0` is refused).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivery: Option<OrderDelivery>,
+    pub delivery: Option<NewOrderDelivery>,
     /// `{"orderCurrencyCode": "GBP"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<NewOrderCurrency>,
@@ -80,16 +80,82 @@ pub struct NewOrderCurrency {
 pub struct NewParties {
     /// The customer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer: Option<PartyAddress>,
+    pub customer: Option<NewParty>,
     /// The supplier.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub supplier: Option<PartyAddress>,
+    pub supplier: Option<NewParty>,
     /// Delivery address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivery: Option<PartyAddress>,
+    pub delivery: Option<NewParty>,
     /// Billing party.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub billing: Option<PartyAddress>,
+    pub billing: Option<NewParty>,
+}
+
+/// One party of a new order: the contact and, optionally, an address that replaces the
+/// contact's own for this order. Unset keys are left out, so the contact's address applies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewParty {
+    /// The contact (required on `customer` / `supplier`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<u64>,
+    /// Full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_full_name: Option<String>,
+    /// Company.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// Street.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<String>,
+    /// Suburb / locality.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line3: Option<String>,
+    /// State / county.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line4: Option<String>,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// ISO country code (alpha-3 as documented).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_iso_code: Option<String>,
+    /// Phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub telephone: Option<String>,
+    /// Mobile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobile_telephone: Option<String>,
+    /// Email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl NewParty {
+    /// A party named by its contact alone.
+    pub fn contact(contact_id: u64) -> NewParty {
+        NewParty {
+            contact_id: Some(contact_id),
+            ..NewParty::default()
+        }
+    }
+}
+
+/// `delivery` of a new order; leave it out on purchase orders (`shippingMethodId: 0` is
+/// refused there).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewOrderDelivery {
+    /// Promised delivery date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_date: Option<Stamp>,
+    /// Shipping method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_method_id: Option<u64>,
 }
 
 /// POST `/order-service/order/{id}/row` → the row id. Give `productId`, `productName` or both.

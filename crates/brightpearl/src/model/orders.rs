@@ -11,8 +11,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub use super::order_input::{
-    AmountInput, NewOrder, NewOrderCurrency, NewOrderNote, NewOrderStatus, NewOrderStatusRef,
-    NewParties, OrderRowInput, OrderStatusUpdate, RowValueInput,
+    AmountInput, NewOrder, NewOrderCurrency, NewOrderDelivery, NewOrderNote, NewOrderStatus,
+    NewOrderStatusRef, NewParties, NewParty, OrderRowInput, OrderStatusUpdate, RowValueInput,
 };
 
 /// `SO`, `PO`, `SC` or `PC`.
