@@ -191,9 +191,13 @@ fn main() {
                 updated.push(pass(&planner, &http, &sandbox, &updates, false).await);
             }
             for (name, samples) in [("create", created), ("update", updated)] {
+                let each: Vec<String> = samples
+                    .iter()
+                    .map(|s| format!("{:.0}", n as f64 / s.seconds))
+                    .collect();
                 let s = median(samples);
                 println!(
-                    "{:<12} {name:<7} {n:>8} records {:>8.2} s {:>9.0} records/s  API calls: {} counted by Salesforce, {} sent, {} planned  {:>6.1} records/call",
+                    "{:<12} {name:<7} {n:>8} records {:>8.2} s {:>9.0} records/s  API calls: {} counted by Salesforce, {} sent, {} planned  {:>6.1} records/call  (runs: {} records/s)",
                     format!("{lane:?}"),
                     s.seconds,
                     n as f64 / s.seconds,
@@ -201,6 +205,7 @@ fn main() {
                     s.sent,
                     s.planned,
                     s.records_per_call,
+                    each.join(" / "),
                 );
             }
         }
