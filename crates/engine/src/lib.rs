@@ -10,6 +10,8 @@
 
 pub mod flows;
 pub mod housekeeping;
+mod ledger;
 mod worker;
 
+pub use ledger::StoreLedger;
 pub use worker::{Handler, Shutdown, Worker, WorkerOptions, WorkerTotals};
