@@ -25,7 +25,8 @@ pub struct Stats {
     pub retries: u64,
     /// Answers that said "too many requests" (the budget was out of step with the server).
     pub throttled: u64,
-    /// Sessions renewed after the server refused the token.
+    /// Calls that asked their `Auth` to renew a refused session (concurrent refusals of one
+    /// session ask together; the `Auth` renews once, so this can exceed the renewals made).
     pub renewals: u64,
     /// Times a breaker opened.
     pub breaker_openings: u64,
