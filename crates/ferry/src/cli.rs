@@ -48,6 +48,142 @@ pub enum Command {
     /// Run a local emulator of an API Ferry talks to, for trying Ferry and for tests (needs
     /// no ferry.toml).
     Sandbox(SandboxArgs),
+    /// Salesforce tools on the configured org: run SOQL, describe an object, read its limits.
+    #[command(subcommand, visible_alias = "sf")]
+    Salesforce(SalesforceCommand),
+    /// Brightpearl tools on the configured account: read any resource, search, sync webhooks.
+    #[command(subcommand, visible_alias = "bp")]
+    Brightpearl(BrightpearlCommand),
+    /// Connect Ferry to an account interactively and keep its tokens in the vault.
+    #[command(subcommand)]
+    Connect(ConnectCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SalesforceCommand {
+    /// Run a SOQL query and print every record, page by page.
+    Query(SfQueryArgs),
+    /// The fields of an object: type, length, nillable, createable/updateable, external id,
+    /// references and picklist values.
+    Describe(SfDescribeArgs),
+    /// The org's API limits and Ferry's own share of the daily allocation.
+    Limits(SfLimitsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SfQueryArgs {
+    /// The SOQL statement, e.g. "SELECT Id, Name FROM Account WHERE Name LIKE 'A%'".
+    pub soql: String,
+    /// table (up to 1000 rows), json (one record per line) or csv.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
+    /// Include deleted and archived records (queryAll).
+    #[arg(long)]
+    pub all: bool,
+    /// Stop after this many records (no further pages are fetched).
+    #[arg(long, value_name = "N")]
+    pub limit_rows: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SfDescribeArgs {
+    /// The object's API name, e.g. Account or Payment__c.
+    pub object: String,
+    /// table or json (the whole describe).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
+}
+
+#[derive(Debug, Args)]
+pub struct SfLimitsArgs {
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BrightpearlCommand {
+    /// GET a resource path and print its `response`, e.g. /product-service/product/1001-1010.
+    Get(BpGetArgs),
+    /// Run a resource search with filters and print every row, page by page.
+    Search(BpSearchArgs),
+    /// The account's webhook subscriptions.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BpGetArgs {
+    /// The path after /public-api/ACCOUNT, e.g. /product-service/product/1001 (the leading /
+    /// is optional).
+    pub path: String,
+    /// json (the whole response, indented) or table (when the response is a list of objects).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: crate::output::Format,
+}
+
+#[derive(Debug, Args)]
+pub struct BpSearchArgs {
+    /// The search resource, e.g. order-service/order-search, or a short name: orders,
+    /// products, contacts, goods-out-notes, payments.
+    pub resource: String,
+    /// A filter COLUMN=VALUE, e.g. orderStatusId=2 or updatedOn=2026-01-01T00:00:00Z/.
+    /// Repeatable.
+    #[arg(long = "filter", value_name = "COLUMN=VALUE")]
+    pub filters: Vec<String>,
+    /// Only these columns, comma-separated (default: every column).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Sort by COLUMN, optionally COLUMN.ASC or COLUMN.DESC.
+    #[arg(long, value_name = "COLUMN[.ASC|.DESC]")]
+    pub sort: Option<String>,
+    /// Rows per page (1 to 500; default 500).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u32>,
+    /// Stop after this many rows (no further pages are fetched).
+    #[arg(long, value_name = "N")]
+    pub limit_rows: Option<u64>,
+    /// table (up to 1000 rows), json (one row per line) or csv.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Make the account's subscriptions match what the flows need, pointing at Ferry's intake
+    /// URL: create the missing ones, delete Ferry's stale ones, leave other apps' alone.
+    Sync(WebhooksSyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhooksSyncArgs {
+    /// Print the plan without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only these flows (default: every flow). Repeatable.
+    #[arg(long = "flow", value_name = "NAME")]
+    pub flows: Vec<String>,
+    /// The intake URL to point at (default: brightpearl.intake_url).
+    #[arg(long, value_name = "URL")]
+    pub intake_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectCommand {
+    /// Authorize Ferry in the browser (authorization code with PKCE) and store the refresh
+    /// token in the vault as salesforce.refresh_token.
+    Salesforce(ConnectSalesforceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectSalesforceArgs {
+    /// The local port the callback arrives on (default: salesforce.callback_port); the
+    /// connected app's callback URL must be http://127.0.0.1:PORT/callback.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Do not open a browser: only print the URL to open.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 #[derive(Debug, Args)]

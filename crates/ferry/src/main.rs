@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod connectors;
 mod context;
+mod output;
 
 use clap::Parser;
 use std::process::ExitCode;

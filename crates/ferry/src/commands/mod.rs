@@ -1,13 +1,17 @@
 //! One module per command group.
 
 mod audit;
+mod bp;
 mod config;
+mod connect;
 mod dlq;
 mod init;
 mod queue;
 mod sandbox;
+mod sf;
 mod store;
 mod vault;
+mod webhooks;
 mod worker;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +33,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Audit(command) => audit::run(&Context::load(&cli.config)?, command).await,
         Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,
+        Command::Brightpearl(command) => bp::run(&Context::load(&cli.config)?, command).await,
+        Command::Connect(command) => connect::run(&Context::load(&cli.config)?, command).await,
     }
 }
 
