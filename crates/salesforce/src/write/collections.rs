@@ -2,28 +2,15 @@
 //! `allOrNone=false`, so each record succeeds or fails alone; results come back in request
 //! order. Several calls run at once.
 
-use super::outcome::{ItemError, already_deleted, from_item_errors, unknown};
+use super::outcome::{already_deleted, from_item_errors, unknown};
 use super::planner::{Item, Outcomes, all_failed, groups};
 use super::single::{body_fields, segment};
 use super::{Ctx, Lane, WriteOp, WriteOutcome};
+use crate::model::SaveResult;
 use ferry_http::{Call, Method};
 use futures_util::StreamExt;
-use serde::Deserialize;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
-
-/// One result item.
-#[derive(Debug, Deserialize)]
-struct ResultItem {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    success: bool,
-    #[serde(default)]
-    errors: Vec<ItemError>,
-    #[serde(default)]
-    created: Option<bool>,
-}
 
 /// A record as Collections takes it: `attributes.type`, the key (`id` for updates, the
 /// external id for upserts), then its fields.
@@ -137,7 +124,7 @@ fn call_for(ctx: &Ctx<'_>, chunk: &[Item<'_>]) -> Result<Call, ferry_http::Error
 }
 
 /// The outcome of one result item for `item`.
-fn read_item(item: &Item<'_>, result: ResultItem) -> WriteOutcome {
+fn read_item(item: &Item<'_>, result: SaveResult) -> WriteOutcome {
     let outcome = if result.success {
         match (&item.record.op, result.id) {
             (WriteOp::Update { id } | WriteOp::Delete { id }, found) => WriteOutcome::Ok {
@@ -168,7 +155,7 @@ async fn write_chunk(ctx: &Ctx<'_>, chunk: Vec<Item<'_>>) -> Outcomes {
         Ok(reply) => reply,
         Err(e) => return all_failed(&chunk, &e),
     };
-    let results: Vec<ResultItem> = match reply.json("salesforce") {
+    let results: Vec<SaveResult> = match reply.json("salesforce") {
         Ok(results) => results,
         Err(e) => {
             let lost = unknown(&format!("the Collections answer could not be read: {e}"));

@@ -5,10 +5,11 @@
 //! gets `@{ref.id}` in the linking field; referenceIds are Ferry's own (`r<position>`), so a
 //! caller's reference never has to fit Salesforce's referenceId rules.
 
-use super::outcome::{ItemError, failed, from_item_errors, unknown};
+use super::outcome::{failed, from_item_errors, unknown};
 use super::planner::{Item, Outcomes, all_failed};
 use super::single::{request_of, success};
 use super::{Ctx, Lane, MAX_GRAPH_NODES, MAX_GRAPHS, WriteOutcome};
+use crate::model::SaveError;
 use ferry_http::Method;
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -103,9 +104,12 @@ fn read_responses(items: &[Item<'_>], responses: Vec<SubResponse>, rolled_back: 
                 success(&item.record.op, response.http_status_code, &response.body)
             }
             Some(response) => {
-                let errors: Vec<ItemError> =
+                let errors: Vec<SaveError> =
                     serde_json::from_value(response.body).unwrap_or_default();
-                let code = errors.first().map(|e| e.code.as_str()).unwrap_or_default();
+                let code = errors
+                    .first()
+                    .map(|e| e.status_code.as_str())
+                    .unwrap_or_default();
                 if code == "PROCESSING_HALTED" {
                     let failed_target = item.links.iter().find_map(|l| {
                         outcomes.get(&l.target).and_then(|o| match o {

@@ -2,8 +2,8 @@
 //! rules for which failures pass and which records may be sent again.
 
 use super::{RecordWrite, WriteOp, WriteOutcome};
+use crate::model::SaveError;
 use ferry_http::Error;
-use serde::Deserialize;
 
 /// Per-record error codes that mean "the record was not written; the same write may succeed
 /// shortly" (lock contention, overload). Records failing with them are resubmitted.
@@ -26,18 +26,6 @@ pub(crate) const UNKNOWN_OUTCOME_CODES: &[&str] = &[
     "BAD_RESPONSE",
 ];
 
-/// One error of a record, as Collections and Composite items carry it (`statusCode`) or as a
-/// REST error array does (`errorCode`).
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ItemError {
-    #[serde(alias = "errorCode", rename = "statusCode", default)]
-    pub(crate) code: String,
-    #[serde(default)]
-    pub(crate) message: String,
-    #[serde(default)]
-    pub(crate) fields: Vec<String>,
-}
-
 /// A failure.
 pub(crate) fn failed(
     code: impl Into<String>,
@@ -55,7 +43,7 @@ pub(crate) fn failed(
 
 /// The outcome of a record Salesforce refused with `errors` (the first error's code; all
 /// messages and fields).
-pub(crate) fn from_item_errors(errors: &[ItemError]) -> WriteOutcome {
+pub(crate) fn from_item_errors(errors: &[SaveError]) -> WriteOutcome {
     let Some(first) = errors.first() else {
         return failed(
             "UNKNOWN_ERROR",
@@ -77,10 +65,10 @@ pub(crate) fn from_item_errors(errors: &[ItemError]) -> WriteOutcome {
             fields.push(field.clone());
         }
     }
-    let code = if first.code.is_empty() {
+    let code = if first.status_code.is_empty() {
         "UNKNOWN_ERROR".to_owned()
     } else {
-        first.code.clone()
+        first.status_code.clone()
     };
     let transient = TRANSIENT_CODES.contains(&code.as_str());
     failed(code, message, fields, transient)
@@ -90,7 +78,7 @@ pub(crate) fn from_item_errors(errors: &[ItemError]) -> WriteOutcome {
 pub(crate) fn from_call_error(error: &Error) -> WriteOutcome {
     match error {
         Error::Rejected(rejection) => {
-            let errors: Vec<ItemError> =
+            let errors: Vec<SaveError> =
                 serde_json::from_slice(&rejection.body).unwrap_or_default();
             let fields = errors.first().map(|e| e.fields.clone()).unwrap_or_default();
             let transient =
@@ -156,7 +144,7 @@ mod tests {
 
     #[test]
     fn item_errors_keep_the_first_code_and_every_message_and_field() {
-        let errors: Vec<ItemError> = serde_json::from_str(
+        let errors: Vec<SaveError> = serde_json::from_str(
             r#"[{"statusCode":"STRING_TOO_LONG","message":"Name: too long","fields":["Name"]},
                 {"statusCode":"INVALID_EMAIL_ADDRESS","message":"bad e-mail","fields":["Email","Name"]}]"#,
         )
@@ -170,7 +158,7 @@ mod tests {
                 transient: false,
             }
         );
-        let locked: Vec<ItemError> = serde_json::from_str(
+        let locked: Vec<SaveError> = serde_json::from_str(
             r#"[{"errorCode":"UNABLE_TO_LOCK_ROW","message":"unable to obtain exclusive access"}]"#,
         )
         .unwrap_or_default();
