@@ -575,3 +575,28 @@ async fn a_bad_record_in_a_graph_fails_alone_and_its_siblings_are_written() {
     assert_eq!(count(&client, "Contact").await, 6 * 4 - 1 - 4);
     assert_eq!(count(&client, "Account").await, 5);
 }
+
+#[tokio::test]
+async fn a_group_over_the_upload_size_is_split_into_several_bulk_jobs() {
+    let (_sandbox, client) = start(FaultSettings::default()).await;
+    let planner = WritePlanner::new(
+        client.clone(),
+        WriteOptions {
+            max_upload_bytes: 20_000,
+            ..options()
+        },
+    );
+    let batch = accounts("S", 2500);
+    let report = write(&planner, &batch).await;
+    assert_all_ok(&report, true);
+    let uploads = report
+        .plan
+        .records_per_call_in(Lane::Bulk)
+        .into_iter()
+        .filter(|&n| n > 0)
+        .collect::<Vec<_>>();
+    assert!(report.plan.bulk_jobs >= 3, "{:?}", report.plan);
+    assert_eq!(uploads.len(), report.plan.bulk_jobs);
+    assert_eq!(uploads.iter().sum::<usize>(), 2500);
+    assert_eq!(count(&client, "Account").await, 2500);
+}

@@ -63,19 +63,19 @@ pub(crate) async fn run<'a>(ctx: &Ctx<'_>, items: Vec<Item<'a>>) -> (Outcomes, V
         line.clear();
         write_line(&mut line, cells.iter().map(String::as_str));
         if !job_items.is_empty() && csv.len() + line.len() > limit {
+            let full = std::mem::replace(&mut csv, header.clone());
             let (done, back) =
-                run_job(ctx, &columns, &csv, std::mem::take(&mut job_items), matcher).await;
+                run_job(ctx, &columns, full, std::mem::take(&mut job_items), matcher).await;
             outcomes.extend(done);
             fallback.extend(back);
             matcher = Matcher::default();
-            csv.clone_from(&header);
         }
         csv.extend_from_slice(&line);
         matcher.add(&columns, item.index, &cells);
         job_items.push(item);
     }
     if !job_items.is_empty() {
-        let (done, back) = run_job(ctx, &columns, &csv, job_items, matcher).await;
+        let (done, back) = run_job(ctx, &columns, csv, job_items, matcher).await;
         outcomes.extend(done);
         fallback.extend(back);
     }
@@ -86,7 +86,7 @@ pub(crate) async fn run<'a>(ctx: &Ctx<'_>, items: Vec<Item<'a>>) -> (Outcomes, V
 async fn run_job<'a>(
     ctx: &Ctx<'_>,
     columns: &Columns,
-    csv: &[u8],
+    csv: Vec<u8>,
     items: Vec<Item<'a>>,
     mut matcher: Matcher,
 ) -> (Outcomes, Vec<Item<'a>>) {
@@ -182,7 +182,7 @@ async fn run_job<'a>(
 }
 
 /// Creates, fills, closes and watches one job.
-async fn drive(ctx: &Ctx<'_>, op: &WriteOp, object: &str, csv: &[u8], rows: usize) -> Ending {
+async fn drive(ctx: &Ctx<'_>, op: &WriteOp, object: &str, csv: Vec<u8>, rows: usize) -> Ending {
     let mut spec = json!({
         "object": object,
         "operation": op.bulk_name(),
@@ -222,7 +222,7 @@ async fn drive(ctx: &Ctx<'_>, op: &WriteOp, object: &str, csv: &[u8], rows: usiz
     let upload = ctx
         .client
         .call(Method::PUT, &format!("{path}/batches"))
-        .body("text/csv", bytes::Bytes::copy_from_slice(csv));
+        .body("text/csv", bytes::Bytes::from(csv));
     ctx.note_call(Lane::Bulk, rows);
     if let Err(e) = ctx.client.send(&upload).await {
         abort(ctx, &path).await;
