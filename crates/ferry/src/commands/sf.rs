@@ -204,90 +204,75 @@ async fn describe(ctx: &Context, args: &SfDescribeArgs) -> Result<ExitCode> {
 
 async fn limits(ctx: &Context, args: &SfLimitsArgs) -> Result<ExitCode> {
     let client = crate::connectors::salesforce(ctx).await?;
-    let org: Map<String, Value> = client
-        .get_json("/limits")
+    let summary = ferry_salesforce::limits::summary(&client)
         .await
         .context("reading the org's limits")?;
-    let settings = client.settings();
-    let daily = org.get("DailyApiRequests");
-    let number = |key: &str| daily.and_then(|d| d.get(key)).and_then(Value::as_u64);
-    let (max, remaining) = (number("Max"), number("Remaining"));
-    let used = max.zip(remaining).map(|(m, r)| m.saturating_sub(r));
-    let ceiling = max.map(|m| m.saturating_mul(u64::from(settings.daily_api_percent)) / 100);
-    let left = ceiling.zip(used).map(|(c, u)| c.saturating_sub(u));
-    let run_used = client.transport().budget().snapshot().used_by_run;
+    let daily = summary.daily_api_requests;
     let ferry = json!({
         "daily": {
-            "used": used,
-            "max": max,
-            "ceiling_percent": settings.daily_api_percent,
-            "ceiling": ceiling,
-            "left_below_ceiling": left,
+            "used": daily.map(|d| d.used()),
+            "max": daily.map(|d| d.max),
+            "ceiling_percent": summary.ceiling_percent,
+            "ceiling": summary.ceiling_calls,
+            "left_below_ceiling": summary.left_below_ceiling,
         },
         "run": {
-            "used": run_used,
-            "ceiling": settings.run_api_calls,
+            "used": summary.budget.used_by_run,
+            "ceiling": summary.run_limit,
         },
     });
-    match args.format {
-        Format::Json => {
-            output::write_pretty(
-                &mut std::io::stdout().lock(),
-                &json!({ "org": org, "ferry": ferry }),
-            )?;
-        }
-        Format::Table | Format::Csv => {
-            let rows: Vec<Vec<Value>> = org
-                .iter()
-                .map(|(name, limit)| {
-                    let max = limit.get("Max").and_then(Value::as_u64);
-                    let remaining = limit.get("Remaining").and_then(Value::as_u64);
-                    vec![
-                        json!(name),
-                        json!(max.zip(remaining).map(|(m, r)| m.saturating_sub(r))),
-                        json!(max),
-                        json!(remaining),
-                    ]
-                })
-                .collect();
-            output::write_all(
-                args.format,
-                &["limit", "used", "max", "remaining"],
-                &rows,
-                &Value::Null,
-            )?;
-            if args.format == Format::Table {
-                writeln!(std::io::stdout().lock(), "\nFerry's budget")
-                    .context("writing the output")?;
-                let run_ceiling = settings
-                    .run_api_calls
-                    .map_or_else(|| json!("none"), |c| json!(c));
-                output::write_all(
-                    Format::Table,
-                    &["budget", "used", "max", "ferry ceiling", "left for ferry"],
-                    &[
-                        vec![
-                            json!(format!(
-                                "DailyApiRequests ({}%)",
-                                settings.daily_api_percent
-                            )),
-                            json!(used),
-                            json!(max),
-                            json!(ceiling),
-                            json!(left),
-                        ],
-                        vec![
-                            json!("this run"),
-                            json!(run_used),
-                            Value::Null,
-                            run_ceiling,
-                            Value::Null,
-                        ],
-                    ],
-                    &Value::Null,
-                )?;
-            }
-        }
+    if args.format == Format::Json {
+        output::write_pretty(
+            &mut std::io::stdout().lock(),
+            &json!({ "org": summary.all, "ferry": ferry }),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<Value>> = summary
+        .all
+        .0
+        .iter()
+        .map(|(name, limit)| {
+            vec![
+                json!(name),
+                json!(limit.used()),
+                json!(limit.max),
+                json!(limit.remaining),
+            ]
+        })
+        .collect();
+    output::write_all(
+        args.format,
+        &["limit", "used", "max", "remaining"],
+        &rows,
+        &Value::Null,
+    )?;
+    if args.format == Format::Table {
+        writeln!(std::io::stdout().lock(), "\nFerry's budget").context("writing the output")?;
+        let run_ceiling = summary
+            .run_limit
+            .map_or_else(|| json!("none"), |c| json!(c));
+        output::write_all(
+            Format::Table,
+            &["budget", "used", "max", "ferry ceiling", "left for ferry"],
+            &[
+                vec![
+                    json!(format!("DailyApiRequests ({}%)", summary.ceiling_percent)),
+                    json!(daily.map(|d| d.used())),
+                    json!(daily.map(|d| d.max)),
+                    json!(summary.ceiling_calls),
+                    json!(summary.left_below_ceiling),
+                ],
+                vec![
+                    json!("this run"),
+                    json!(summary.budget.used_by_run),
+                    Value::Null,
+                    run_ceiling,
+                    Value::Null,
+                ],
+            ],
+            &Value::Null,
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
