@@ -690,3 +690,65 @@ async fn connect_salesforce_stores_a_refresh_token_that_later_commands_use() {
     let limits = assert_ok(&refresh.run(&["sf", "limits"]).await);
     assert!(limits.contains("DailyApiRequests"), "{limits}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connect_salesforce_refuses_a_forged_return_and_stores_nothing() {
+    let org = start_org(sf::api::DataSet::Empty).await;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let deployment = Deployment::new(&org.section(""), org.env());
+    let mut child = deployment
+        .command(&[
+            "connect",
+            "salesforce",
+            "--no-browser",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Wait until the listener is up (the URL is printed after it binds).
+    while !rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the authorize URL is printed")
+        .contains("/services/oauth2/authorize")
+    {}
+    let answer = http()
+        .get(format!(
+            "http://127.0.0.1:{port}/callback?code=stolen&state=forged"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let (status, err) = tokio::task::spawn_blocking(move || {
+        let status = common::wait_with_limit(&mut child, Duration::from_secs(30));
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err);
+        (status, err)
+    })
+    .await
+    .unwrap();
+    assert!(!status.success());
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(lines[0].contains("state"), "{err}");
+    let listed = assert_ok(&deployment.run(&["vault", "list"]).await);
+    assert!(
+        !listed.contains("salesforce.refresh_token"),
+        "nothing stored: {listed}"
+    );
+}
