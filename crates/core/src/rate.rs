@@ -62,8 +62,9 @@ pub fn take(
 }
 
 /// Corrects the window from the server's own count: `remaining` left, ending in `resets_in_ms`.
-/// The same window (ends within the slack): the smaller count wins, since other calls may be in
-/// flight. Otherwise the server's window replaces ours.
+/// The same window (ends within the slack): the smaller count and the later end win, since other
+/// calls may be in flight and our window opened before the server saw the first call.
+/// Otherwise the server's window replaces ours.
 pub fn observe(
     state: Option<WindowState>,
     now_ms: i64,
@@ -75,7 +76,10 @@ pub fn observe(
         Some((ends, ours))
             if ends > now_ms && ends.saturating_sub(server_ends).abs() <= SAME_WINDOW_SLACK_MS =>
         {
-            (ends, ours.min(remaining))
+            // The later end: ours opened when the first call left, the server's when it
+            // arrived, so ours ends a little early; releasing calls at our end would meet the
+            // server's old window and be throttled.
+            (ends.max(server_ends), ours.min(remaining))
         }
         _ => (server_ends, remaining),
     }
@@ -123,7 +127,9 @@ mod tests {
     #[test]
     fn the_server_count_corrects_the_window() {
         assert_eq!(observe(Some((60_000, 150)), 0, 120, 59_000), (60_000, 120));
-        assert_eq!(observe(Some((60_000, 100)), 0, 120, 60_500), (60_000, 100));
+        // The same window ending a little later at the server: its end is kept.
+        assert_eq!(observe(Some((60_000, 150)), 0, 120, 61_500), (61_500, 120));
+        assert_eq!(observe(Some((60_000, 100)), 0, 120, 60_500), (60_500, 100));
         assert_eq!(observe(Some((60_000, 100)), 0, 10, 20_000), (20_000, 10));
         assert_eq!(observe(None, 5, 7, MINUTE), (60_005, 7));
         // An ended window is no window.

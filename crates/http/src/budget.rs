@@ -45,8 +45,8 @@ pub trait Ledger: Send + Sync {
 
     /// Corrects the window of `key` from the server's own count: `remaining` requests left,
     /// the window ending in `resets_in`. When the server's window ends at about the same time
-    /// as the ledger's, the smaller count wins (other calls may be in flight); otherwise the
-    /// server's window replaces the ledger's.
+    /// as the ledger's, the smaller count and the later end win (other calls may be in flight);
+    /// otherwise the server's window replaces the ledger's.
     async fn observe(&self, key: &str, remaining: u32, resets_in: Duration) -> Result<(), String>;
 }
 

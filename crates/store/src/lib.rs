@@ -239,8 +239,8 @@ pub trait RateWindows: Send + Sync {
 
     /// Corrects the window of `key` from the server's own count: `remaining` units left, the
     /// window ending in `resets_in_ms`. When that end is within [`SAME_WINDOW_SLACK_MS`] of the
-    /// open window's, the smaller count wins (other calls may be in flight); otherwise the
-    /// server's window replaces it.
+    /// open window's, the smaller count and the later end win (other calls may be in flight);
+    /// otherwise the server's window replaces it.
     async fn observe_rate(
         &self,
         tenant: &TenantId,

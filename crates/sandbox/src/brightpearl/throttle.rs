@@ -1,8 +1,9 @@
 //! Request throttling (reference §3): a fixed 60-second window per pool, opened by the pool's
 //! first request, allowing `limit` requests. Private apps share the account's pool; OAuth apps
 //! get their own. Every answer carries the remaining count and the milliseconds to the next
-//! window. A limit of 0 turns throttling off: nothing is refused and the remaining count always
-//! reads one less than the default cap, so well-behaved clients never slow down.
+//! window. A limit of 0 turns throttling off: nothing is refused, and every answer reads like
+//! the first of a window that ends a millisecond later (`remaining` 199, next period 1 ms), so
+//! clients that pace themselves by the headers never slow down.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -80,10 +81,12 @@ impl Throttle {
         }
         let next_period_ms = (window.start_ms + WINDOW_MS - now_ms).max(1);
         if limit == 0 {
+            // No window to wait for: a client that believes the headers sees a fresh one at
+            // every call (a fixed end would make it wait out a minute every 200 calls).
             return Verdict {
                 allowed: true,
                 remaining: DEFAULT_LIMIT - 1,
-                next_period_ms,
+                next_period_ms: 1,
             };
         }
         if window.used >= limit {
@@ -135,7 +138,11 @@ mod tests {
         assert!(throttle.take("acme", 61_000).allowed, "a new window opens");
         throttle.set_limit(0);
         for _ in 0..1000 {
-            assert_eq!(throttle.take("acme", 62_000).remaining, 199);
+            let off = throttle.take("acme", 62_000);
+            assert_eq!(
+                (off.allowed, off.remaining, off.next_period_ms),
+                (true, 199, 1)
+            );
         }
     }
 }
