@@ -304,7 +304,7 @@ pub struct SalesforceConfig {
     #[serde(default = "default_salesforce_timeout")]
     pub timeout_seconds: u64,
     /// The local port `ferry connect salesforce` receives the OAuth callback on; the connected
-    /// app's callback URL must be `http://localhost:<callback_port>/callback`.
+    /// app's callback URL must be `http://127.0.0.1:<callback_port>/callback`.
     #[serde(default = "default_callback_port")]
     pub callback_port: u16,
     /// The REST API version, e.g. `62.0`.
