@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use ferry_core::TenantId;
-use ferry_http::budget::{Ledger, Take};
+use ferry_http::budget::{Ledger, Take, millis};
 use ferry_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,10 +22,6 @@ impl StoreLedger {
     }
 }
 
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
 #[async_trait]
 impl Ledger for StoreLedger {
     async fn take(
@@ -40,15 +36,7 @@ impl Ledger for StoreLedger {
             .take_rate(&self.tenant, key, cost, limit, millis(window))
             .await
             .map_err(|e| e.to_string())?;
-        Ok(if take.granted {
-            Take::Granted {
-                remaining: take.remaining,
-            }
-        } else {
-            Take::Wait(Duration::from_millis(
-                u64::try_from(take.wait_ms).unwrap_or(1).max(1),
-            ))
-        })
+        Ok(Take::from(take))
     }
 
     async fn observe(&self, key: &str, remaining: u32, resets_in: Duration) -> Result<(), String> {

@@ -58,18 +58,27 @@ pub fn take_rule(
     limit: u32,
     window: Duration,
 ) -> ((i64, u32), Take) {
-    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    let (next, answer) = ferry_core::rate::take(state, now_ms, cost, limit, window_ms);
-    let take = if answer.granted {
-        Take::Granted {
-            remaining: answer.remaining,
+    let (next, answer) = ferry_core::rate::take(state, now_ms, cost, limit, millis(window));
+    (next, Take::from(answer))
+}
+
+impl From<ferry_core::rate::RateTake> for Take {
+    fn from(answer: ferry_core::rate::RateTake) -> Self {
+        if answer.granted {
+            Take::Granted {
+                remaining: answer.remaining,
+            }
+        } else {
+            Take::Wait(Duration::from_millis(
+                u64::try_from(answer.wait_ms).unwrap_or(1).max(1),
+            ))
         }
-    } else {
-        Take::Wait(Duration::from_millis(
-            u64::try_from(answer.wait_ms).unwrap_or(1).max(1),
-        ))
-    };
-    (next, take)
+    }
+}
+
+/// Milliseconds in `duration`, saturating (ledgers keep plain millisecond numbers).
+pub fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The correction rule of [`Ledger::observe`] (`ferry_core::rate::observe`).
@@ -79,8 +88,7 @@ pub fn observe_rule(
     remaining: u32,
     resets_in: Duration,
 ) -> (i64, u32) {
-    let resets_in_ms = i64::try_from(resets_in.as_millis()).unwrap_or(i64::MAX);
-    ferry_core::rate::observe(state, now_ms, remaining, resets_in_ms)
+    ferry_core::rate::observe(state, now_ms, remaining, millis(resets_in))
 }
 
 /// Milliseconds since the Unix epoch, from the system clock.
