@@ -1,6 +1,7 @@
 //! Brightpearl's wire rules for the transport: what each answer means and what the throttle
 //! headers say (reference §3 and §4).
 
+use crate::model::common::ApiErrors;
 use ferry_http::budget::Reading;
 use ferry_http::{Api, HeaderMap, Verdict};
 use std::time::Duration;
@@ -95,24 +96,22 @@ fn is_throttle_body(body: &[u8]) -> bool {
     text.contains("too many requests")
 }
 
-/// The first entry of `errors[]`, joined with the others' messages.
+/// The error envelope, when the body is one.
+fn errors(body: &[u8]) -> Option<ApiErrors> {
+    serde_json::from_slice(body).ok()
+}
+
+/// The first entry's code, with every entry's message joined.
 fn first_error(body: &[u8]) -> Option<(String, String)> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let errors = value.get("errors")?.as_array()?;
-    let first = errors.first()?;
-    let code = first.get("code")?.as_str()?.to_owned();
-    let message = errors
-        .iter()
-        .filter_map(|e| e.get("message").and_then(|m| m.as_str()))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Some((code, message))
+    let errors = errors(body)?;
+    let first = errors.errors.first()?;
+    let messages: Vec<&str> = errors.errors.iter().map(|e| e.message.as_str()).collect();
+    Some((first.code.clone(), messages.join("; ")))
 }
 
 /// A message carried as `{"response": "…"}` (401s and throttling put it there).
 fn envelope_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.get("response")?.as_str().map(str::to_owned)
+    errors(body)?.response_message().map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Salesforce's wire rules for the transport: what each answer means (reference §2.8, §5) and
 //! what `Sforce-Limit-Info` says about the org's daily allocation.
 
+use crate::model::{ApiError, OAuthError};
 use ferry_http::budget::Reading;
 use ferry_http::{Api, HeaderMap, Verdict};
 use std::time::Duration;
@@ -94,47 +95,23 @@ pub fn parse_api_usage(text: &str) -> Option<(u64, u64)> {
         })
 }
 
-/// The first error of a REST error array (`[{"message","errorCode","fields"}]`), with the
-/// other messages joined; OAuth-style `{"error","error_description"}` bodies too.
+/// The first error's code with every error joined (`message (fields: …)`), from a REST error
+/// array (`[{"message","errorCode","fields"}]`) or an OAuth-style `{"error","error_description"}`.
 pub fn first_error(body: &[u8]) -> Option<(String, String)> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    if let Some(items) = value.as_array() {
-        let first = items.first()?;
-        let code = first
-            .get("errorCode")
-            .or_else(|| first.get("statusCode"))?
-            .as_str()?
-            .to_owned();
-        let message = items
+    if let Ok(errors) = serde_json::from_slice::<ApiError>(body) {
+        let code = errors.code().filter(|c| !c.is_empty())?.to_owned();
+        let messages: Vec<String> = errors
+            .0
             .iter()
-            .filter_map(|e| {
-                let message = e.get("message")?.as_str()?;
-                let fields = e
-                    .get("fields")
-                    .and_then(|f| f.as_array())
-                    .map(|f| {
-                        f.iter()
-                            .filter_map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .filter(|f| !f.is_empty());
-                Some(match fields {
-                    Some(fields) => format!("{message} (fields: {fields})"),
-                    None => message.to_owned(),
-                })
+            .map(|e| match e.fields.is_empty() {
+                true => e.message.clone(),
+                false => format!("{} (fields: {})", e.message, e.fields.join(", ")),
             })
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Some((code, message));
+            .collect();
+        return Some((code, messages.join("; ")));
     }
-    let code = value.get("error")?.as_str()?.to_owned();
-    let message = value
-        .get("error_description")
-        .and_then(|d| d.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    Some((code, message))
+    let oauth: OAuthError = serde_json::from_slice(body).ok()?;
+    (!oauth.error.is_empty()).then_some((oauth.error, oauth.error_description))
 }
 
 #[cfg(test)]
