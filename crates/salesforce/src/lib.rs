@@ -17,6 +17,7 @@ mod client;
 pub mod describe;
 pub mod limits;
 pub mod model;
+pub mod pubsub;
 pub mod query;
 pub mod schema;
 pub mod soql;
