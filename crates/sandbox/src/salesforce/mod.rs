@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cdc;
 pub mod changes;
 pub mod faults;
 pub mod ids;

@@ -70,6 +70,11 @@ pub struct Options {
     pub faults: FaultSettings,
     /// Lifetime of issued access tokens, in seconds.
     pub session_seconds: u64,
+    /// How long change and platform events are kept for replay (Salesforce: 72 hours).
+    pub event_retention_hours: u64,
+    /// A transaction with more changes than this sends this many change events, then one
+    /// `GAP_OVERFLOW` per object (Salesforce: 100,000; lower it in tests).
+    pub event_overflow_threshold: usize,
 }
 
 impl Default for Options {
@@ -86,6 +91,8 @@ impl Default for Options {
             jwt_cert: None,
             faults: FaultSettings::default(),
             session_seconds: 7200,
+            event_retention_hours: 72,
+            event_overflow_threshold: 100_000,
         }
     }
 }
@@ -144,6 +151,8 @@ pub struct Shared {
     /// Bumped each time the org is replaced (admin reset), whose change log starts again at 1:
     /// the autosave compares (generation, last sequence number), not the number alone.
     pub generation: std::sync::atomic::AtomicU64,
+    /// The event bus: change events, platform events, replay.
+    pub cdc: Arc<super::cdc::Bus>,
 }
 
 /// Handle to the shared state, cloned into every handler.
@@ -247,16 +256,31 @@ impl Sandbox {
             ca_cert: tls.as_ref().map(|(_, path)| path.display().to_string()),
             api_version: LATEST_VERSION.to_string(),
         };
-        let state = AppState(Arc::new(Shared {
-            org: Mutex::new(org),
-            auth: Mutex::new(auth),
-            limits: Limits::new(options.daily_api_limit),
-            faults: Faults::new(options.faults.clone()),
-            instance_url,
-            bulk: Mutex::new(bulk::Jobs::default()),
-            cursors: Mutex::new(query::Cursors::default()),
-            state_file: options.state_file.clone(),
-            generation: std::sync::atomic::AtomicU64::new(0),
+        let cdc = Arc::new(super::cdc::Bus::new(
+            &schema,
+            super::cdc::BusSettings {
+                retention: std::time::Duration::from_secs(
+                    options.event_retention_hours.saturating_mul(3600),
+                ),
+                overflow_threshold: options.event_overflow_threshold,
+            },
+        )?);
+        let mut org = org;
+        cdc.attach(&mut org);
+        let state = AppState(Arc::new_cyclic(|shared| {
+            cdc.bind(shared.clone());
+            Shared {
+                org: Mutex::new(org),
+                auth: Mutex::new(auth),
+                limits: Limits::new(options.daily_api_limit),
+                faults: Faults::new(options.faults.clone()),
+                instance_url,
+                bulk: Mutex::new(bulk::Jobs::default()),
+                cursors: Mutex::new(query::Cursors::default()),
+                state_file: options.state_file.clone(),
+                generation: std::sync::atomic::AtomicU64::new(0),
+                cdc,
+            }
         }));
         let app = router(state.clone());
         let server = serve(listener, tls.map(|(config, _)| config), app);

@@ -87,6 +87,27 @@ impl Actor {
     }
 }
 
+/// Called after every commit with the change log and the transaction's first sequence number
+/// (the event bus turns the new entries into change events and wakes subscribers).
+#[derive(Clone)]
+pub struct CommitHook(Arc<CommitFn>);
+
+/// What a [`CommitHook`] runs: the change log and the transaction's first sequence number.
+type CommitFn = dyn Fn(&ChangeLog, u64) + Send + Sync;
+
+impl CommitHook {
+    /// A hook running `f`.
+    pub fn new(f: impl Fn(&ChangeLog, u64) + Send + Sync + 'static) -> CommitHook {
+        CommitHook(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for CommitHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitHook")
+    }
+}
+
 /// The whole org.
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -99,6 +120,8 @@ pub struct Org {
     pub changes: ChangeLog,
     /// The standard price book's id, once seeded.
     standard_pricebook: Option<SfId>,
+    /// Told about every commit (the event bus).
+    commit_hook: Option<CommitHook>,
 }
 
 /// What an upsert did.
@@ -138,6 +161,19 @@ impl Org {
             next_serial: 1,
             changes: ChangeLog::default(),
             standard_pricebook: None,
+            commit_hook: None,
+        }
+    }
+
+    /// Sets the hook told about every commit.
+    pub fn set_commit_hook(&mut self, hook: Option<CommitHook>) {
+        self.commit_hook = hook;
+    }
+
+    /// Runs the commit hook for a transaction whose changes start at `first_seq`.
+    pub(crate) fn committed(&self, first_seq: u64) {
+        if let Some(hook) = &self.commit_hook {
+            (hook.0)(&self.changes, first_seq);
         }
     }
 

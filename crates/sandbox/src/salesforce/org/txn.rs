@@ -605,7 +605,10 @@ impl<'o> Txn<'o> {
             });
         }
         self.undo.clear();
-        self.org.changes.commit(changes)
+        let first_seq = self.org.changes.last_seq() + 1;
+        let last_seq = self.org.changes.commit(changes);
+        self.org.committed(first_seq);
+        last_seq
     }
 }
 
