@@ -399,6 +399,10 @@ pub struct SalesforceSandboxArgs {
         allow_hyphen_values = true
     )]
     pub session_seconds: String,
+    /// Also serve the Pub/Sub API (gRPC, eventbus.v1) on HOST:PORT; port 0 picks a free port
+    /// (the JSON line's grpc_url says which). TLS with the same certificate when --tls.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub grpc_listen: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -160,6 +160,17 @@ fn options(args: &SalesforceSandboxArgs) -> Result<Options> {
     };
     let daily_api_limit = whole_number("--daily-api-limit", &args.daily_api_limit, 1)?;
     let session_seconds = whole_number("--session-seconds", &args.session_seconds, 1)?;
+    let grpc_listen = args
+        .grpc_listen
+        .as_deref()
+        .map(|text| {
+            listen_address(text).map_err(|_| {
+                anyhow!(
+                    "--grpc-listen {text:?} is not an address to listen on; give HOST:PORT, e.g. --grpc-listen 127.0.0.1:7011 (port 0 picks a free one)"
+                )
+            })
+        })
+        .transpose()?;
     let faults = FaultSettings {
         latency_ms: whole_number("--latency-ms", &args.latency_ms, 0)?,
         error_rate: rate("--error-rate", &args.error_rate)?,
@@ -193,6 +204,8 @@ fn options(args: &SalesforceSandboxArgs) -> Result<Options> {
         jwt_cert: args.jwt_cert.clone(),
         faults,
         session_seconds,
+        grpc_listen,
+        ..Options::default()
     })
 }
 

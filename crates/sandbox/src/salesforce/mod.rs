@@ -15,6 +15,7 @@ pub mod ids;
 pub mod limits;
 pub mod org;
 pub mod persist;
+pub mod pubsub;
 pub mod rules;
 pub mod schema;
 pub mod seed;

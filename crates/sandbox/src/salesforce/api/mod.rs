@@ -70,6 +70,12 @@ pub struct Options {
     pub faults: FaultSettings,
     /// Lifetime of issued access tokens, in seconds.
     pub session_seconds: u64,
+    /// Serve the Pub/Sub API (gRPC) on this address too; port 0 picks a free port. TLS when
+    /// `tls` is on, with the same certificate as HTTPS.
+    pub grpc_listen: Option<SocketAddr>,
+    /// Keepalive interval of idle Pub/Sub subscriptions in milliseconds (Salesforce: 270 s,
+    /// the default).
+    pub pubsub_keepalive_ms: Option<u64>,
     /// How long change and platform events are kept for replay (Salesforce: 72 hours).
     pub event_retention_hours: u64,
     /// A transaction with more changes than this sends this many change events, then one
@@ -91,6 +97,8 @@ impl Default for Options {
             jwt_cert: None,
             faults: FaultSettings::default(),
             session_seconds: 7200,
+            grpc_listen: None,
+            pubsub_keepalive_ms: None,
             event_retention_hours: 72,
             event_overflow_threshold: 100_000,
         }
@@ -127,6 +135,10 @@ pub struct Banner {
     pub ca_cert: Option<String>,
     /// Default API version clients should use.
     pub api_version: String,
+    /// The Pub/Sub API's address (`https://127.0.0.1:PORT`, `http://` without TLS), when it
+    /// is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc_url: Option<String>,
 }
 
 /// Everything the handlers share. Locks are taken for the span of one request's work and never
@@ -187,6 +199,7 @@ pub struct Sandbox {
     pub banner: Banner,
     state: AppState,
     server: ServerHandle,
+    grpc: Option<super::pubsub::Server>,
 }
 
 impl Sandbox {
@@ -208,6 +221,26 @@ impl Sandbox {
             ip => ip.to_string(),
         };
         let instance_url = format!("{scheme}://{host}:{}", local_addr.port());
+        let grpc_listener = match options.grpc_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for the Pub/Sub API on {addr}"))?,
+            ),
+            None => None,
+        };
+        let grpc_url = match &grpc_listener {
+            Some(listener) => {
+                let addr = listener.local_addr()?;
+                let host = match addr.ip() {
+                    ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+                    std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                    ip => ip.to_string(),
+                };
+                Some(format!("{scheme}://{host}:{}", addr.port()))
+            }
+            None => None,
+        };
 
         let tls = if options.tls {
             let generated = crate::tls::SelfSigned::generate(Some(local_addr.ip()))?;
@@ -255,6 +288,7 @@ impl Sandbox {
             integration_user_id: auth.integration().user_id.to_string(),
             ca_cert: tls.as_ref().map(|(_, path)| path.display().to_string()),
             api_version: LATEST_VERSION.to_string(),
+            grpc_url,
         };
         let cdc = Arc::new(super::cdc::Bus::new(
             &schema,
@@ -283,7 +317,14 @@ impl Sandbox {
             }
         }));
         let app = router(state.clone());
-        let server = serve(listener, tls.map(|(config, _)| config), app);
+        let tls = tls.map(|(config, _)| config);
+        let grpc = grpc_listener.map(|listener| {
+            let keepalive = options
+                .pubsub_keepalive_ms
+                .map_or(super::pubsub::DEFAULT_KEEPALIVE, std::time::Duration::from_millis);
+            super::pubsub::start(listener, tls.clone(), state.clone(), keepalive)
+        });
+        let server = serve(listener, tls, app);
         if state.state_file.is_some() {
             persist::spawn_autosave(state.clone(), server.shutdown_signal());
         }
@@ -292,6 +333,7 @@ impl Sandbox {
             banner,
             state,
             server,
+            grpc,
         })
     }
 
@@ -302,6 +344,9 @@ impl Sandbox {
 
     /// Stops serving and writes the state file (if any).
     pub async fn stop(self) -> anyhow::Result<()> {
+        if let Some(grpc) = self.grpc {
+            grpc.shutdown().await;
+        }
         self.server.shutdown().await;
         if let Some(path) = &self.state.state_file {
             persist::save(&self.state, path)?;
