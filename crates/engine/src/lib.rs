@@ -11,6 +11,7 @@
 pub mod flows;
 pub mod housekeeping;
 mod ledger;
+pub mod sources;
 mod worker;
 
 pub use ledger::StoreLedger;
