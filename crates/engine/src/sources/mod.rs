@@ -5,5 +5,6 @@
 //! loses nothing and duplicates nothing.
 
 pub mod salesforce_cdc;
+pub mod salesforce_poll;
 
 pub use salesforce_cdc::{CdcConfig, CdcError, CdcSource, CdcStats, Signal, Start};
