@@ -719,3 +719,90 @@ async fn tls_mode_serves_grpc_with_the_generated_ca() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_oversized_event_gets_its_own_error_and_the_others_are_published() {
+    let org = start(None, false).await;
+    let mut client = client(&org).await;
+    let response = org
+        .http
+        .post(format!("{}/__sandbox/cdc/platform-events", org.base))
+        .json(&json!({"name": "Big__e", "fields": [{"name": "Body__c", "type": "string"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let topic = client
+        .get_topic(authed(
+            &org,
+            TopicRequest {
+                topic_name: "/event/Big__e".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let event = |id: &str, size: usize| ProducerEvent {
+        id: id.into(),
+        schema_id: topic.schema_id.clone(),
+        payload: vec![0; size],
+        headers: vec![],
+    };
+    let answer = client
+        .publish(authed(
+            &org,
+            PublishRequest {
+                topic_name: "/event/Big__e".into(),
+                events: vec![
+                    event("small", 10),
+                    event("big", 1024 * 1024 + 1),
+                    event("", 10),
+                ],
+                auth_refresh: String::new(),
+            },
+        ))
+        .await
+        .expect("Publish")
+        .into_inner();
+    let results = &answer.results;
+    assert_eq!(results.len(), 3);
+    assert!(results[0].error.is_none() && results[0].replay_id.len() == 8);
+    assert_eq!(results[1].correlation_key, "big");
+    assert!(results[1].replay_id.is_empty());
+    assert!(results[1].error.as_ref().unwrap().msg.contains("1 MB"));
+    // An event without an id gets one.
+    assert_eq!(results[2].correlation_key.len(), 36, "{:?}", results[2]);
+    assert!(results[2].error.is_none());
+}
+
+#[tokio::test]
+async fn stopping_the_sandbox_ends_open_subscriptions_with_unavailable() {
+    let org = start(Some(100), false).await;
+    let mut client = client(&org).await;
+    let mut sub = Sub::open(
+        &org,
+        &mut client,
+        fetch(ACCOUNTS, ReplayPreset::Latest, vec![], 5),
+    )
+    .await
+    .unwrap();
+    sub.next(Duration::from_secs(5))
+        .await
+        .expect("keepalive")
+        .unwrap();
+    let started = std::time::Instant::now();
+    org.sandbox.stop().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stop waited on the stream"
+    );
+    let status = loop {
+        match tokio::time::timeout(Duration::from_secs(5), sub.responses.message()).await {
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None)) => panic!("ended without a status"),
+            Ok(Err(status)) => break status,
+            Err(_) => panic!("the stream stayed open"),
+        }
+    };
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+}
