@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/__sandbox/limits", get(get_limits).put(put_limits))
         .route("/__sandbox/bulk", get(get_bulk).put(put_bulk))
         .route("/__sandbox/sessions/expire", post(expire_sessions))
+        .merge(super::cdc_admin::routes())
 }
 
 /// An admin call that cannot be done: `{"error": "..."}`.
@@ -218,6 +219,9 @@ async fn reset(State(state): State<AppState>, body: Bytes) -> Answer {
             )));
         }
     }
+    // The fresh org's changes are the bus's change events from now on.
+    let mut fresh = fresh;
+    state.cdc.attach(&mut fresh);
     *state.org() = fresh;
     state
         .generation

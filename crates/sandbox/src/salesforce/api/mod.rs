@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bulk;
+pub mod cdc_admin;
 pub mod collections;
 pub mod composite;
 pub mod describe;

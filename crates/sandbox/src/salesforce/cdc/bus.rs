@@ -2,11 +2,11 @@
 //! retention, and the watch channel subscribers wait on. See the module docs of `cdc` for the
 //! replay id design.
 
-use super::avro::{self, ChangeSchema, PlatformField, PlatformSchema};
+use super::avro::{self, ChangeSchema, PlatformSchema};
 use super::event::{self, Body, Header};
 use super::{
-    ALL_CHANGES, Batch, BusError, BusEvent, BusSettings, GapType, MAX_EVENT_BYTES,
-    OVERFLOW_RECORD_ID, Start, TopicInfo,
+    ALL_CHANGES, Batch, BusError, BusEvent, BusSettings, GapType, OVERFLOW_RECORD_ID, Start,
+    TopicInfo,
 };
 use crate::salesforce::api::Shared;
 use crate::salesforce::changes::{Change, ChangeLog, ChangeType};
@@ -36,25 +36,25 @@ impl std::fmt::Debug for Bus {
     }
 }
 
-struct State {
+pub(super) struct State {
     /// The replay id the next event gets.
-    next_id: u64,
+    pub(super) next_id: u64,
     /// Retained events in replay order.
-    entries: VecDeque<Entry>,
+    pub(super) entries: VecDeque<Entry>,
     /// Change event schemas by object name.
-    schemas: HashMap<String, Arc<ChangeSchema>>,
+    pub(super) schemas: HashMap<String, Arc<ChangeSchema>>,
     /// `/data/AccountChangeEvent` → `Account`.
     change_topics: HashMap<String, String>,
     /// Platform events by topic (`/event/Order_Shipped__e`).
-    platform: HashMap<String, Arc<PlatformSchema>>,
+    pub(super) platform: HashMap<String, Arc<PlatformSchema>>,
     /// Every schema ever served, by id (a redefined platform event keeps its old schema).
-    by_schema_id: HashMap<String, String>,
+    pub(super) by_schema_id: HashMap<String, String>,
     retention: Duration,
     /// Bumped whenever a new org is attached (part of change event ids).
     epoch: u64,
 }
 
-enum Entry {
+pub(super) enum Entry {
     /// One committed transaction's change events: replay ids `first_replay..first_replay+count`
     /// are change-log sequence numbers `first_seq..first_seq+count`.
     Changes {
@@ -94,22 +94,22 @@ impl Entry {
     }
 }
 
-struct Stored {
-    at_ms: i64,
+pub(super) struct Stored {
+    pub(super) at_ms: i64,
     /// The change event's object, or the platform event's topic.
-    topic: StoredTopic,
-    event: BusEvent,
+    pub(super) topic: StoredTopic,
+    pub(super) event: BusEvent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum StoredTopic {
+pub(super) enum StoredTopic {
     Change(String),
     Platform(String),
 }
 
 /// Which events a topic selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Filter {
+pub(super) enum Filter {
     AllChanges,
     Entity(String),
     Platform(String),
@@ -415,154 +415,18 @@ impl Bus {
         Ok(Batch { events, latest })
     }
 
-    /// Defines (or redefines) the platform event `name` (`Order_Shipped__e`) with these
-    /// fields; its topic is `/event/<name>`.
-    pub fn define_platform_event(
-        &self,
-        name: &str,
-        fields: &[PlatformField],
-    ) -> Result<TopicInfo, BusError> {
-        let schema = avro::platform_schema(name, fields)
-            .map_err(|err| BusError::Publish(err.to_string()))?;
-        let topic = format!("/event/{name}");
-        let info = TopicInfo {
-            name: topic.clone(),
-            schema_id: schema.id.clone(),
-            can_publish: true,
-            can_subscribe: true,
-        };
-        let mut state = self.lock();
-        state
-            .by_schema_id
-            .insert(schema.id.clone(), schema.json.clone());
-        state.platform.insert(topic, Arc::new(schema));
-        Ok(info)
-    }
-
-    /// Appends platform events to `topic`: each gets a replay id, or an error naming why it
-    /// was refused (wrong schema id, over 1 MB). The payload is not validated, as Salesforce
-    /// does not validate it either.
-    pub fn publish(
-        &self,
-        topic: &str,
-        events: Vec<(String, String, Vec<u8>)>,
-    ) -> Result<Vec<Result<u64, String>>, BusError> {
-        let mut results = Vec::with_capacity(events.len());
-        {
-            let mut state = self.lock();
-            let schema = match state.filter(topic) {
-                None => return Err(BusError::UnknownTopic(topic.to_string())),
-                Some(Filter::Platform(_)) => state.platform.get(topic).cloned(),
-                Some(_) => {
-                    return Err(BusError::Publish(format!(
-                        "{topic} is a change event channel; only platform event topics (/event/<Name>__e) take published events"
-                    )));
-                }
-            };
-            let Some(schema) = schema else {
-                return Err(BusError::UnknownTopic(topic.to_string()));
-            };
-            let now = value::now_ms();
-            for (id, schema_id, payload) in events {
-                if schema_id != schema.id {
-                    results.push(Err(format!(
-                        "schema id {schema_id:?} is not the schema of {topic} ({}); fetch it with GetTopic and GetSchema",
-                        schema.id
-                    )));
-                    continue;
-                }
-                if payload.len() > MAX_EVENT_BYTES {
-                    results.push(Err(format!(
-                        "the event is {} bytes; the most an event may be is {MAX_EVENT_BYTES} bytes (1 MB)",
-                        payload.len()
-                    )));
-                    continue;
-                }
-                let replay_id = state.next_id;
-                state.next_id += 1;
-                let event_id = if id.is_empty() {
-                    uuid::Uuid::new_v4().to_string()
-                } else {
-                    id
-                };
-                state.entries.push_back(Entry::Stored(Arc::new(Stored {
-                    at_ms: now,
-                    topic: StoredTopic::Platform(topic.to_string()),
-                    event: BusEvent {
-                        replay_id,
-                        event_id,
-                        schema_id,
-                        payload,
-                    },
-                })));
-                results.push(Ok(replay_id));
-            }
-        }
-        self.notify_latest();
-        Ok(results)
-    }
-
-    /// Adds one header-only gap event for `record_ids` of `entity` (what a real org sends when
-    /// it cannot deliver a change: the consumer must re-read the records). `commit_user` is
-    /// the header's user. Returns the event's replay id.
-    pub fn inject_gap(
-        &self,
-        entity: &str,
-        record_ids: Vec<String>,
-        gap: GapType,
-        commit_user: String,
-    ) -> Result<u64, BusError> {
-        let replay_id = {
-            let mut state = self.lock();
-            if !state.schemas.contains_key(entity) {
-                return Err(BusError::UnknownTopic(format!(
-                    "/data/{}",
-                    avro::event_name(entity)
-                )));
-            }
-            let record_ids = if record_ids.is_empty() && gap == GapType::Overflow {
-                vec![OVERFLOW_RECORD_ID.to_string()]
-            } else {
-                record_ids
-            };
-            if record_ids.is_empty() {
-                return Err(BusError::Publish(format!(
-                    "a {} event needs at least one record id",
-                    gap.name()
-                )));
-            }
-            let now = value::now_ms();
-            let header = Header {
-                entity: entity.to_string(),
-                record_ids,
-                change_type: gap.name(),
-                change_origin: String::new(),
-                transaction_key: uuid::Uuid::new_v4().to_string(),
-                sequence_number: 1,
-                commit_timestamp: now,
-                commit_number: 0,
-                commit_user,
-            };
-            state
-                .push_header_only(header, now)
-                .map_err(BusError::Publish)?
-        };
-        self.notify_latest();
-        Ok(replay_id)
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn notify_latest(&self) {
+    pub(super) fn notify_latest(&self) {
         let latest = self.lock().next_id - 1;
         self.notify.send_replace(latest);
     }
 }
 
 impl State {
-    fn filter(&self, topic: &str) -> Option<Filter> {
+    pub(super) fn filter(&self, topic: &str) -> Option<Filter> {
         if topic == ALL_CHANGES {
             return Some(Filter::AllChanges);
         }
@@ -609,7 +473,7 @@ impl State {
     }
 
     /// Stores a header-only change event (gap or overflow) and returns its replay id.
-    fn push_header_only(&mut self, header: Header, at_ms: i64) -> Result<u64, String> {
+    pub(super) fn push_header_only(&mut self, header: Header, at_ms: i64) -> Result<u64, String> {
         let schema = self
             .schemas
             .get(&header.entity)

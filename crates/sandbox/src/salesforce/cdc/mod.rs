@@ -25,6 +25,7 @@ pub mod avro;
 pub mod bitmap;
 mod bus;
 pub mod event;
+mod publish;
 
 pub use bus::Bus;
 
