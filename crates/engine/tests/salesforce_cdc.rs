@@ -313,8 +313,19 @@ async fn changes_are_journaled_with_their_operations_and_echoes_are_dropped() {
 
 #[tokio::test]
 async fn a_restart_mid_stream_misses_nothing_and_journals_nothing_twice() {
-    let sandbox = org(false).await;
     let (store, _dir) = sqlite().await;
+    restart_mid_stream(store).await;
+}
+
+#[tokio::test]
+async fn a_restart_mid_stream_on_postgres_misses_nothing() {
+    restart_mid_stream(ferry_store::testing::fresh_postgres_store().await).await;
+}
+
+/// Stops the source after part of a 400-event backlog, writes more while it is down, starts
+/// it again: every record journaled exactly once.
+async fn restart_mid_stream(store: Arc<dyn Store>) {
+    let sandbox = org(false).await;
     let outside = rest(&sandbox, "Workbench");
     let first_ids = create_accounts(&outside, 400, "Before").await;
 
@@ -470,4 +481,85 @@ async fn gaps_ask_for_rereads_and_overflow_for_a_resync() {
         ferry_core::Operation::Delete
     );
     assert_eq!(items[ALL_RECORDS].payload["signal"], "resync");
+}
+
+/// Set in the environment of the child process the SIGKILL test starts.
+const CHILD: &str = "FERRY_CDC_TEST_CHILD";
+
+/// The subscriber process of [`a_subscriber_killed_with_sigkill_misses_nothing`]: the test
+/// binary runs itself with this one test selected and [`CHILD`] set. Without it (an ordinary
+/// test run) there is nothing to do.
+#[tokio::test]
+async fn subscriber_child_process() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    let spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    let text = |k: &str| spec[k].as_str().unwrap().to_owned();
+    let store = ferry_store::SqliteStore::open(&text("db"), &ferry_store::OpenOptions::default())
+        .await
+        .unwrap();
+    let session: Arc<dyn Session> = Arc::new(FixedSession::new(
+        text("instance_url"),
+        SecretString::from(text("token")),
+    ));
+    let mut settings = PubSubSettings::new(text("grpc_url"), text("org_id"));
+    settings.batch_size = 5;
+    let pubsub = PubSub::new(settings, session).unwrap();
+    let source = CdcSource::new(config(Start::Earliest), pubsub, Arc::new(store));
+    let (_stop, shutdown) = Shutdown::new();
+    source.run(shutdown).await.unwrap();
+}
+
+fn start_child(sandbox: &Sandbox, db: &std::path::Path) -> std::process::Child {
+    let spec = json!({
+        "db": db.to_string_lossy(),
+        "instance_url": sandbox.banner.instance_url,
+        "token": sandbox.banner.access_token,
+        "grpc_url": sandbox.banner.grpc_url,
+        "org_id": sandbox.banner.org_id,
+    });
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "subscriber_child_process", "--test-threads=1"])
+        .env(CHILD, spec.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_subscriber_killed_with_sigkill_misses_nothing() {
+    let sandbox = org(false).await;
+    let (store, dir) = sqlite().await;
+    let db = dir.path().join("ferry.db");
+    let outside = rest(&sandbox, "Workbench");
+    let mut ids = create_accounts(&outside, 2000, "Before").await;
+
+    let mut child = start_child(&sandbox, &db);
+    wait_for(store.as_ref(), "part of the backlog", |seen| {
+        seen.len() >= 100
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let partial = journaled(store.as_ref()).await.len();
+    assert!(
+        partial < 2000,
+        "killed mid-stream ({partial} of 2000 journaled)"
+    );
+
+    ids.extend(create_accounts(&outside, 100, "While dead").await);
+    let mut child = start_child(&sandbox, &db);
+    let seen = wait_for(store.as_ref(), "all 2100 records", |seen| {
+        seen.len() == 2100
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(journaled(store.as_ref()).await, seen);
+    for id in &ids {
+        assert_eq!(seen.get(id), Some(&1), "{id} journaled exactly once");
+    }
 }
