@@ -320,9 +320,10 @@ impl Sandbox {
         let app = router(state.clone());
         let tls = tls.map(|(config, _)| config);
         let grpc = grpc_listener.map(|listener| {
-            let keepalive = options
-                .pubsub_keepalive_ms
-                .map_or(super::pubsub::DEFAULT_KEEPALIVE, std::time::Duration::from_millis);
+            let keepalive = options.pubsub_keepalive_ms.map_or(
+                super::pubsub::DEFAULT_KEEPALIVE,
+                std::time::Duration::from_millis,
+            );
             super::pubsub::start(listener, tls.clone(), state.clone(), keepalive)
         });
         let server = serve(listener, tls, app);
