@@ -4,7 +4,14 @@
 //! **Architecture invariant:** the wire contract only; both the Salesforce client (subscriber)
 //! and the sandbox (server) depend on it, and neither on the other.
 
-#[allow(missing_docs, clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 mod generated {
     tonic::include_proto!("eventbus.v1");
 }
