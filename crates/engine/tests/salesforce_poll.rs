@@ -379,3 +379,65 @@ async fn many_pages_stream_through_once_each() {
     }
     sandbox.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn rows_last_modified_by_the_integration_user_can_be_skipped_and_are_counted() {
+    let (sandbox, client) = empty_org().await;
+    let (store, _dir) = fresh_sqlite_store().await;
+    let ids = create_accounts(&client, 3, "Mine").await;
+    let mut query = Query::new(&client, "SELECT LastModifiedById FROM Account LIMIT 1");
+    let page = query.next_page().await.unwrap().unwrap();
+    let me = page[0].text("LastModifiedById").unwrap().to_owned();
+
+    let skipping = poller(
+        &client,
+        &store,
+        PollConfig {
+            skip_modified_by: Some(me[..15].to_owned()),
+            ..accounts(None)
+        },
+    );
+    let report = skipping.poll_once().await.unwrap();
+    assert_eq!((report.echoes, report.journaled()), (3, 0), "{report:?}");
+    // Skipped rows still move the watermark and are not counted twice.
+    let again = skipping.poll_once().await.unwrap();
+    assert_eq!((again.echoes, again.repeats), (0, 3), "{again:?}");
+    let counts = journaled(&store).await;
+    assert!(ids.iter().all(|id| !counts.contains_key(id)), "{counts:?}");
+    sandbox.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_run_loop_polls_until_shutdown() {
+    let (sandbox, client) = empty_org().await;
+    let (store, _dir) = fresh_sqlite_store().await;
+    let looping = Arc::new(poller(&client, &store, accounts(None)));
+    let (stop, shutdown) = ferry_engine::Shutdown::new();
+    let task = {
+        let looping = looping.clone();
+        tokio::spawn(async move { looping.run(shutdown, Duration::from_millis(50)).await })
+    };
+    let ids = create_accounts(&client, 7, "Loop").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while journaled(&store).await.len() < ids.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the loop never journaled the writes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Let a few more intervals pass: later polls re-read the rows and journal nothing new.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    let totals = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the loop stops on shutdown")
+        .unwrap();
+    assert_eq!(totals.created, 7);
+    assert!(
+        totals.repeats >= 7,
+        "it polled again after journaling: {totals:?}"
+    );
+    assert_eq!(journaled(&store).await.values().sum::<i64>(), 7);
+    sandbox.stop().await.unwrap();
+}
