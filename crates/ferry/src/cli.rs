@@ -47,7 +47,7 @@ pub enum Command {
     Audit(AuditCommand),
     /// Run a local emulator of an API Ferry talks to, for trying Ferry and for tests (needs
     /// no ferry.toml).
-    Sandbox(SandboxArgs),
+    Sandbox(Box<SandboxArgs>),
     /// Salesforce tools on the configured org: run SOQL, describe an object, read its limits.
     #[command(subcommand, visible_alias = "sf")]
     Salesforce(SalesforceCommand),

@@ -32,7 +32,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             worker::run(&Context::load(&cli.config)?, &cli.config, &args).await
         }
         Command::Audit(command) => audit::run(&Context::load(&cli.config)?, command).await,
-        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Sandbox(args) => sandbox::run(*args).await,
         Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,
         Command::Brightpearl(command) => bp::run(&Context::load(&cli.config)?, command).await,
         Command::Connect(command) => connect::run(&Context::load(&cli.config)?, command).await,
