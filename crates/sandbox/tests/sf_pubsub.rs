@@ -436,6 +436,9 @@ async fn flow_control_sends_exactly_the_credit_and_no_more() {
 
     // Credit beyond 100 outstanding is capped.
     sub.more(ACCOUNTS, 500).await;
+    // The credit request and the write travel separately: give the server the moment it needs
+    // to take the credit in first, or the event goes out against the 7 still pending.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     create_account(&org, "Capped").await;
     let (_, pending) = sub.events(1, Duration::from_secs(5)).await;
     assert_eq!(pending, 99);
