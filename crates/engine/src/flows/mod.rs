@@ -1,5 +1,6 @@
 //! The flows Ferry ships. Each is a [`Handler`](crate::Handler) for one flow name.
 
+pub mod adapters;
 pub mod selftest;
 
 use crate::Handler;

@@ -1,0 +1,131 @@
+//! Compiled mapping expressions.
+//!
+//! An expression is minijinja's expression syntax (`source.firstName | trim | title`,
+//! `phone_e164(source.communication.telephones.PRI, "GB")`), evaluated against a JSON context
+//! the engine builds: `source` (the current source record), `targets` (what earlier targets of
+//! the same record wrote, with their ids), `tables` (the flow's lookup tables), `vars` (the
+//! flow's settings), `ref` (reference data such as `ref.rates` and `ref.pricebooks`) and `now`.
+//! Undefined attributes are lenient (`source.missing` is `none`) because records from the wild
+//! omit keys; functions that need a value say which one was missing.
+
+use crate::MappingError;
+use minijinja::{Environment, Expression};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+/// The expression environment: the function library of [`crate::functions`], registered once.
+#[derive(Clone, Copy)]
+pub struct Env {
+    inner: &'static Environment<'static>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Env")
+    }
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    /// The environment with Ferry's function library. One per process: the library is pure and
+    /// everything record-specific travels in the context, so it is built once and shared.
+    pub fn new() -> Self {
+        static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+        let inner = ENV.get_or_init(|| {
+            let mut env = Environment::new();
+            env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+            crate::functions::register(&mut env);
+            env
+        });
+        Self { inner }
+    }
+
+    /// Compiles one expression; a syntax error names the expression and the position.
+    pub fn compile(&self, source: &str) -> Result<Expr, MappingError> {
+        let compiled = self
+            .inner
+            .compile_expression_owned(source.to_string())
+            .map_err(|e| MappingError::Compile {
+                expr: source.to_string(),
+                reason: describe(&e),
+            })?;
+        Ok(Expr {
+            source: source.to_string(),
+            compiled,
+        })
+    }
+}
+
+/// A compiled expression. Cheap to evaluate many times.
+pub struct Expr {
+    source: String,
+    compiled: Expression<'static, 'static>,
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Expr({:?})", self.source)
+    }
+}
+
+impl Expr {
+    /// The expression as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Evaluates against `ctx` (a JSON object with `source`, `targets`, `tables`, ...). An
+    /// undefined result is JSON `null`.
+    pub fn eval(&self, ctx: &Value) -> Result<Value, MappingError> {
+        let value = self
+            .compiled
+            .eval(minijinja::Value::from_serialize(ctx))
+            .map_err(|e| MappingError::Eval {
+                expr: self.source.clone(),
+                reason: describe(&e),
+            })?;
+        if value.is_undefined() || value.is_none() {
+            return Ok(Value::Null);
+        }
+        serde_json::to_value(&value).map_err(|e| MappingError::Eval {
+            expr: self.source.clone(),
+            reason: format!("the result cannot be written as JSON: {e}"),
+        })
+    }
+
+    /// Evaluates as a condition: `none`, `false`, `0`, `""` and empty lists are false.
+    pub fn truthy(&self, ctx: &Value) -> Result<bool, MappingError> {
+        let value = self
+            .compiled
+            .eval(minijinja::Value::from_serialize(ctx))
+            .map_err(|e| MappingError::Eval {
+                expr: self.source.clone(),
+                reason: describe(&e),
+            })?;
+        Ok(value.is_true())
+    }
+
+    /// The dotted paths the expression reads (`source.firstName`, `source.Account.Name`):
+    /// the source readers fetch these fields and `ferry flows check` checks they exist.
+    pub fn paths(&self) -> BTreeSet<String> {
+        self.compiled.undeclared_variables(true).into_iter().collect()
+    }
+}
+
+/// A minijinja error as one sentence with its cause chain.
+fn describe(error: &minijinja::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

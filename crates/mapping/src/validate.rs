@@ -1,0 +1,1 @@
+//! Validation rules a mapped record must pass before it is written.
