@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 mod connectors;
+mod flows;
 
 pub use connectors::*;
+pub use flows::*;
 
 /// A whole Ferry configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,9 @@ pub struct Config {
     /// The Salesforce org, when connected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<SalesforceConfig>,
+    /// Which sync flows run, and the folder of the user's own flow files.
+    #[serde(default)]
+    pub flows: FlowsConfig,
     /// The directory relative paths resolve against (the config file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -336,6 +341,8 @@ impl Config {
         if let Some(sf) = &self.salesforce {
             sf.validate(&|key, message| at(Some("salesforce"), key, message))?;
         }
+        self.flows
+            .validate(&|key, message| at(Some("flows"), key, message))?;
         Ok(())
     }
 

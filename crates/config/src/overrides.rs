@@ -52,6 +52,10 @@ fn settable_keys() -> Vec<(String, toml::Value)> {
             callback_port: 0,
             api_version: String::new(),
         }),
+        flows: crate::FlowsConfig {
+            dir: Some(String::new()),
+            ..Default::default()
+        },
         tenant: String::new(),
         worker: Default::default(),
         log: Default::default(),
@@ -184,6 +188,15 @@ fn typed(path: &str, example: &toml::Value, raw: &str) -> Result<toml::Value, St
             "false" | "0" => false,
             _ => return Err(format!("{path} needs true or false, not {raw:?}")),
         }),
+        // Lists (`FERRY_FLOWS_DISABLED=inventory_to_salesforce,products_to_salesforce`):
+        // comma-separated, blanks dropped, so an empty variable is an empty list.
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_owned()))
+                .collect(),
+        ),
         _ => toml::Value::String(raw.to_owned()),
     })
 }

@@ -272,3 +272,4 @@ fn every_key_has_an_environment_variable() {
 }
 
 mod connectors;
+mod flows;
