@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 mod connectors;
 mod flows;
+mod server;
 
 pub use connectors::*;
 pub use flows::*;
+pub use server::*;
 
 /// A whole Ferry configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +40,9 @@ pub struct Config {
     /// Which sync flows run, and the folder of the user's own flow files.
     #[serde(default)]
     pub flows: FlowsConfig,
+    /// Ferry's HTTP server: webhook intake, status and metrics (`ferry serve`).
+    #[serde(default)]
+    pub server: ServerConfig,
     /// The directory relative paths resolve against (the config file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -343,6 +348,8 @@ impl Config {
         }
         self.flows
             .validate(&|key, message| at(Some("flows"), key, message))?;
+        self.server
+            .validate(&|key, message| at(Some("server"), key, message))?;
         Ok(())
     }
 
@@ -358,6 +365,7 @@ impl Config {
         if let Some(sf) = &self.salesforce {
             refs.extend(sf.secret_refs());
         }
+        refs.extend(self.server.secret_refs());
         refs
     }
 }

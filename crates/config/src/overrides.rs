@@ -51,9 +51,16 @@ fn settable_keys() -> Vec<(String, toml::Value)> {
             timeout_seconds: 0,
             callback_port: 0,
             api_version: String::new(),
+            pubsub_url: Some(String::new()),
+            cdc: true,
         }),
         flows: crate::FlowsConfig {
             dir: Some(String::new()),
+            ..Default::default()
+        },
+        server: crate::ServerConfig {
+            intake_token: secret(),
+            public_url: Some(String::new()),
             ..Default::default()
         },
         tenant: String::new(),

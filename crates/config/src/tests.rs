@@ -273,3 +273,4 @@ fn every_key_has_an_environment_variable() {
 
 mod connectors;
 mod flows;
+mod server;

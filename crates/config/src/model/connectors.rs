@@ -310,6 +310,18 @@ pub struct SalesforceConfig {
     /// The REST API version, e.g. `62.0`.
     #[serde(default = "default_api_version")]
     pub api_version: String,
+    /// The Pub/Sub API endpoint for change data capture (a sandbox's `grpc_url`); absent:
+    /// Salesforce's global endpoint, `https://api.pubsub.salesforce.com:7443`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pubsub_url: Option<String>,
+    /// Whether `ferry serve` takes Salesforce changes from change data capture (the Pub/Sub
+    /// API, true) or polls with SOQL on `SystemModstamp` (false: orgs without CDC).
+    #[serde(default = "default_cdc")]
+    pub cdc: bool,
+}
+
+fn default_cdc() -> bool {
+    true
 }
 
 /// How Ferry gets a Salesforce access token.
@@ -393,6 +405,10 @@ impl SalesforceConfig {
         if let Some(url) = &self.instance_url {
             check_http_url(url)
                 .map_err(|r| at("instance_url", format!("salesforce.instance_url {r}")))?;
+        }
+        if let Some(url) = &self.pubsub_url {
+            check_http_url(url)
+                .map_err(|r| at("pubsub_url", format!("salesforce.pubsub_url {r}")))?;
         }
         if !is_header_value(&self.client_id) {
             return Err(at(
