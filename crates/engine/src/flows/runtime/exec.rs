@@ -1,0 +1,921 @@
+//! Running a flow over a batch of records: the I/O half (reads, finds, writes, links) around
+//! the pure mapping ([`super::plan`]) and comparison ([`super::compare`]).
+
+use super::compare::{Decision, decide, match_key};
+use super::plan::{content_hash, context, key_values, link_value, map_target};
+use super::{CompiledTarget, Flow};
+use crate::flows::adapters::{AdapterError, Row, Write};
+use ferry_core::{Direction, Failure, System, Timestamp, XrefLink};
+use ferry_mapping::WriteMode;
+use ferry_store::{LinkWrite, NewLink};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+/// How long reference data (exchange rates, price books) is reused.
+const REFERENCE_TTL: Duration = Duration::from_secs(300);
+
+/// What happened to one source record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordOutcome {
+    /// The source record's id.
+    pub id: String,
+    /// What the flow did, or why it could not.
+    pub result: Result<Change, Failure>,
+}
+
+/// What a flow did with a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// At least one target record was created.
+    Created,
+    /// Target records were updated (only the differing fields).
+    Updated,
+    /// Every target already held the mapped values: nothing was written.
+    Unchanged,
+    /// The flow does not apply to this record (its `when` is false).
+    Skipped(String),
+    /// The source record is gone; its targets were deactivated as the flow says.
+    Deactivated,
+    /// The source record is gone and the flow keeps its targets.
+    Gone,
+}
+
+/// A difference reconciliation found between a source record and its target record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Drift {
+    /// The source record's id.
+    pub record: String,
+    /// The flow's target name.
+    pub target: String,
+    /// The target object.
+    pub object: String,
+    /// The target record's id, when it exists.
+    pub target_id: Option<String>,
+    /// The target record does not exist.
+    pub missing: bool,
+    /// The fields whose values differ (empty when missing).
+    pub fields: Vec<String>,
+}
+
+/// One record's progress through the targets.
+struct Rec {
+    row: Row,
+    targets: Map<String, Value>,
+    written: Map<String, Value>,
+    failed: Option<Failure>,
+    skipped: Option<String>,
+    created: bool,
+    updated: bool,
+    link: Option<XrefLink>,
+}
+
+/// One mapped target record of one source record.
+struct Planned {
+    rec: usize,
+    fields: Map<String, Value>,
+    existing: Option<Row>,
+    existing_id: Option<String>,
+}
+
+impl Flow {
+    /// Reads the current records and runs them through the flow.
+    pub async fn sync_ids(&self, ids: &[String]) -> Vec<RecordOutcome> {
+        match self.source.read(ids, &self.source_fields).await {
+            Ok(rows) => {
+                let found: std::collections::HashSet<&str> =
+                    rows.iter().map(|r| r.id.as_str()).collect();
+                let gone: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !found.contains(id.as_str()))
+                    .cloned()
+                    .collect();
+                let mut outcomes = self.run(rows, false).await.0;
+                outcomes.extend(self.deleted(&gone).await);
+                outcomes
+            }
+            Err(e) => ids
+                .iter()
+                .map(|id| RecordOutcome {
+                    id: id.clone(),
+                    result: Err(read_failure(&self.spec.source.object, &e)),
+                })
+                .collect(),
+        }
+    }
+
+    /// Runs records already read (the initial load's pages) through the flow.
+    pub async fn sync_rows(&self, rows: Vec<Row>) -> Vec<RecordOutcome> {
+        self.run(rows, false).await.0
+    }
+
+    /// Maps records and compares them with their targets without writing: reconciliation.
+    /// Records that cannot be mapped (or are skipped) give no drift; their outcomes say why.
+    pub async fn compare(&self, rows: Vec<Row>) -> Vec<Drift> {
+        self.run(rows, true).await.1
+    }
+
+    /// Maps and compares; reports outcomes and (in a dry run) drifts.
+    pub(crate) async fn compare_with_outcomes(
+        &self,
+        rows: Vec<Row>,
+    ) -> (Vec<RecordOutcome>, Vec<Drift>) {
+        self.run(rows, true).await
+    }
+
+    /// The context values shared by every record: vars, tables, reference data, now.
+    async fn base_context(&self) -> Result<Value, AdapterError> {
+        let reference = {
+            let cached = self.reference.lock().ok().and_then(|g| g.clone());
+            match cached {
+                Some((at, value)) if at.elapsed() < REFERENCE_TTL => value,
+                _ => {
+                    let mut merged = Map::new();
+                    let mut add = |value: Value| {
+                        if let Value::Object(map) = value {
+                            merged.extend(map);
+                        }
+                    };
+                    add(self.source.reference().await?);
+                    let mut seen = Vec::new();
+                    for target in &self.targets {
+                        if !seen.contains(&target.system) {
+                            seen.push(target.system);
+                            add(target.writer.reference().await?);
+                        }
+                    }
+                    let value = Value::Object(merged);
+                    if let Ok(mut guard) = self.reference.lock() {
+                        *guard = Some((Instant::now(), value.clone()));
+                    }
+                    value
+                }
+            }
+        };
+        let now = Timestamp::now()
+            .to_datetime()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Ok(json!({
+            "vars": self.spec.vars,
+            "tables": self.spec.tables,
+            "ref": reference,
+            "now": now,
+        }))
+    }
+
+    async fn run(&self, rows: Vec<Row>, dry: bool) -> (Vec<RecordOutcome>, Vec<Drift>) {
+        let base = match self.base_context().await {
+            Ok(base) => base,
+            Err(e) => {
+                let failure = Failure {
+                    kind: if e.transient {
+                        ferry_core::FailureKind::Transient
+                    } else {
+                        ferry_core::FailureKind::Permanent
+                    },
+                    code: e.code.clone(),
+                    message: format!(
+                        "flow {}: reading reference data failed: {}",
+                        self.name, e.message
+                    ),
+                };
+                let outcomes = rows
+                    .into_iter()
+                    .map(|r| RecordOutcome {
+                        id: r.id,
+                        result: Err(failure.clone()),
+                    })
+                    .collect();
+                return (outcomes, Vec::new());
+            }
+        };
+        let mut recs: Vec<Rec> = rows
+            .into_iter()
+            .map(|row| Rec {
+                row,
+                targets: Map::new(),
+                written: Map::new(),
+                failed: None,
+                skipped: None,
+                created: false,
+                updated: false,
+                link: None,
+            })
+            .collect();
+        self.filter(&mut recs, &base);
+        self.load_links(&mut recs).await;
+        let mut drifts = Vec::new();
+        for target in &self.targets {
+            self.run_target(target, &mut recs, &base, dry, &mut drifts)
+                .await;
+        }
+        if !dry {
+            self.write_back(&mut recs, &base).await;
+            self.commit(&mut recs).await;
+            metrics_for(self.name.as_str(), &recs);
+        }
+        let outcomes = recs
+            .into_iter()
+            .map(|rec| {
+                let result = if let Some(f) = rec.failed {
+                    Err(f)
+                } else if let Some(reason) = rec.skipped {
+                    Ok(Change::Skipped(reason))
+                } else if rec.created {
+                    Ok(Change::Created)
+                } else if rec.updated {
+                    Ok(Change::Updated)
+                } else {
+                    Ok(Change::Unchanged)
+                };
+                RecordOutcome {
+                    id: rec.row.id,
+                    result,
+                }
+            })
+            .collect();
+        (outcomes, drifts)
+    }
+
+    fn filter(&self, recs: &mut [Rec], base: &Value) {
+        let Some(when) = &self.when else { return };
+        for rec in recs.iter_mut() {
+            let ctx = context(&rec.row.data, &rec.targets, base, None);
+            match when.truthy(&ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    rec.skipped = Some(format!(
+                        "the flow's source condition `{}` is false for this record",
+                        when.source()
+                    ));
+                }
+                Err(e) => {
+                    rec.failed = Some(Failure::permanent(
+                        "MAPPING_ERROR",
+                        format!(
+                            "flow {}, record {}: the source condition failed: {e}",
+                            self.name, rec.row.id
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The primary link (the first target with a cross-reference entity) of each record.
+    async fn load_links(&self, recs: &mut [Rec]) {
+        let Some(entity) = self.targets.iter().find_map(|t| t.xref.clone()) else {
+            return;
+        };
+        for rec in recs.iter_mut().filter(|r| active(r)) {
+            match self.link_of(&entity, &rec.row.id).await {
+                Ok(link) => rec.link = link,
+                Err(failure) => rec.failed = Some(failure),
+            }
+        }
+    }
+
+    async fn link_of(&self, entity: &str, source_id: &str) -> Result<Option<XrefLink>, Failure> {
+        let found = match self.spec.source.system {
+            System::Brightpearl => {
+                self.store
+                    .link_by_brightpearl(&self.tenant, entity, source_id)
+                    .await
+            }
+            System::Salesforce => {
+                self.store
+                    .link_by_salesforce(&self.tenant, entity, source_id)
+                    .await
+            }
+        };
+        found.map_err(|e| {
+            Failure::transient(
+                "STORE_ERROR",
+                format!("reading the cross-reference of {source_id} failed: {e}"),
+            )
+        })
+    }
+
+    /// The id on the target side of a link.
+    fn other_side(&self, link: &XrefLink) -> String {
+        match self.spec.source.system {
+            System::Brightpearl => link.salesforce_id.clone(),
+            System::Salesforce => link.brightpearl_id.clone(),
+        }
+    }
+
+    async fn run_target(
+        &self,
+        target: &CompiledTarget,
+        recs: &mut [Rec],
+        base: &Value,
+        dry: bool,
+        drifts: &mut Vec<Drift>,
+    ) {
+        let object = target.spec.object.as_str();
+        // 1. Map (pure).
+        let mut planned: Vec<Planned> = Vec::new();
+        for (index, rec) in recs.iter_mut().enumerate().filter(|(_, r)| active(r)) {
+            let link = rec
+                .link
+                .as_ref()
+                .map(|l| link_value(&l.brightpearl_id, &l.salesforce_id));
+            let ctx = context(&rec.row.data, &rec.targets, base, link.as_ref());
+            match map_target(target, &ctx, &rec.row.id, self.name.as_str()) {
+                Ok(records) => planned.extend(records.into_iter().map(|fields| Planned {
+                    rec: index,
+                    fields,
+                    existing: None,
+                    existing_id: None,
+                })),
+                Err(message) => {
+                    rec.failed = Some(Failure::permanent("MAPPING_ERROR", message));
+                }
+            }
+        }
+        if planned.is_empty() {
+            return;
+        }
+        let read_fields: Vec<String> = target.fields.iter().map(|(f, _)| f.clone()).collect();
+        // 2. Identify: the link, then the key, then the match rules.
+        if let Some(entity) = &target.xref
+            && target.each.is_none()
+        {
+            for plan in planned.iter_mut() {
+                let rec = &recs[plan.rec];
+                let link = if self.targets.iter().find_map(|t| t.xref.as_ref()) == Some(entity) {
+                    rec.link.clone()
+                } else {
+                    match self.link_of(entity, &rec.row.id).await {
+                        Ok(link) => link,
+                        Err(_) => None,
+                    }
+                };
+                plan.existing_id = link.as_ref().map(|l| self.other_side(l));
+            }
+            let ids: Vec<String> = planned
+                .iter()
+                .filter_map(|p| p.existing_id.clone())
+                .collect();
+            if !ids.is_empty() {
+                match target.writer.read(object, &ids, &read_fields).await {
+                    Ok(rows) => {
+                        let by_id: HashMap<String, Row> =
+                            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+                        for plan in planned.iter_mut() {
+                            if let Some(id) = &plan.existing_id {
+                                // A linked record deleted in the target is found again by key
+                                // or match, or created.
+                                plan.existing = by_id.get(id).cloned();
+                                if plan.existing.is_none() {
+                                    plan.existing_id = None;
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        fail_all(recs, &planned, &e, "reading the linked records", object);
+                        return;
+                    }
+                }
+            }
+        }
+        let key = &target.spec.key;
+        if !key.is_empty() {
+            let lookups: Vec<usize> = (0..planned.len())
+                .filter(|&i| planned[i].existing.is_none() && active(&recs[planned[i].rec]))
+                .collect();
+            if let Err(e) = self
+                .find_into(target, &mut planned, &lookups, key, &read_fields, false)
+                .await
+            {
+                fail_all(recs, &planned, &e, "looking records up by key", object);
+                return;
+            }
+        }
+        if target.spec.mode == WriteMode::Upsert {
+            for group in &target.spec.match_on {
+                let lookups: Vec<usize> = (0..planned.len())
+                    .filter(|&i| {
+                        let p = &planned[i];
+                        p.existing.is_none()
+                            && active(&recs[p.rec])
+                            && group.iter().all(|f| {
+                                p.fields
+                                    .get(f)
+                                    .is_some_and(|v| !match_key(v).is_empty())
+                            })
+                    })
+                    .collect();
+                if lookups.is_empty() {
+                    continue;
+                }
+                match self
+                    .find_into(target, &mut planned, &lookups, group, &read_fields, true)
+                    .await
+                {
+                    Ok(ambiguous) => {
+                        for (i, candidates) in ambiguous {
+                            let rec = &mut recs[planned[i].rec];
+                            rec.failed = Some(Failure::permanent(
+                                "AMBIGUOUS_MATCH",
+                                format!(
+                                    "flow {}, record {}: {} existing {object} records match on {} \
+                                     ({}): merge the duplicates in the target, or link one by \
+                                     setting its {} to this record's key, then retry",
+                                    self.name,
+                                    rec.row.id,
+                                    candidates.len(),
+                                    group.join(" + "),
+                                    candidates.join(", "),
+                                    key.first().map(String::as_str).unwrap_or("external id"),
+                                ),
+                            ));
+                        }
+                    }
+                    Err(e) => {
+                        fail_all(recs, &planned, &e, "looking for duplicates", object);
+                        return;
+                    }
+                }
+            }
+        }
+        // 3. Compare and build the writes.
+        let mut writes: Vec<(usize, Write)> = Vec::new();
+        for (i, plan) in planned.iter().enumerate() {
+            let rec = &recs[plan.rec];
+            if !active(rec) {
+                continue;
+            }
+            if plan.existing.is_none() && target.spec.mode == WriteMode::Update {
+                if dry {
+                    drifts.push(self.drift(target, rec, None, Vec::new()));
+                    continue;
+                }
+                let failure = Failure::transient(
+                    "DEPENDENCY_MISSING",
+                    format!(
+                        "flow {}, record {}: no {object} exists for it yet ({}); it waits for \
+                         the flows it depends on ({}) and is retried",
+                        self.name,
+                        rec.row.id,
+                        describe_key(key, &plan.fields),
+                        if self.spec.depends_on.is_empty() {
+                            "none declared".to_string()
+                        } else {
+                            self.spec.depends_on.join(", ")
+                        }
+                    ),
+                );
+                recs[plan.rec].failed = Some(failure);
+                continue;
+            }
+            let last_sync = rec.link.as_ref().map(|l| l.updated_at);
+            let decision = decide(
+                &plan.fields,
+                plan.existing.as_ref(),
+                |field| self.spec.ownership.policy(&target.spec.name, field),
+                rec.row.modified_at,
+                last_sync,
+                &[],
+            );
+            match decision {
+                Decision::Unchanged => {}
+                Decision::Review(reason) => {
+                    recs[plan.rec].failed = Some(Failure::permanent(
+                        "CONFLICT_REVIEW",
+                        format!(
+                            "flow {}, record {}, {object} {}: {reason}",
+                            self.name,
+                            rec.row.id,
+                            plan.existing_id.as_deref().unwrap_or("")
+                        ),
+                    ));
+                }
+                Decision::Write(fields) => {
+                    if dry {
+                        let changed: Vec<String> = fields.keys().cloned().collect();
+                        drifts.push(self.drift(target, rec, plan.existing_id.clone(), changed));
+                        continue;
+                    }
+                    let upsert_key = match (&plan.existing_id, key.as_slice(), target.system) {
+                        (None, [single], System::Salesforce) => plan
+                            .fields
+                            .get(single)
+                            .filter(|v| !v.is_null())
+                            .map(|v| (single.clone(), v.clone())),
+                        _ => None,
+                    };
+                    let mut fields = fields;
+                    if let Some((k, _)) = &upsert_key {
+                        // Salesforce takes the key from the URL, not the body.
+                        fields.remove(k);
+                    }
+                    let marker = (plan.existing_id.is_none() && target.system == System::Brightpearl)
+                        .then(|| format!("ferry:{}:{}", self.spec.entity, rec.row.id));
+                    writes.push((
+                        i,
+                        Write {
+                            id: plan.existing_id.clone(),
+                            upsert_key,
+                            fields,
+                            marker,
+                        },
+                    ));
+                }
+            }
+        }
+        // 4. Write.
+        let mut ids: BTreeMap<usize, String> = BTreeMap::new();
+        if !writes.is_empty() {
+            let batch: Vec<Write> = writes.iter().map(|(_, w)| w.clone()).collect();
+            let results = target.writer.write(object, &batch).await;
+            for (n, (i, write)) in writes.iter().enumerate() {
+                let rec = &mut recs[planned[*i].rec];
+                match results.get(n) {
+                    Some(Ok(id)) => {
+                        ids.insert(*i, id.clone());
+                        if write.id.is_some() {
+                            rec.updated = true;
+                        } else {
+                            // An upsert by key may have updated a record made by an earlier
+                            // attempt; either way the record now exists.
+                            rec.created = true;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        rec.failed = Some(Failure {
+                            kind: if e.transient {
+                                ferry_core::FailureKind::Transient
+                            } else {
+                                ferry_core::FailureKind::Permanent
+                            },
+                            code: e.code.clone(),
+                            message: format!(
+                                "flow {}, record {}: writing {object} failed: {}",
+                                self.name, rec.row.id, e.message
+                            ),
+                        });
+                    }
+                    None => {
+                        rec.failed = Some(Failure::transient(
+                            "NO_OUTCOME",
+                            format!(
+                                "flow {}, record {}: the {object} write gave no answer for it; \
+                                 it is retried",
+                                self.name, rec.row.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        // 5. Remember what each target holds now, for later targets and the links.
+        for (i, plan) in planned.into_iter().enumerate() {
+            let rec = &mut recs[plan.rec];
+            if rec.failed.is_some() {
+                continue;
+            }
+            let id = ids.get(&i).cloned().or(plan.existing_id.clone());
+            let mut held = plan.fields.clone();
+            if let Some(id) = &id {
+                held.insert("Id".into(), Value::String(id.clone()));
+            }
+            if target.each.is_some() {
+                match rec
+                    .targets
+                    .entry(target.spec.name.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    Value::Array(list) => list.push(Value::Object(held)),
+                    other => *other = Value::Array(vec![Value::Object(held)]),
+                }
+            } else {
+                rec.targets
+                    .insert(target.spec.name.clone(), Value::Object(held));
+            }
+            rec.written.insert(
+                format!("{}#{}", target.spec.name, rec.written.len()),
+                Value::Object(plan.fields),
+            );
+            if dry {
+                continue;
+            }
+            if let (Some(entity), Some(id)) = (&target.xref, &id) {
+                let (brightpearl_id, salesforce_id) = match self.spec.source.system {
+                    System::Brightpearl => (rec.row.id.clone(), id.clone()),
+                    System::Salesforce => (id.clone(), rec.row.id.clone()),
+                };
+                let link = NewLink {
+                    tenant: self.tenant.clone(),
+                    entity: entity.clone(),
+                    brightpearl_id,
+                    salesforce_id,
+                };
+                match self.store.link(&link).await {
+                    Ok(made) => {
+                        let primary = self.targets.iter().find_map(|t| t.xref.as_ref());
+                        if primary == Some(entity) {
+                            rec.link = Some(made);
+                        }
+                    }
+                    Err(e) => {
+                        rec.failed = Some(Failure::permanent(
+                            "LINK_CONFLICT",
+                            format!(
+                                "flow {}, record {}: {object} {id} was written but cannot be \
+                                 linked: {e}. Another record is already linked to it: find the \
+                                 duplicate with `ferry xref` and merge or unlink it",
+                                self.name, rec.row.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Looks up existing target records for the planned records at `lookups` by `fields`;
+    /// fills `existing`. With `matching`, values compare normalised and a record matching
+    /// several is returned as ambiguous (plan index, candidate ids).
+    async fn find_into(
+        &self,
+        target: &CompiledTarget,
+        planned: &mut [Planned],
+        lookups: &[usize],
+        fields: &[String],
+        read_fields: &[String],
+        matching: bool,
+    ) -> Result<Vec<(usize, Vec<String>)>, AdapterError> {
+        let mut values: Vec<Vec<Value>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for &i in lookups {
+            let tuple = key_values(&planned[i].fields, fields);
+            if tuple.iter().any(Value::is_null) {
+                continue;
+            }
+            if seen.insert(tuple_key(&tuple)) {
+                values.push(tuple);
+            }
+        }
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut wanted: Vec<String> = read_fields.to_vec();
+        for f in fields {
+            if !wanted.contains(f) {
+                wanted.push(f.clone());
+            }
+        }
+        let rows = target
+            .writer
+            .find(&target.spec.object, fields, &values, &wanted)
+            .await?;
+        let mut by_key: HashMap<String, Vec<Row>> = HashMap::new();
+        for row in rows {
+            let tuple: Vec<Value> = fields
+                .iter()
+                .map(|f| row.data.get(f).cloned().unwrap_or(Value::Null))
+                .collect();
+            by_key.entry(tuple_key(&tuple)).or_default().push(row);
+        }
+        let mut ambiguous = Vec::new();
+        for &i in lookups {
+            let tuple = key_values(&planned[i].fields, fields);
+            if tuple.iter().any(Value::is_null) {
+                continue;
+            }
+            let Some(found) = by_key.get(&tuple_key(&tuple)) else {
+                continue;
+            };
+            if matching && found.len() > 1 {
+                ambiguous.push((i, found.iter().map(|r| r.id.clone()).collect()));
+                continue;
+            }
+            if let Some(row) = found.first() {
+                planned[i].existing_id = Some(row.id.clone());
+                planned[i].existing = Some(row.clone());
+            }
+        }
+        Ok(ambiguous)
+    }
+
+    fn drift(
+        &self,
+        target: &CompiledTarget,
+        rec: &Rec,
+        target_id: Option<String>,
+        fields: Vec<String>,
+    ) -> Drift {
+        Drift {
+            record: rec.row.id.clone(),
+            target: target.spec.name.clone(),
+            object: target.spec.object.clone(),
+            missing: target_id.is_none(),
+            target_id,
+            fields,
+        }
+    }
+
+    async fn write_back(&self, recs: &mut [Rec], base: &Value) {
+        let Some(writer) = &self.source_writer else {
+            return;
+        };
+        let mut writes = Vec::new();
+        let mut owners = Vec::new();
+        for (index, rec) in recs.iter_mut().enumerate().filter(|(_, r)| active(r)) {
+            let link = rec
+                .link
+                .as_ref()
+                .map(|l| link_value(&l.brightpearl_id, &l.salesforce_id));
+            let ctx = context(&rec.row.data, &rec.targets, base, link.as_ref());
+            let mut fields = Map::new();
+            for (field, expr) in &self.write_back {
+                match expr.eval(&ctx) {
+                    Ok(value) => {
+                        let current = rec.row.data.get(field);
+                        if current.is_none_or(|c| !super::compare::same(c, &value)) {
+                            fields.insert(field.clone(), value);
+                        }
+                    }
+                    Err(e) => {
+                        rec.failed = Some(Failure::permanent(
+                            "MAPPING_ERROR",
+                            format!(
+                                "flow {}, record {}, write-back {field}: {e}",
+                                self.name, rec.row.id
+                            ),
+                        ));
+                    }
+                }
+            }
+            if !fields.is_empty() && rec.failed.is_none() {
+                owners.push(index);
+                writes.push(Write {
+                    id: Some(rec.row.id.clone()),
+                    upsert_key: None,
+                    fields,
+                    marker: None,
+                });
+            }
+        }
+        if writes.is_empty() {
+            return;
+        }
+        let results = writer.write(&self.spec.source.object, &writes).await;
+        for (n, index) in owners.into_iter().enumerate() {
+            if let Some(Err(e)) = results.get(n) {
+                recs[index].failed = Some(Failure::transient(
+                    e.code.clone(),
+                    format!(
+                        "flow {}, record {}: the target was written but the write-back to the \
+                         source failed: {}",
+                        self.name, recs[index].row.id, e.message
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Records the content hash and source version on each record's primary link.
+    async fn commit(&self, recs: &mut [Rec]) {
+        let Some(entity) = self.targets.iter().find_map(|t| t.xref.clone()) else {
+            return;
+        };
+        let direction = match self.spec.source.system {
+            System::Brightpearl => Direction::ToSalesforce,
+            System::Salesforce => Direction::ToBrightpearl,
+        };
+        for rec in recs.iter_mut().filter(|r| active(r)) {
+            let Some(link) = &rec.link else { continue };
+            let write = LinkWrite {
+                tenant: self.tenant.clone(),
+                entity: entity.clone(),
+                brightpearl_id: link.brightpearl_id.clone(),
+                direction,
+                content_hash: content_hash(&rec.written),
+                source_version: rec.row.version.clone(),
+            };
+            if let Err(e) = self.store.record_write(&write).await {
+                rec.failed = Some(Failure::transient(
+                    "STORE_ERROR",
+                    format!(
+                        "flow {}, record {}: written, but recording the write failed: {e}",
+                        self.name, rec.row.id
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Source records that no longer exist: targets with `on_delete = { set = … }` get those
+    /// fields (deactivate rather than delete); the others keep their records.
+    async fn deleted(&self, ids: &[String]) -> Vec<RecordOutcome> {
+        let mut outcomes: Vec<RecordOutcome> = ids
+            .iter()
+            .map(|id| RecordOutcome {
+                id: id.clone(),
+                result: Ok(Change::Gone),
+            })
+            .collect();
+        if ids.is_empty() {
+            return outcomes;
+        }
+        for target in &self.targets {
+            let ferry_mapping::spec::OnDelete::Set(set) = &target.spec.on_delete else {
+                continue;
+            };
+            let Some(entity) = &target.xref else { continue };
+            let mut writes = Vec::new();
+            let mut owners = Vec::new();
+            for (n, id) in ids.iter().enumerate() {
+                match self.link_of(entity, id).await {
+                    Ok(Some(link)) => {
+                        owners.push(n);
+                        writes.push(Write {
+                            id: Some(self.other_side(&link)),
+                            upsert_key: None,
+                            fields: set.clone().into_iter().collect(),
+                            marker: None,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(f) => outcomes[n].result = Err(f),
+                }
+            }
+            if writes.is_empty() {
+                continue;
+            }
+            let results = target.writer.write(&target.spec.object, &writes).await;
+            for (k, n) in owners.into_iter().enumerate() {
+                outcomes[n].result = match results.get(k) {
+                    Some(Ok(_)) => Ok(Change::Deactivated),
+                    Some(Err(e)) => Err(e.to_failure()),
+                    None => Err(Failure::transient(
+                        "NO_OUTCOME",
+                        "the deactivation gave no answer; it is retried",
+                    )),
+                };
+            }
+        }
+        outcomes
+    }
+}
+
+fn active(rec: &Rec) -> bool {
+    rec.failed.is_none() && rec.skipped.is_none()
+}
+
+fn tuple_key(values: &[Value]) -> String {
+    values
+        .iter()
+        .map(match_key)
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+fn describe_key(key: &[String], fields: &Map<String, Value>) -> String {
+    if key.is_empty() {
+        return "no key".into();
+    }
+    key.iter()
+        .map(|k| format!("{k} = {}", fields.get(k).unwrap_or(&Value::Null)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fail_all(recs: &mut [Rec], planned: &[Planned], e: &AdapterError, doing: &str, object: &str) {
+    for plan in planned {
+        let rec = &mut recs[plan.rec];
+        if rec.failed.is_none() {
+            let mut failure = e.to_failure();
+            failure.message = format!("{doing} ({object}) failed: {}", e.message);
+            rec.failed = Some(failure);
+        }
+    }
+}
+
+fn read_failure(object: &str, e: &AdapterError) -> Failure {
+    let mut failure = e.to_failure();
+    failure.message = format!("reading the source {object} failed: {}", e.message);
+    failure
+}
+
+fn metrics_for(flow: &str, recs: &[Rec]) {
+    for rec in recs {
+        let outcome = if rec.failed.is_some() {
+            "failed"
+        } else if rec.skipped.is_some() {
+            "skipped"
+        } else if rec.created {
+            "created"
+        } else if rec.updated {
+            "updated"
+        } else {
+            "unchanged"
+        };
+        metrics::counter!("ferry_flow_records_total", "flow" => flow.to_string(), "outcome" => outcome)
+            .increment(1);
+    }
+}

@@ -1,0 +1,354 @@
+//! The declarative flow runtime: compiles [`FlowSpec`]s and runs them.
+//!
+//! One record goes through `read → map → validate → identify → compare → write → link`:
+//! - **read**: the current source record ([`Source::read`], a batch at a time; absent = deleted);
+//! - **map** (pure, [`plan`]): each target's fields from the flow's expressions;
+//! - **validate** (pure): the target's rules; a violation holds the record with the reason;
+//! - **identify**: the target record that stands for it: the cross-reference link, else the
+//!   key (an external id or a natural key such as price book + product), else the match rules
+//!   (duplicate detection before a create);
+//! - **compare** (pure): the mapped fields against the target's current values, field by field,
+//!   under the ownership policy; nothing differs → no write (this is what ends echo loops);
+//! - **write**: one [`Target::write`] per target per batch (Collections, Bulk or Brightpearl);
+//! - **link**: the cross-reference link and the content hash.
+//!
+//! Targets are written in declaration order for the whole batch, so a later target reads
+//! what an earlier one wrote (`targets.account.Id`) and every target is one batched call.
+
+mod compare;
+mod exec;
+mod handler;
+mod plan;
+
+pub use exec::{Change, Drift, RecordOutcome};
+pub use handler::FlowHandler;
+
+use crate::Handler;
+use crate::flows::adapters::{Source, Target};
+use ferry_core::{FlowName, System, TenantId};
+use ferry_mapping::{Env, Expr, FlowSpec, SpecError, TargetSpec};
+use ferry_store::Store;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Where a flow's notices come from: the intake and the pollers route by these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The flow that wants the notices.
+    pub flow: FlowName,
+    /// The source system.
+    pub system: System,
+    /// The source object (`contact`, `product-availability`, `Contact`).
+    pub object: String,
+    /// Event filter (prefixes of Brightpearl's `fullEvent`, or Salesforce change types);
+    /// empty: every event.
+    pub events: Vec<String>,
+    /// The polling safety net's period (0: none).
+    pub poll_seconds: u64,
+}
+
+impl Route {
+    /// Whether a Brightpearl `fullEvent` (or a Salesforce change type) is wanted.
+    pub fn accepts(&self, event: &str) -> bool {
+        self.events.is_empty()
+            || self.events.iter().any(|wanted| {
+                event == wanted
+                    || event
+                        .strip_prefix(wanted.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+    }
+}
+
+/// Builds a source or target adapter for a system and object.
+pub trait AdapterFactory: Send + Sync {
+    /// The reader of `object` in `system`.
+    fn source(&self, system: System, object: &str) -> Result<Arc<dyn Source>, String>;
+    /// The writer of `system`.
+    fn target(&self, system: System) -> Result<Arc<dyn Target>, String>;
+}
+
+/// The adapters of both systems, as the configured clients allow.
+#[derive(Clone)]
+pub struct Adapters {
+    factory: Arc<dyn AdapterFactory>,
+}
+
+impl Adapters {
+    /// Adapters over any factory (the connectors' or a test's).
+    pub fn from_factory(factory: Arc<dyn AdapterFactory>) -> Self {
+        Self { factory }
+    }
+
+    /// The reader of `object` in `system`.
+    pub fn source(&self, system: System, object: &str) -> Result<Arc<dyn Source>, SpecError> {
+        self.factory
+            .source(system, object)
+            .map_err(|message| SpecError {
+                origin: format!("source {system} {object}"),
+                message,
+            })
+    }
+
+    /// The writer of `system`.
+    pub fn target(&self, system: System) -> Result<Arc<dyn Target>, SpecError> {
+        self.factory.target(system).map_err(|message| SpecError {
+            origin: format!("target {system}"),
+            message,
+        })
+    }
+}
+
+/// A compiled target of a flow.
+pub(crate) struct CompiledTarget {
+    pub(crate) spec: TargetSpec,
+    pub(crate) system: System,
+    pub(crate) writer: Arc<dyn Target>,
+    pub(crate) fields: Vec<(String, Expr)>,
+    pub(crate) when: Option<Expr>,
+    pub(crate) each: Option<Expr>,
+    pub(crate) xref: Option<String>,
+}
+
+/// One compiled, runnable flow.
+pub struct Flow {
+    name: FlowName,
+    spec: FlowSpec,
+    source: Arc<dyn Source>,
+    /// The writer of the source's own system, for write-backs.
+    source_writer: Option<Arc<dyn Target>>,
+    when: Option<Expr>,
+    targets: Vec<CompiledTarget>,
+    write_back: Vec<(String, Expr)>,
+    source_fields: Vec<String>,
+    store: Arc<dyn Store>,
+    tenant: TenantId,
+    reference: Mutex<Option<(Instant, Value)>>,
+}
+
+impl std::fmt::Debug for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flow").field("name", &self.name).finish()
+    }
+}
+
+impl Flow {
+    /// Compiles one flow: every expression, every adapter. All problems are reported at once.
+    pub fn compile(
+        spec: FlowSpec,
+        adapters: &Adapters,
+        store: Arc<dyn Store>,
+        tenant: TenantId,
+    ) -> Result<Flow, Vec<SpecError>> {
+        let origin = format!("flow {}", spec.name);
+        let mut errors = Vec::new();
+        let env = Env::new();
+        let mut compile = |what: &str, text: &str| match env.compile(text) {
+            Ok(expr) => Some(expr),
+            Err(e) => {
+                errors.push(SpecError {
+                    origin: origin.clone(),
+                    message: format!("{what}: {e}"),
+                });
+                None
+            }
+        };
+        let when = spec.source.when.as_deref().and_then(|w| compile("source.when", w));
+        let mut targets = Vec::new();
+        let mut compiled_fields = Vec::new();
+        for target in &spec.targets {
+            let mut fields = Vec::new();
+            for (field, text) in &target.fields {
+                if let Some(expr) = compile(&format!("{}.{field}", target.name), text) {
+                    fields.push((field.clone(), expr));
+                }
+            }
+            let when = target
+                .when
+                .as_deref()
+                .and_then(|w| compile(&format!("{}.when", target.name), w));
+            let each = target
+                .each
+                .as_deref()
+                .and_then(|w| compile(&format!("{}.each", target.name), w));
+            compiled_fields.push((fields, when, each));
+        }
+        let write_back: Vec<(String, Expr)> = spec
+            .write_back
+            .iter()
+            .filter_map(|(field, text)| {
+                compile(&format!("write_back.{field}"), text).map(|e| (field.clone(), e))
+            })
+            .collect();
+        let name = match FlowName::new(spec.name.clone()) {
+            Ok(name) => Some(name),
+            Err(e) => {
+                errors.push(SpecError {
+                    origin: origin.clone(),
+                    message: format!("name: {e}"),
+                });
+                None
+            }
+        };
+        let source = match adapters.source(spec.source.system, &spec.source.object) {
+            Ok(source) => Some(source),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        for (index, (target, (fields, when, each))) in
+            spec.targets.iter().zip(compiled_fields).enumerate()
+        {
+            let system = target.system_for(spec.source.system);
+            match adapters.target(system) {
+                Ok(writer) => targets.push(CompiledTarget {
+                    spec: target.clone(),
+                    system,
+                    writer,
+                    fields,
+                    when,
+                    each,
+                    xref: spec.xref_entity(index),
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+        let source_writer = if write_back.is_empty() {
+            None
+        } else {
+            match adapters.target(spec.source.system) {
+                Ok(writer) => Some(writer),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        };
+        let (Some(name), Some(source), true) = (name, source, errors.is_empty()) else {
+            return Err(errors);
+        };
+        let mut source_fields = std::collections::BTreeSet::new();
+        let mut note = |expr: &Expr| {
+            for path in expr.paths() {
+                if let Some(rest) = path.strip_prefix("source.") {
+                    source_fields.insert(rest.to_string());
+                }
+            }
+        };
+        when.iter().for_each(&mut note);
+        for target in &targets {
+            target.fields.iter().for_each(|(_, e)| note(e));
+            target.when.iter().for_each(&mut note);
+            target.each.iter().for_each(&mut note);
+        }
+        write_back.iter().for_each(|(_, e)| note(e));
+        source_fields.extend(spec.source.fields.iter().cloned());
+        Ok(Flow {
+            name,
+            source,
+            source_writer,
+            when,
+            targets,
+            write_back,
+            source_fields: source_fields.into_iter().collect(),
+            store,
+            tenant,
+            reference: Mutex::new(None),
+            spec,
+        })
+    }
+
+    /// The flow's name.
+    pub fn name(&self) -> &FlowName {
+        &self.name
+    }
+
+    /// The declaration it was compiled from.
+    pub fn spec(&self) -> &FlowSpec {
+        &self.spec
+    }
+
+    /// The reader of its source object.
+    pub fn source(&self) -> &Arc<dyn Source> {
+        &self.source
+    }
+
+    /// The source fields the expressions read (what a Salesforce source selects).
+    pub fn source_fields(&self) -> &[String] {
+        &self.source_fields
+    }
+
+    /// The flow's route (what triggers it).
+    pub fn route(&self) -> Route {
+        Route {
+            flow: self.name.clone(),
+            system: self.spec.source.system,
+            object: self.spec.source.object.clone(),
+            events: self.spec.source.events.clone(),
+            poll_seconds: self.spec.source.poll_seconds,
+        }
+    }
+}
+
+/// The enabled flows, compiled.
+pub struct FlowSet {
+    flows: Vec<Arc<Flow>>,
+}
+
+impl FlowSet {
+    /// Compiles every enabled spec; every problem of every flow is reported at once.
+    pub fn build(
+        specs: Vec<FlowSpec>,
+        adapters: &Adapters,
+        store: Arc<dyn Store>,
+        tenant: TenantId,
+    ) -> Result<FlowSet, Vec<SpecError>> {
+        let mut flows = Vec::new();
+        let mut errors = Vec::new();
+        let mut names = BTreeMap::new();
+        for spec in specs.into_iter().filter(|s| s.enabled) {
+            if names.insert(spec.name.clone(), ()).is_some() {
+                errors.push(SpecError {
+                    origin: format!("flow {}", spec.name),
+                    message: "two enabled flows have this name: rename or disable one".into(),
+                });
+                continue;
+            }
+            match Flow::compile(spec, adapters, store.clone(), tenant.clone()) {
+                Ok(flow) => flows.push(Arc::new(flow)),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(FlowSet { flows })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The compiled flows.
+    pub fn flows(&self) -> &[Arc<Flow>] {
+        &self.flows
+    }
+
+    /// A flow by name.
+    pub fn get(&self, name: &str) -> Option<&Arc<Flow>> {
+        self.flows.iter().find(|f| f.name.as_str() == name)
+    }
+
+    /// One worker handler per flow.
+    pub fn handlers(&self) -> Vec<Arc<dyn Handler>> {
+        self.flows
+            .iter()
+            .map(|f| Arc::new(FlowHandler::new(f.clone())) as Arc<dyn Handler>)
+            .collect()
+    }
+
+    /// What triggers each flow.
+    pub fn routes(&self) -> Vec<Route> {
+        self.flows.iter().map(|f| f.route()).collect()
+    }
+}
