@@ -140,8 +140,9 @@ pub struct TargetSpec {
     #[serde(default)]
     pub each: Option<String>,
     /// The cross-reference entity of this target's links; default: the flow's `entity` for the
-    /// first target and `<entity>.<name>` for the others. `none` keeps no link (records found
-    /// by key every time, such as price book entries).
+    /// first target and none for the others (they are found by `key`, like price book entries
+    /// or a business Account many contacts share). `none` keeps no link. The first target with
+    /// a link is the record's *primary* link: the content hash and versions are kept on it.
     #[serde(default)]
     pub xref: Option<String>,
     /// Duplicate detection before a create: groups of target fields tried in order; the first
@@ -281,7 +282,7 @@ impl FlowSpec {
             Some("none") => None,
             Some(entity) => Some(entity.to_string()),
             None if index == 0 => Some(self.entity.clone()),
-            None => Some(format!("{}.{}", self.entity, target.name)),
+            None => None,
         }
     }
 }
