@@ -16,6 +16,7 @@
 //! what an earlier one wrote (`targets.account.Id`) and every target is one batched call.
 
 mod compare;
+mod connect;
 mod exec;
 mod handler;
 mod plan;
