@@ -114,7 +114,10 @@ impl Expr {
     /// The dotted paths the expression reads (`source.firstName`, `source.Account.Name`):
     /// the source readers fetch these fields and `ferry flows check` checks they exist.
     pub fn paths(&self) -> BTreeSet<String> {
-        self.compiled.undeclared_variables(true).into_iter().collect()
+        self.compiled
+            .undeclared_variables(true)
+            .into_iter()
+            .collect()
     }
 }
 
