@@ -214,6 +214,19 @@ impl Flow {
             self.write_back(&mut recs, &base).await;
             self.commit(&mut recs).await;
             metrics_for(self.name.as_str(), &recs);
+            self.stats.count(recs.iter().map(|r| {
+                if r.failed.is_some() {
+                    3
+                } else if r.skipped.is_some() {
+                    4
+                } else if r.created {
+                    0
+                } else if r.updated {
+                    1
+                } else {
+                    2
+                }
+            }));
         }
         let outcomes = recs
             .into_iter()

@@ -31,6 +31,7 @@ use ferry_mapping::{Env, Expr, FlowSpec, SpecError, TargetSpec};
 use ferry_store::Store;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -127,6 +128,51 @@ pub struct Flow {
     store: Arc<dyn Store>,
     tenant: TenantId,
     reference: Mutex<Option<(Instant, Value)>>,
+    stats: FlowStats,
+}
+
+/// Running totals of one flow's records in this process (the live summary, the report).
+#[derive(Debug, Default)]
+pub struct FlowStats {
+    counts: [AtomicU64; 5],
+}
+
+/// A snapshot of [`FlowStats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FlowTotals {
+    /// Records for which a target record was created.
+    pub created: u64,
+    /// Records whose target records were updated.
+    pub updated: u64,
+    /// Records whose targets already held the mapped values.
+    pub unchanged: u64,
+    /// Records that failed (retried or dead-lettered).
+    pub failed: u64,
+    /// Records the flow does not apply to.
+    pub skipped: u64,
+}
+
+impl FlowStats {
+    /// Counts outcomes by index: created, updated, unchanged, failed, skipped.
+    pub(crate) fn count(&self, outcomes: impl Iterator<Item = usize>) {
+        for i in outcomes {
+            if let Some(c) = self.counts.get(i) {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The totals so far.
+    pub fn totals(&self) -> FlowTotals {
+        let get = |i: usize| self.counts[i].load(Ordering::Relaxed);
+        FlowTotals {
+            created: get(0),
+            updated: get(1),
+            unchanged: get(2),
+            failed: get(3),
+            skipped: get(4),
+        }
+    }
 }
 
 impl std::fmt::Debug for Flow {
@@ -258,6 +304,7 @@ impl Flow {
             store,
             tenant,
             reference: Mutex::new(None),
+            stats: FlowStats::default(),
             spec,
         })
     }
@@ -280,6 +327,11 @@ impl Flow {
     /// The source fields the expressions read (what a Salesforce source selects).
     pub fn source_fields(&self) -> &[String] {
         &self.source_fields
+    }
+
+    /// This process's running totals for the flow.
+    pub fn totals(&self) -> FlowTotals {
+        self.stats.totals()
     }
 
     /// The flow's route (what triggers it).
