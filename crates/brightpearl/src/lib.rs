@@ -18,6 +18,7 @@ pub mod model;
 pub mod resources;
 pub mod search;
 pub mod webhooks;
+mod writes;
 
 pub use client::{Client, Settings, family_of};
 pub use ferry_http::Error;

@@ -1,6 +1,7 @@
 //! The flows Ferry ships. Each is a [`Handler`](crate::Handler) for one flow name.
 
 pub mod adapters;
+pub mod brightpearl;
 pub mod defaults;
 pub mod salesforce;
 pub mod runtime;

@@ -1,0 +1,450 @@
+//! The Brightpearl adapter of the flow runtime: [`BrightpearlSource`] reads contacts, products
+//! and product availability; [`BrightpearlTarget`] reads, finds and writes contacts and
+//! products. Flow authors write expressions against the row shapes below (`source.…`) and name
+//! the write fields below in a target's `fields`.
+//!
+//! # Row shapes (`Row::data`)
+//!
+//! Keys are Brightpearl's own (camelCase); the convenience keys are added next to them.
+//! `Row::id` is the record id as text; `modified_at` and `version` come from `updatedOn`
+//! (`version` is the text as Brightpearl sent it, with the account's offset).
+//!
+//! ## `contact`
+//! The contact GET JSON (`GET /contact-service/contact/{ids}`) as Brightpearl returns it —
+//! `contactId`, `salutation`, `firstName`, `lastName`, `postAddressIds`, `communication`,
+//! `relationshipToAccount`, `financialDetails` (`priceListId`, `currencyId`, …), `assignment`
+//! (`current.accountReference` holds Ferry's marker on contacts Ferry created), `organisation`,
+//! `tradeStatus`, `createdOn`, `updatedOn`, `contactTags`, … — plus:
+//!
+//! | key | value |
+//! |---|---|
+//! | `email` | `communication.emails.PRI.email`, or `null` |
+//! | `phone` | `communication.telephones.PRI`, or `null` |
+//! | `mobile` | `communication.telephones.MOB`, or `null` |
+//! | `website` | `communication.websites.PRI`, or `null` |
+//! | `companyName` | `organisation.name` (the company the contact belongs to), or `null` for an individual |
+//! | `isCustomer` | `true` unless `relationshipToAccount` says supplier or staff (the GET has no customer flag) |
+//! | `customerGroup` | the name of the contact's **contact group** with the lowest group id (`Retail Customers`, `Wholesale Customers`, …), or `null` when it is in none |
+//! | `customerGroups` | the names of all its contact groups, by group id |
+//! | `addresses` | `{default, billing, delivery}`: each the postal-address GET JSON (`addressId`, `addressLine1`–`addressLine4` = street, locality, city, state/county, `postalCode`, `countryIsoCode` alpha-3, `countryIsoCode2` alpha-2, `countryId`), or `null` when unset |
+//!
+//! `customerGroup` is the contact group, not the price list: groups are how Brightpearl
+//! accounts segment customers (retail, wholesale, marketplace); the price list is in
+//! `financialDetails.priceListId`, and `ref.price_lists[<id>]` gives its code and currency.
+//! Reading a batch costs one contact GET per 200 contacts, one postal-address GET per 200
+//! distinct addresses and one `contact-group-member-search` per 500 contacts.
+//!
+//! ## `product`
+//! The product GET JSON (`GET /product-service/product/{ids}?includeOptional=customFields`) —
+//! `id`, `brandId`, `identity` (`sku`, `barcode`, `ean`, … — keys never set are absent),
+//! `salesChannels`, `stock`, `status`, `customFields`, `version`, … — plus:
+//!
+//! | key | value |
+//! |---|---|
+//! | `sku` | `identity.sku`, or `null` |
+//! | `name` | the product name on the Brightpearl channel (`salesChannels[].productName`) |
+//! | `description` | that channel's description text, or `null` |
+//! | `brandName` | the brand's name, or `null` when the brand is unknown |
+//! | `categoryNames` | names of the channel's Brightpearl categories (unknown ids are left out) |
+//! | `active` | `status == "LIVE"` |
+//! | `prices` | `[{priceListId, code, currency, price}]`, one per price list that has a quantity-1 price, by list id; `price` is decimal text without trailing zeros (`"12.5"`), `code` the price list's code, `currency` its ISO code |
+//!
+//! One product GET and one product-price GET per 200 products; brands, categories and price
+//! lists are read once and kept for five minutes.
+//!
+//! ## `product-availability`
+//! `{productId, sku, total: {inStock, onHand, allocated, inTransit}, warehouses: {"<warehouse
+//! id>": {inStock, onHand, allocated, inTransit}}}` (integers) from
+//! `GET /warehouse-service/product-availability/{ids}`; a warehouse appears only where the
+//! product has stock. The record id is the product id. Products that are not stock-tracked have
+//! no availability: they are missing from reads (and scans skip them). The SKU comes from one
+//! `product-search` per 500 products (a scan's own search carries it, so scans add nothing).
+//!
+//! # Scans and polling
+//! `scan` walks ids upwards: a `*-search` filtered to an id window above `after`, sorted by id,
+//! up to 500 rows a page, then the id-set GETs of the page. `changed_since` searches
+//! `updatedOn={since}/` sorted by `updatedOn`. Stock moves do not bump a product's `updatedOn`
+//! and Brightpearl has no search of availability changes, so `product-availability` polling
+//! returns nothing: inventory relies on the `product.modified.on-hand-modified` webhook and on
+//! reconciliation scans.
+//!
+//! # Write fields (`Write::fields`)
+//! Text values may be strings or numbers; `null` (or `""`) clears an optional field. Unknown
+//! field names are refused with the list of known ones.
+//!
+//! ## `contact`
+//! `salutation`, `firstName`, `lastName` (each at most 32 characters; a new contact needs one
+//! of the names), `email` (primary), `phone` (primary telephone), `mobile`, `website`,
+//! `companyName` (joins the company of that name, creating it; `""` leaves it), `jobTitle`,
+//! `priceListId` (number), and one postal address: `addressLine1` (street; required to create
+//! an address), `addressLine2` (locality), `addressLine3` (city), `addressLine4`
+//! (state/county), `postalCode`, `countryIsoCode` (ISO 3166 alpha-3 such as `GBR`, as
+//! Brightpearl documents; map `country_code3`).
+//!
+//! A create makes the address first and uses it as default, billing and delivery address.
+//! Brightpearl addresses are not edited in place: when an update changes any address field,
+//! a new address is created from the current default address overlaid with the written fields,
+//! and the contact's default and billing addresses are pointed at it (the delivery address too
+//! when it was the same as the default one), all in one contact PATCH.
+//!
+//! **Marker**: a create stores `Write::marker` in `assignment.current.accountReference`
+//! (markers longer than 32 characters are stored as `F-` + 30 hex digits of their SHA-256).
+//! Contact-search cannot filter on it, so before creating, the adapter searches contacts by the
+//! write's `email` (else `lastName`, else `firstName`), reads the candidates and updates the
+//! one carrying the marker instead of creating a second contact.
+//!
+//! ## `product`
+//! `sku`, `name`, `description` (HTML fragment), `brandId` (number) or `brandName` (resolved
+//! against the account's brands; a create needs one of them), `active` (bool: `LIVE` /
+//! `DISCONTINUED`), `barcode`, `ean`, `upc`, `mpn`, `isbn`, `stockTracked` (bool), and
+//! `prices`: `{"<priceListId>": price}` (decimal text or number) set as each list's quantity-1
+//! price.
+//!
+//! **Marker**: products are made idempotent by their SKU: a create needs `sku`, and the adapter
+//! first looks the SKU up with `product-search` and updates the product found instead of
+//! creating another. `Write::marker` is not stored on products.
+//!
+//! # Finding (`Target::find`)
+//! `contact` by `["email"]` (primary email, compared case-insensitively) and by
+//! `["lastName", "postalCode"]` (last name case-insensitively, postal code ignoring case and
+//! spaces, against any of the contact's addresses); `product` by `["sku"]` (or `["SKU"]`).
+//! One search per value tuple, then one batched read of the records found.
+//!
+//! # Errors
+//! Transient failures (throttling, outages, unclear outcomes) keep the client's code. Refusals
+//! are permanent with code `BP_<Brightpearl code>` (`BP_CMNC-400`, `BP_PRDC-014`) and a
+//! message naming the record, Brightpearl's message (which names the field) and what to do.
+//! Write fields the adapter can check itself (unknown names, lengths, types, missing required
+//! values) are refused before any call with code `BP_INVALID_FIELD`.
+
+mod contact;
+mod lookups;
+mod product;
+mod scan;
+mod write;
+
+use super::adapters::{AdapterError, AdapterResult, Row, Source, Target, Write};
+use async_trait::async_trait;
+use ferry_brightpearl::Client;
+use ferry_brightpearl::idset::IdSet;
+use ferry_core::{System, Timestamp};
+use lookups::Lookups;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The objects a [`BrightpearlSource`] reads.
+pub const SOURCE_OBJECTS: &[&str] = &["contact", "product", "product-availability"];
+/// The objects a [`BrightpearlTarget`] reads and writes.
+pub const TARGET_OBJECTS: &[&str] = &["contact", "product"];
+
+/// One Brightpearl object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Object {
+    Contact,
+    Product,
+    Availability,
+}
+
+impl Object {
+    fn parse(name: &str, allowed: &[&str], role: &str) -> AdapterResult<Object> {
+        let object = match name {
+            "contact" => Some(Object::Contact),
+            "product" => Some(Object::Product),
+            "product-availability" => Some(Object::Availability),
+            _ => None,
+        };
+        match object {
+            Some(object) if allowed.contains(&name) => Ok(object),
+            _ => Err(AdapterError::permanent(
+                "BP_UNKNOWN_OBJECT",
+                format!(
+                    "Brightpearl has no {role} object {name:?}; use one of {}",
+                    allowed.join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Object::Contact => "contact",
+            Object::Product => "product",
+            Object::Availability => "product-availability",
+        }
+    }
+}
+
+/// Reads one Brightpearl object for the flows (see the module docs for the row shapes).
+#[derive(Debug, Clone)]
+pub struct BrightpearlSource {
+    client: Client,
+    object: Object,
+    lookups: Arc<Lookups>,
+}
+
+impl BrightpearlSource {
+    /// A source of `object`: `contact`, `product` or `product-availability`.
+    pub fn new(client: Client, object: &str) -> Result<Self, AdapterError> {
+        let object = Object::parse(object, SOURCE_OBJECTS, "source")?;
+        Ok(Self {
+            client,
+            object,
+            lookups: Arc::new(Lookups::default()),
+        })
+    }
+}
+
+/// Reads and writes Brightpearl contacts and products for the flows (see the module docs for
+/// the write fields and markers).
+#[derive(Debug, Clone)]
+pub struct BrightpearlTarget {
+    client: Client,
+    lookups: Arc<Lookups>,
+}
+
+impl BrightpearlTarget {
+    /// A target writing through `client`.
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            lookups: Arc::new(Lookups::default()),
+        }
+    }
+}
+
+/// Brightpearl ids of `ids`; ids that are not numbers cannot exist and are left out.
+fn id_set(ids: &[String]) -> IdSet {
+    ids.iter().filter_map(|id| id.trim().parse::<u64>().ok()).collect()
+}
+
+/// Reads `ids` of `object` as rows.
+async fn read_rows(
+    client: &Client,
+    lookups: &Lookups,
+    object: Object,
+    ids: &IdSet,
+) -> AdapterResult<Vec<Row>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    match object {
+        Object::Contact => contact::read(client, ids, true).await,
+        Object::Product => product::read(client, lookups, ids).await,
+        Object::Availability => product::read_availability(client, ids, None).await,
+    }
+}
+
+/// The adapter error for a failed client call about `what` (`contact 207`, `the contact
+/// search`).
+fn call_error(error: ferry_http::Error, what: &str) -> AdapterError {
+    if error.is_transient() {
+        return AdapterError::transient(error.code(), format!("Brightpearl, {what}: {error}"));
+    }
+    match error.rejection() {
+        Some(rejection) => AdapterError::permanent(
+            format!("BP_{}", rejection.code),
+            format!(
+                "Brightpearl refused {what}: {} (HTTP {} {}); correct the field it names in the \
+                 source record or in the flow's mapping, then retry the record",
+                rejection.message, rejection.status, rejection.code
+            ),
+        ),
+        None => AdapterError::permanent(error.code(), format!("Brightpearl, {what}: {error}")),
+    }
+}
+
+/// A write field refused before any call.
+fn invalid_field(what: &str, field: &str, message: impl std::fmt::Display) -> AdapterError {
+    AdapterError::permanent(
+        "BP_INVALID_FIELD",
+        format!("{what}, write field {field:?}: {message}"),
+    )
+}
+
+/// Reference data for `ref.*`: rates, base currency, price lists and warehouses (three calls).
+async fn reference_data(client: &Client) -> AdapterResult<Value> {
+    let currencies = client
+        .currencies()
+        .await
+        .map_err(|e| call_error(e, "the currency list"))?;
+    let price_lists = client
+        .price_lists()
+        .await
+        .map_err(|e| call_error(e, "the price-list list"))?;
+    let warehouses = client
+        .warehouses()
+        .await
+        .map_err(|e| call_error(e, "the warehouse list"))?;
+    let mut rates = serde_json::Map::new();
+    let mut base = Value::Null;
+    for currency in &currencies {
+        let rate = if currency.is_default {
+            base = Value::from(currency.code.clone());
+            rust_decimal::Decimal::ONE
+        } else {
+            match currency.exchange_rate {
+                Some(rate) => rate,
+                None => continue,
+            }
+        };
+        rates.insert(
+            currency.code.clone(),
+            Value::from(rate.normalize().to_string()),
+        );
+    }
+    let lists: serde_json::Map<String, Value> = price_lists
+        .iter()
+        .map(|list| {
+            (
+                list.id.to_string(),
+                json!({"code": list.code, "currency": list.currency_code, "name": list.name.text}),
+            )
+        })
+        .collect();
+    let houses: serde_json::Map<String, Value> = warehouses
+        .iter()
+        .map(|w| (w.id.to_string(), Value::from(w.name.clone())))
+        .collect();
+    Ok(json!({
+        "rates": rates,
+        "base_currency": base,
+        "price_lists": lists,
+        "warehouses": houses,
+    }))
+}
+
+#[async_trait]
+impl Source for BrightpearlSource {
+    fn system(&self) -> System {
+        System::Brightpearl
+    }
+
+    fn object(&self) -> &str {
+        self.object.name()
+    }
+
+    async fn read(&self, ids: &[String], _fields: &[String]) -> AdapterResult<Vec<Row>> {
+        read_rows(&self.client, &self.lookups, self.object, &id_set(ids)).await
+    }
+
+    async fn scan(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        _fields: &[String],
+    ) -> AdapterResult<Vec<Row>> {
+        let after = match after.map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse::<u64>().map_err(|_| {
+                AdapterError::permanent(
+                    "BP_BAD_CURSOR",
+                    format!(
+                        "the scan of Brightpearl {} cannot resume after {text:?}: Brightpearl ids \
+                         are numbers; restart the scan from the beginning",
+                        self.object.name()
+                    ),
+                )
+            })?),
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let spec = scan::IdSearch::of(self.object);
+        let found = scan::page_after(&self.client, &spec, after, limit)
+            .await
+            .map_err(|e| call_error(e, &format!("the {} scan", spec.path)))?;
+        let ids: IdSet = found.iter().map(|(id, _)| *id).collect();
+        let mut rows = match self.object {
+            Object::Availability => {
+                let skus = found
+                    .into_iter()
+                    .map(|(id, cells)| (id, cells.get("SKU").cloned().unwrap_or(Value::Null)))
+                    .collect();
+                product::read_availability(&self.client, &ids, Some(skus)).await?
+            }
+            _ => read_rows(&self.client, &self.lookups, self.object, &ids).await?,
+        };
+        rows.sort_by_key(|row| row.id.parse::<u64>().unwrap_or(u64::MAX));
+        Ok(rows)
+    }
+
+    async fn changed_since(&self, since: Timestamp) -> AdapterResult<Vec<(String, Timestamp)>> {
+        match self.object {
+            // Stock moves leave product-search's updatedOn alone and no search lists
+            // availability changes: inventory relies on webhooks and reconciliation.
+            Object::Availability => Ok(Vec::new()),
+            object => {
+                let spec = scan::IdSearch::of(object);
+                scan::changed_since(&self.client, &spec, since)
+                    .await
+                    .map_err(|e| call_error(e, &format!("the {} poll", spec.path)))
+            }
+        }
+    }
+
+    async fn reference(&self) -> AdapterResult<Value> {
+        reference_data(&self.client).await
+    }
+}
+
+#[async_trait]
+impl Target for BrightpearlTarget {
+    fn system(&self) -> System {
+        System::Brightpearl
+    }
+
+    async fn read(
+        &self,
+        object: &str,
+        ids: &[String],
+        _fields: &[String],
+    ) -> AdapterResult<Vec<Row>> {
+        let object = Object::parse(object, TARGET_OBJECTS, "target")?;
+        read_rows(&self.client, &self.lookups, object, &id_set(ids)).await
+    }
+
+    async fn find(
+        &self,
+        object: &str,
+        by: &[String],
+        values: &[Vec<Value>],
+        _fields: &[String],
+    ) -> AdapterResult<Vec<Row>> {
+        match Object::parse(object, TARGET_OBJECTS, "target")? {
+            Object::Contact => contact::find(&self.client, by, values).await,
+            _ => product::find(&self.client, &self.lookups, by, values).await,
+        }
+    }
+
+    async fn write(&self, object: &str, writes: &[Write]) -> Vec<AdapterResult<String>> {
+        let object = match Object::parse(object, TARGET_OBJECTS, "target") {
+            Ok(object) => object,
+            Err(e) => return writes.iter().map(|_| Err(e.clone())).collect(),
+        };
+        match object {
+            Object::Contact => write::contacts(&self.client, writes).await,
+            _ => write::products(&self.client, &self.lookups, writes).await,
+        }
+    }
+
+    async fn reference(&self) -> AdapterResult<Value> {
+        reference_data(&self.client).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_are_checked_and_the_error_lists_the_supported_ones() {
+        assert_eq!(
+            Object::parse("product-availability", SOURCE_OBJECTS, "source").ok(),
+            Some(Object::Availability)
+        );
+        let err = Object::parse("product-availability", TARGET_OBJECTS, "target").err();
+        assert!(err.is_some_and(|e| e.message.contains("contact, product") && !e.transient));
+        let err = Object::parse("order", SOURCE_OBJECTS, "source").err();
+        assert!(err.is_some_and(|e| e.message.contains("product-availability")));
+    }
+}
