@@ -3,7 +3,8 @@
 pub mod adapters;
 pub mod brightpearl;
 pub mod defaults;
-pub mod salesforce;
+pub mod load;
+pub mod reconcile;
 pub mod runtime;
 pub mod salesforce;
 pub mod selftest;
