@@ -5,8 +5,9 @@
 //! the engine builds: `source` (the current source record), `targets` (what earlier targets of
 //! the same record wrote, with their ids), `tables` (the flow's lookup tables), `vars` (the
 //! flow's settings), `ref` (reference data such as `ref.rates` and `ref.pricebooks`) and `now`.
-//! Undefined attributes are lenient (`source.missing` is `none`) because records from the wild
-//! omit keys; functions that need a value say which one was missing.
+//! Undefined attributes are lenient and chain (`source.missing` and `source.missing.deeper` are
+//! `none`) because records from the wild omit keys, whole nested objects included; functions
+//! that need a value say which one was missing.
 
 use crate::MappingError;
 use minijinja::{Environment, Expression};
@@ -39,7 +40,7 @@ impl Env {
         static ENV: OnceLock<Environment<'static>> = OnceLock::new();
         let inner = ENV.get_or_init(|| {
             let mut env = Environment::new();
-            env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+            env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
             crate::functions::register(&mut env);
             env
         });
@@ -121,9 +122,18 @@ impl Expr {
     }
 }
 
-/// A minijinja error as one sentence with its cause chain.
+/// A minijinja error as one sentence with its cause chain. The library's own errors
+/// (invalid operation) already name the function and the value, so only their detail is kept;
+/// minijinja's "(in <expression>:1)" suffix is dropped because the caller names the expression.
 fn describe(error: &minijinja::Error) -> String {
-    let mut text = error.to_string();
+    let mut text = match (error.kind(), error.detail()) {
+        (minijinja::ErrorKind::InvalidOperation, Some(detail)) => detail.to_string(),
+        (kind, Some(detail)) => format!("{kind}: {detail}"),
+        (kind, None) => kind.to_string(),
+    };
+    if let Some(line) = error.line().filter(|_| error.name() != Some("<expression>")) {
+        text.push_str(&format!(" (line {line})"));
+    }
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         text.push_str(": ");

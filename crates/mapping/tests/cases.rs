@@ -1,7 +1,8 @@
 //! The function library's data-driven cases: every `tests/cases/*.toml` file holds
 //! `[[case]]` tables with a `name`, an `expr`, an optional `context` (JSON text), and either
 //! `expect` (the result as JSON text) or `error` (a substring of the error message). Every
-//! failing case is reported by file and name, not just the first.
+//! failing case is reported by file and name, not just the first. A compile error counts as
+//! an error of the case.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ferry_mapping::Env;
@@ -34,8 +35,7 @@ fn run(case: &Case) -> Result<(), String> {
         Some(text) => serde_json::from_str(text).map_err(|e| format!("bad context JSON: {e}"))?,
         None => serde_json::json!({}),
     };
-    let expr = env.compile(&case.expr).map_err(|e| e.to_string())?;
-    let got = expr.eval(&ctx);
+    let got = env.compile(&case.expr).and_then(|expr| expr.eval(&ctx));
     match (&case.expect, &case.error, got) {
         (Some(expect), None, Ok(value)) => {
             let want: Value =
