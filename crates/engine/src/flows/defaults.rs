@@ -236,7 +236,8 @@ fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     })?;
     let mut paths = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read the flow folder {}: {e}", dir.display()))?;
+        let entry =
+            entry.map_err(|e| format!("cannot read the flow folder {}: {e}", dir.display()))?;
         let path = entry.path();
         if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
             paths.push(path);
@@ -374,7 +375,16 @@ fn check(spec: &FlowSpec) -> Vec<Problem> {
     let env = Env::new();
     let ctx = Ctx { spec };
     if let Some(when) = &spec.source.when {
-        ctx.expression(&env, &mut problems, None, "when", "source.when", when, 0, false);
+        ctx.expression(
+            &env,
+            &mut problems,
+            None,
+            "when",
+            "source.when",
+            when,
+            0,
+            false,
+        );
     }
     let mut names: Vec<&str> = Vec::new();
     for (index, target) in spec.targets.iter().enumerate() {
@@ -401,10 +411,28 @@ fn check(spec: &FlowSpec) -> Vec<Problem> {
         names.push(name);
         let has_each = target.each.is_some();
         if let Some(when) = &target.when {
-            ctx.expression(&env, &mut problems, Some(name), "when", "when", when, index, has_each);
+            ctx.expression(
+                &env,
+                &mut problems,
+                Some(name),
+                "when",
+                "when",
+                when,
+                index,
+                has_each,
+            );
         }
         if let Some(each) = &target.each {
-            ctx.expression(&env, &mut problems, Some(name), "each", "each", each, index, false);
+            ctx.expression(
+                &env,
+                &mut problems,
+                Some(name),
+                "each",
+                "each",
+                each,
+                index,
+                false,
+            );
         }
         if target.fields.is_empty() {
             problems.push(problem(
@@ -437,7 +465,10 @@ fn check(spec: &FlowSpec) -> Vec<Problem> {
         }
         for group in &target.match_on {
             if group.is_empty() {
-                problems.push(problem("match", "a match group is empty: remove it".to_owned()));
+                problems.push(problem(
+                    "match",
+                    "a match group is empty: remove it".to_owned(),
+                ));
             }
             for field in group {
                 if !target.fields.contains_key(field) {
@@ -589,16 +620,12 @@ impl Ctx<'_> {
                      source instead"
                         .to_owned(),
                 ),
-                (Some("vars"), Some(name)) if !self.spec.vars.contains_key(name) => {
-                    push(format!(
-                        "reads vars.{name}, which is not set: add `{name} = ...` under [vars]"
-                    ))
-                }
-                (Some("tables"), Some(name)) if !self.spec.tables.contains_key(name) => {
-                    push(format!(
-                        "reads tables.{name}, which is not declared: add [tables.{name}]"
-                    ))
-                }
+                (Some("vars"), Some(name)) if !self.spec.vars.contains_key(name) => push(format!(
+                    "reads vars.{name}, which is not set: add `{name} = ...` under [vars]"
+                )),
+                (Some("tables"), Some(name)) if !self.spec.tables.contains_key(name) => push(
+                    format!("reads tables.{name}, which is not declared: add [tables.{name}]"),
+                ),
                 (Some(root), _)
                     if !matches!(
                         root,
@@ -618,7 +645,12 @@ impl Ctx<'_> {
                 push(format!(
                     "looks up table {table:?}, which is not declared: add [tables.{table}] \
                      (tables: {})",
-                    self.spec.tables.keys().cloned().collect::<Vec<_>>().join(", ")
+                    self.spec
+                        .tables
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -738,7 +770,10 @@ fn line_of(text: &str, target: Option<&str>, key: &str) -> Option<usize> {
                 if block_start.is_some()
                     && found.is_none()
                     && trimmed.starts_with("name")
-                    && trimmed.split('=').nth(1).map(|v| v.trim().trim_matches('"'))
+                    && trimmed
+                        .split('=')
+                        .nth(1)
+                        .map(|v| v.trim().trim_matches('"'))
                         == Some(target)
                 {
                     found = block_start;
