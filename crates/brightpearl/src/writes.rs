@@ -8,15 +8,15 @@
 
 use crate::Client;
 use crate::model::accounting::Currency;
-use crate::model::catalogue::{Brand, Category, ProductPriceUpdate};
 #[cfg(doc)]
 use crate::model::catalogue::NewProduct;
+use crate::model::catalogue::{Brand, Category, ProductPriceUpdate};
 use crate::model::common::PatchOp;
-use crate::model::contacts::NewPostalAddress;
 #[cfg(doc)]
 use crate::model::contacts::NewContact;
-use serde::Serialize;
+use crate::model::contacts::NewPostalAddress;
 use ferry_http::{Error, Method};
+use serde::Serialize;
 use serde_json::Value;
 
 impl Client {
@@ -38,8 +38,13 @@ impl Client {
     /// Creates a postal address and returns its id (attach it to a contact afterwards).
     pub async fn create_postal_address(&self, address: &NewPostalAddress) -> Result<u64, Error> {
         created(
-            self.write(Method::POST, "/contact-service/postal-address", address, false)
-                .await?,
+            self.write(
+                Method::POST,
+                "/contact-service/postal-address",
+                address,
+                false,
+            )
+            .await?,
             "POST /contact-service/postal-address",
         )
     }

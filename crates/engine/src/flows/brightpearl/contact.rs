@@ -17,7 +17,11 @@ pub(super) const ADDRESS_ROLES: [(&str, &str); 3] =
     [("default", "DEF"), ("billing", "BIL"), ("delivery", "DEL")];
 
 /// Reads contacts `ids` as rows; `with_groups` adds `customerGroup(s)` (one search per 500).
-pub(super) async fn read(client: &Client, ids: &IdSet, with_groups: bool) -> AdapterResult<Vec<Row>> {
+pub(super) async fn read(
+    client: &Client,
+    ids: &IdSet,
+    with_groups: bool,
+) -> AdapterResult<Vec<Row>> {
     let contacts: Vec<Value> = client
         .get_many("/contact-service/contact", ids, MAX_IDS_PER_GET)
         .await
@@ -36,7 +40,11 @@ pub(super) async fn read(client: &Client, ids: &IdSet, with_groups: bool) -> Ada
         BTreeMap::new()
     } else {
         client
-            .get_many::<Value>("/contact-service/postal-address", &address_ids, MAX_IDS_PER_GET)
+            .get_many::<Value>(
+                "/contact-service/postal-address",
+                &address_ids,
+                MAX_IDS_PER_GET,
+            )
             .await
             .map_err(|e| call_error(e, &format!("the postal-address read of {address_ids}")))?
             .into_iter()
@@ -110,11 +118,26 @@ fn row(
         return None;
     };
     let view = Value::Object(data.clone());
-    let updated = view.get("updatedOn").and_then(Value::as_str).map(str::to_owned);
-    data.insert("email".into(), text_at(&view, "/communication/emails/PRI/email"));
-    data.insert("phone".into(), text_at(&view, "/communication/telephones/PRI"));
-    data.insert("mobile".into(), text_at(&view, "/communication/telephones/MOB"));
-    data.insert("website".into(), text_at(&view, "/communication/websites/PRI"));
+    let updated = view
+        .get("updatedOn")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    data.insert(
+        "email".into(),
+        text_at(&view, "/communication/emails/PRI/email"),
+    );
+    data.insert(
+        "phone".into(),
+        text_at(&view, "/communication/telephones/PRI"),
+    );
+    data.insert(
+        "mobile".into(),
+        text_at(&view, "/communication/telephones/MOB"),
+    );
+    data.insert(
+        "website".into(),
+        text_at(&view, "/communication/websites/PRI"),
+    );
     data.insert("companyName".into(), text_at(&view, "/organisation/name"));
     let flag = |name: &str| {
         view.pointer(&format!("/relationshipToAccount/{name}"))
@@ -195,7 +218,11 @@ pub(super) async fn ids_where(
 }
 
 /// `Target::find` for contacts.
-pub(super) async fn find(client: &Client, by: &[String], values: &[Vec<Value>]) -> AdapterResult<Vec<Row>> {
+pub(super) async fn find(
+    client: &Client,
+    by: &[String],
+    values: &[Vec<Value>],
+) -> AdapterResult<Vec<Row>> {
     let by: Vec<&str> = by.iter().map(String::as_str).collect();
     match by.as_slice() {
         ["email"] => {

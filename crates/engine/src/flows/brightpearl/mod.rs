@@ -214,7 +214,9 @@ impl BrightpearlTarget {
 
 /// Brightpearl ids of `ids`; ids that are not numbers cannot exist and are left out.
 fn id_set(ids: &[String]) -> IdSet {
-    ids.iter().filter_map(|id| id.trim().parse::<u64>().ok()).collect()
+    ids.iter()
+        .filter_map(|id| id.trim().parse::<u64>().ok())
+        .collect()
 }
 
 /// Reads `ids` of `object` as rows.

@@ -14,7 +14,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Reads products `ids` with their prices as rows.
-pub(super) async fn read(client: &Client, lookups: &Lookups, ids: &IdSet) -> AdapterResult<Vec<Row>> {
+pub(super) async fn read(
+    client: &Client,
+    lookups: &Lookups,
+    ids: &IdSet,
+) -> AdapterResult<Vec<Row>> {
     let lists = lookups.get(client).await?;
     let products: Vec<Value> = client
         .get_many(
@@ -61,14 +65,19 @@ fn row(product: Value, prices: &BTreeMap<u64, ProductPrice>, lists: &Lists) -> O
         return None;
     };
     let view = Value::Object(data.clone());
-    let updated = view.get("updatedOn").and_then(Value::as_str).map(str::to_owned);
+    let updated = view
+        .get("updatedOn")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let sku = view
         .pointer("/identity/sku")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty());
     data.insert("sku".into(), sku.map_or(Value::Null, Value::from));
     let channel = channel(&view);
-    let name = channel.and_then(|c| c.get("productName")).and_then(Value::as_str);
+    let name = channel
+        .and_then(|c| c.get("productName"))
+        .and_then(Value::as_str);
     data.insert("name".into(), name.map_or(Value::Null, Value::from));
     let description = channel
         .and_then(|c| c.pointer("/description/text"))
@@ -82,7 +91,10 @@ fn row(product: Value, prices: &BTreeMap<u64, ProductPrice>, lists: &Lists) -> O
         .get("brandId")
         .and_then(Value::as_u64)
         .and_then(|b| lists.brands.get(&b));
-    data.insert("brandName".into(), brand.map_or(Value::Null, |b| Value::from(b.as_str())));
+    data.insert(
+        "brandName".into(),
+        brand.map_or(Value::Null, |b| Value::from(b.as_str())),
+    );
     let categories: Vec<Value> = channel
         .and_then(|c| c.get("categories"))
         .and_then(Value::as_array)

@@ -197,7 +197,11 @@ pub(super) async fn changed_since(
         let Some(id) = cell_id(row.get(spec.id_column)) else {
             continue;
         };
-        let Some(at) = row.get("updatedOn").and_then(Value::as_str).and_then(stamp_time) else {
+        let Some(at) = row
+            .get("updatedOn")
+            .and_then(Value::as_str)
+            .and_then(stamp_time)
+        else {
             continue;
         };
         let entry = latest.entry(id).or_insert(at);

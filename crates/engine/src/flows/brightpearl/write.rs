@@ -90,7 +90,11 @@ fn check_known(fields: &Map<String, Value>, known: &[&str], what: &str) -> Adapt
 }
 
 /// A text field: `None` when not written, `Some(None)` to clear, `Some(Some(text))` to set.
-fn text(fields: &Map<String, Value>, name: &str, what: &str) -> AdapterResult<Option<Option<String>>> {
+fn text(
+    fields: &Map<String, Value>,
+    name: &str,
+    what: &str,
+) -> AdapterResult<Option<Option<String>>> {
     match fields.get(name) {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
@@ -177,7 +181,11 @@ impl ContactFields {
     fn read(fields: &Map<String, Value>, what: &str) -> AdapterResult<ContactFields> {
         check_known(fields, CONTACT_FIELDS, what)?;
         let mut text_fields = BTreeMap::new();
-        for name in CONTACT_FIELDS.iter().copied().filter(|n| *n != "priceListId") {
+        for name in CONTACT_FIELDS
+            .iter()
+            .copied()
+            .filter(|n| *n != "priceListId")
+        {
             let max = match name {
                 "salutation" | "firstName" | "lastName" => MAX_NAME,
                 "companyName" | "jobTitle" => MAX_ORGANISATION,
@@ -250,7 +258,9 @@ fn write_id(id: &str, what: &str) -> AdapterResult<u64> {
     id.trim().parse().map_err(|_| {
         AdapterError::permanent(
             "BP_BAD_ID",
-            format!("{what}: {id:?} is not a Brightpearl id (a number); repair the cross-reference"),
+            format!(
+                "{what}: {id:?} is not a Brightpearl id (a number); repair the cross-reference"
+            ),
         )
     })
 }
@@ -496,13 +506,22 @@ async fn update_contact(
         // An empty name leaves the company (Brightpearl has no "remove" for membership).
         let now = data.pointer("/organisation/name").and_then(Value::as_str);
         if now.unwrap_or("") != wanted.unwrap_or("") {
-            ops.push(PatchOp::add("/organisation/name", Value::from(wanted.unwrap_or(""))));
+            ops.push(PatchOp::add(
+                "/organisation/name",
+                Value::from(wanted.unwrap_or("")),
+            ));
         }
     }
     if let Some(list) = fields.price_list
-        && data.pointer("/financialDetails/priceListId").and_then(Value::as_u64) != Some(list)
+        && data
+            .pointer("/financialDetails/priceListId")
+            .and_then(Value::as_u64)
+            != Some(list)
     {
-        ops.push(PatchOp::replace("/financialDetails/priceListId", Value::from(list)));
+        ops.push(PatchOp::replace(
+            "/financialDetails/priceListId",
+            Value::from(list),
+        ));
     }
     if !ops.is_empty() {
         client
@@ -525,7 +544,10 @@ async fn update_address(
     fields: &ContactFields,
     what: &str,
 ) -> AdapterResult<()> {
-    let current = data.pointer("/addresses/default").cloned().unwrap_or(Value::Null);
+    let current = data
+        .pointer("/addresses/default")
+        .cloned()
+        .unwrap_or(Value::Null);
     let now = |name: &str| {
         current
             .get(name)
@@ -632,7 +654,10 @@ async fn write_product(client: &Client, lookups: &Lookups, write: &Write) -> Ada
     let fields = &write.fields;
     check_known(fields, PRODUCT_FIELDS, &what)?;
     let prices = prices(fields, &what)?;
-    let brand = match (whole(fields, "brandId", &what)?, text(fields, "brandName", &what)?) {
+    let brand = match (
+        whole(fields, "brandId", &what)?,
+        text(fields, "brandName", &what)?,
+    ) {
         (Some(id), _) => Some(id),
         (None, Some(Some(name))) => {
             let lists = lookups.get(client).await?;
@@ -674,7 +699,11 @@ async fn write_product(client: &Client, lookups: &Lookups, write: &Write) -> Ada
     let mut channel = Map::new();
     if let Some(name) = text(fields, "name", &what)? {
         let Some(name) = name else {
-            return Err(invalid_field(&what, "name", "a Brightpearl product needs a name; map a non-empty name"));
+            return Err(invalid_field(
+                &what,
+                "name",
+                "a Brightpearl product needs a name; map a non-empty name",
+            ));
         };
         channel.insert("productName".into(), Value::from(name));
     }
@@ -706,7 +735,10 @@ async fn write_product(client: &Client, lookups: &Lookups, write: &Write) -> Ada
                  product it made by it); map sku",
             ));
         };
-        id = product::ids_with_sku(client, &sku).await?.into_iter().next();
+        id = product::ids_with_sku(client, &sku)
+            .await?
+            .into_iter()
+            .next();
     }
     let id = match id {
         Some(id) => {
