@@ -131,7 +131,10 @@ fn describe(error: &minijinja::Error) -> String {
         (kind, Some(detail)) => format!("{kind}: {detail}"),
         (kind, None) => kind.to_string(),
     };
-    if let Some(line) = error.line().filter(|_| error.name() != Some("<expression>")) {
+    if let Some(line) = error
+        .line()
+        .filter(|_| error.name() != Some("<expression>"))
+    {
         text.push_str(&format!(" (line {line})"));
     }
     let mut source = std::error::Error::source(error);

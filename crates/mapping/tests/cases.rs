@@ -52,12 +52,14 @@ fn run(case: &Case) -> Result<(), String> {
             if text.contains(want.as_str()) {
                 Ok(())
             } else {
-                Err(format!("expected an error containing {want:?}, got: {text}"))
+                Err(format!(
+                    "expected an error containing {want:?}, got: {text}"
+                ))
             }
         }
-        (None, Some(want), Ok(value)) => {
-            Err(format!("expected an error containing {want:?}, got {value}"))
-        }
+        (None, Some(want), Ok(value)) => Err(format!(
+            "expected an error containing {want:?}, got {value}"
+        )),
         _ => Err("a case needs exactly one of `expect` and `error`".to_string()),
     }
 }

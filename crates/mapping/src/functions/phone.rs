@@ -300,9 +300,12 @@ pub fn e164(text: &str, default_country: Option<&str>) -> Result<String, PhoneEr
             match plan {
                 Some(p) => {
                     let (min, max) = p.nsn;
+                    // A trunk prefix 0 is always dropped (no national number of those
+                    // plans starts with 0, so a wrong length is reported, not kept); others
+                    // only when what remains fits (Russia's "8 800 ..." is a number, not "8").
                     if let Some(trunk) = p.trunk
                         && nsn.starts_with(trunk)
-                        && (min..=max).contains(&(nsn.len() - trunk.len()))
+                        && (trunk == "0" || (min..=max).contains(&(nsn.len() - trunk.len())))
                     {
                         nsn.drain(..trunk.len());
                     } else if !(min..=max).contains(&nsn.len())
