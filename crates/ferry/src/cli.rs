@@ -57,6 +57,58 @@ pub enum Command {
     /// Connect Ferry to an account interactively and keep its tokens in the vault.
     #[command(subcommand)]
     Connect(ConnectCommand),
+    /// Move records through the flows in bulk (the initial load).
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Compare every source record of the flows with its target records and report the
+    /// drift; --repair enqueues the fixes. Exit code: 0 in step, 2 drift found, 1 error.
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Load every record of each flow's source into its targets, page by page, with
+    /// progress; resumes where an interrupted load stopped. Flows run in dependency order.
+    Initial(SyncInitialArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncInitialArgs {
+    /// Only these flows (default: every enabled flow). Repeatable.
+    #[arg(long = "flow", value_name = "NAME")]
+    pub flows: Vec<String>,
+    /// Source records per page (one checkpoint per page).
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub page: u32,
+    /// Load every record again from the first, even after a finished or interrupted load
+    /// (records already in step cost no write).
+    #[arg(long)]
+    pub restart: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Only these flows (default: every enabled flow). Repeatable.
+    #[arg(long = "flow", value_name = "NAME")]
+    pub flows: Vec<String>,
+    /// Enqueue a repair for every drifted record (run by `ferry worker` or `ferry serve`).
+    #[arg(long)]
+    pub repair: bool,
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    /// Source records compared per page.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub page: u32,
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned tables for reading.
+    Table,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

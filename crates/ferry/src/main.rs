@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod connectors;
 mod context;
+mod flows_setup;
 mod output;
 
 use clap::Parser;

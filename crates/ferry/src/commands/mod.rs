@@ -7,9 +7,11 @@ mod connect;
 mod dlq;
 mod init;
 mod queue;
+mod reconcile;
 mod sandbox;
 mod sf;
 mod store;
+mod sync;
 mod vault;
 mod webhooks;
 mod worker;
@@ -36,6 +38,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,
         Command::Brightpearl(command) => bp::run(&Context::load(&cli.config)?, command).await,
         Command::Connect(command) => connect::run(&Context::load(&cli.config)?, command).await,
+        Command::Sync(command) => sync::run(&Context::load(&cli.config)?, command).await,
+        Command::Reconcile(args) => reconcile::run(&Context::load(&cli.config)?, &args).await,
     }
 }
 

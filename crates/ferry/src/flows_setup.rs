@@ -1,0 +1,180 @@
+//! Builds the deployment's flows from the configuration, the same way for every command that
+//! runs them (`ferry serve`, `ferry sync initial`, `ferry reconcile`, the sandbox demo).
+
+use crate::connectors;
+use crate::context::Context;
+use anyhow::{Result, anyhow, bail};
+use ferry_core::{System, TenantId};
+use ferry_engine::flows::runtime::{Adapters, Flow, FlowSet};
+use ferry_mapping::{FlowSpec, SpecError};
+use ferry_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The enabled flows of the configured deployment, compiled over the configured clients, in
+/// dependency order (a flow after the flows its `depends_on` names).
+#[allow(
+    dead_code,
+    reason = "ferry serve and the sandbox demo build their flows with it"
+)]
+pub async fn build_flowset(ctx: &Context) -> Result<FlowSet> {
+    let store = ctx.store().await?;
+    let tenant = ctx.tenant(None)?;
+    build_flowset_on(ctx, store, tenant).await
+}
+
+/// [`build_flowset`] over a store already open, for one tenant.
+pub async fn build_flowset_on(
+    ctx: &Context,
+    store: Arc<dyn Store>,
+    tenant: TenantId,
+) -> Result<FlowSet> {
+    let specs = ferry_engine::flows::defaults::load(&ctx.config, &ctx.config.base_dir)
+        .map_err(|errors| spec_errors("the flow definitions are invalid", &errors))?;
+    let specs = dependency_order(specs.into_iter().filter(|s| s.enabled).collect())?;
+    let uses = |system: System| {
+        specs.iter().any(|s| {
+            s.source.system == system
+                || s.targets
+                    .iter()
+                    .any(|t| t.system_for(s.source.system) == system)
+        })
+    };
+    // A client is built only when a flow needs it and it is configured; a flow that needs a
+    // missing one fails to compile with the section to add.
+    let brightpearl = if uses(System::Brightpearl) && ctx.config.brightpearl.is_some() {
+        Some(connectors::brightpearl(ctx).await?)
+    } else {
+        None
+    };
+    let salesforce = if uses(System::Salesforce) && ctx.config.salesforce.is_some() {
+        Some((
+            connectors::salesforce(ctx).await?,
+            ferry_salesforce::write::WriteOptions::default(),
+        ))
+    } else {
+        None
+    };
+    let adapters = Adapters::new(brightpearl, salesforce);
+    FlowSet::build(specs, &adapters, store, tenant)
+        .map_err(|errors| spec_errors("the flows cannot be built", &errors))
+}
+
+/// The flows `names` asks for (all when empty), in the set's (dependency) order; an unknown
+/// name is an error listing the enabled flows.
+pub fn select(set: &FlowSet, names: &[String]) -> Result<Vec<Arc<Flow>>> {
+    let known: Vec<&str> = set.flows().iter().map(|f| f.name().as_str()).collect();
+    for name in names {
+        if !known.contains(&name.as_str()) {
+            bail!(
+                "--flow {name}: no enabled flow has this name; enabled flows: {}. Enable it in \
+                 ferry.toml ([flows] enabled) or check the spelling",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+    }
+    Ok(set
+        .flows()
+        .iter()
+        .filter(|f| names.is_empty() || names.iter().any(|n| n == f.name().as_str()))
+        .cloned()
+        .collect())
+}
+
+/// Orders flows so that each comes after the enabled flows it depends on (declaration order
+/// otherwise). A dependency on a flow that is not enabled is left to `ferry flows check`; a
+/// cycle is an error naming its flows.
+fn dependency_order(specs: Vec<FlowSpec>) -> Result<Vec<FlowSpec>> {
+    let names: BTreeSet<String> = specs.iter().map(|s| s.name.clone()).collect();
+    let mut pending: BTreeMap<usize, FlowSpec> = specs.into_iter().enumerate().collect();
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut ordered = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().find_map(|(&i, spec)| {
+            spec.depends_on
+                .iter()
+                .all(|d| placed.contains(d) || !names.contains(d))
+                .then_some(i)
+        });
+        let Some(i) = ready else {
+            let stuck: Vec<&str> = pending.values().map(|s| s.name.as_str()).collect();
+            bail!(
+                "the flows {} depend on each other in a cycle (depends_on): remove one of the \
+                 dependencies",
+                stuck.join(", ")
+            );
+        };
+        if let Some(spec) = pending.remove(&i) {
+            placed.insert(spec.name.clone());
+            ordered.push(spec);
+        }
+    }
+    Ok(ordered)
+}
+
+fn spec_errors(what: &str, errors: &[SpecError]) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    anyhow!("{what}: {}", lines.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, depends_on: &[&str]) -> FlowSpec {
+        let text = format!(
+            r#"
+name = "{name}"
+entity = "product"
+depends_on = [{}]
+[source]
+system = "brightpearl"
+object = "product"
+[[targets]]
+name = "product"
+object = "Product2"
+key = ["ExternalID__c"]
+[targets.fields]
+ExternalID__c = "source.productId"
+"#,
+            depends_on
+                .iter()
+                .map(|d| format!("{d:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        match FlowSpec::parse(&text, name) {
+            Ok(spec) => spec,
+            Err(e) => unreachable!("test spec {name}: {e}"),
+        }
+    }
+
+    fn names(specs: &[FlowSpec]) -> Vec<&str> {
+        specs.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[test]
+    fn flows_come_after_their_dependencies() {
+        let ordered = dependency_order(vec![
+            spec("inventory", &["products"]),
+            spec("customers", &[]),
+            spec("products", &["unknown_flow"]),
+        ]);
+        let ordered = ordered.map_err(|e| e.to_string());
+        assert_eq!(
+            ordered.as_deref().map(names),
+            Ok(vec!["customers", "products", "inventory"])
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_an_error_naming_the_flows() {
+        let result = dependency_order(vec![spec("a", &["b"]), spec("b", &["a"])]);
+        let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("a, b"), "{message}");
+    }
+}
