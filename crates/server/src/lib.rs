@@ -1,0 +1,212 @@
+//! Ferry's HTTP server: the webhook intake, health checks, status and Prometheus metrics.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /hooks/brightpearl/{token}` | Brightpearl webhook intake ([`intake`]): journal, then 200 |
+//! | `GET /healthz` | the process is up |
+//! | `GET /readyz` | the store answers |
+//! | `GET /status` | per flow: queue counts, dead letters, intake notices; per source: last poll |
+//! | `GET /metrics` | Prometheus text (when a recorder was installed, [`install_metrics`]) |
+//!
+//! **Architecture invariant:** the server acknowledges a webhook only after
+//! [`ferry_store::Journal::append`] returned: a 200 means the notices are durable. It does no
+//! sync work itself; workers pick the journaled items up from the queue.
+
+pub mod intake;
+mod status;
+
+pub use status::{SourceBoard, SourceStatus};
+
+use axum::Router;
+use axum::routing::{any, get};
+use ferry_core::TenantId;
+use ferry_engine::flows::runtime::Route;
+use ferry_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The most ids one webhook's id set may expand to. A larger set is refused (413): it cannot
+/// come from one ordinary change, and expanding it would let one request fill the journal.
+/// Changes a refused set named are still found by the polling safety net and reconciliation.
+pub const MAX_IDS_PER_NOTICE: u64 = 10_000;
+
+/// How long a request may take in all (reading the body, journaling) before it fails with 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler reads.
+#[derive(Clone)]
+pub struct ServerState {
+    /// Where notices are journaled and status is read.
+    pub store: Arc<dyn Store>,
+    /// The connection pair every notice belongs to.
+    pub tenant: TenantId,
+    /// What triggers each enabled flow: the intake routes notices by these.
+    pub routes: Vec<Route>,
+    /// The secret path segment of the intake; an empty one turns the intake off (every call 404).
+    pub intake_token: SecretString,
+    /// The largest webhook body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// The Brightpearl account whose webhooks are accepted; `None` accepts any `accountCode`
+    /// (the token alone authenticates).
+    pub account: Option<String>,
+    /// Rendered at `GET /metrics`; `None` answers 404 there.
+    pub metrics: Option<PrometheusHandle>,
+    /// The capture sources (pollers, subscribers) and what they last did, for `/status`.
+    pub sources: SourceBoard,
+    /// Counters since start, for `/status` (the same numbers go to the metrics recorder).
+    pub intake_counts: Arc<IntakeCounts>,
+    /// How long a journal append may take before the intake answers 503 (Brightpearl retries).
+    pub append_timeout: Duration,
+    /// When the server state was made (`uptime_seconds`).
+    started: Instant,
+}
+
+impl std::fmt::Debug for ServerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerState")
+            .field("tenant", &self.tenant)
+            .field("routes", &self.routes)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerState {
+    /// A state with the default body limit (1 MiB), no account check, no metrics recorder and
+    /// a ten-second journal timeout.
+    pub fn new(
+        store: Arc<dyn Store>,
+        tenant: TenantId,
+        routes: Vec<Route>,
+        intake_token: SecretString,
+    ) -> Self {
+        Self {
+            store,
+            tenant,
+            routes,
+            intake_token,
+            max_body_bytes: 1024 * 1024,
+            account: None,
+            metrics: None,
+            sources: SourceBoard::default(),
+            intake_counts: Arc::default(),
+            append_timeout: Duration::from_secs(10),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// Intake counters since the server started: requests by outcome and notices by flow.
+#[derive(Debug, Default)]
+pub struct IntakeCounts {
+    /// Requests by outcome (`journaled`, `unrouted`, `not_found`, `too_large`, ...).
+    outcomes: Mutex<BTreeMap<&'static str, u64>>,
+    /// Notices journaled, by flow.
+    notices: Mutex<BTreeMap<String, u64>>,
+    /// Notices journaled in all.
+    total_notices: AtomicU64,
+}
+
+impl IntakeCounts {
+    pub(crate) fn outcome(&self, outcome: &'static str) {
+        metrics::counter!("ferry_intake_requests_total", "outcome" => outcome).increment(1);
+        if let Ok(mut map) = self.outcomes.lock() {
+            *map.entry(outcome).or_default() += 1;
+        }
+    }
+
+    pub(crate) fn notices(&self, flow: &str, count: u64) {
+        metrics::counter!("ferry_intake_notices_total", "flow" => flow.to_owned()).increment(count);
+        self.total_notices.fetch_add(count, Ordering::Relaxed);
+        if let Ok(mut map) = self.notices.lock() {
+            *map.entry(flow.to_owned()).or_default() += count;
+        }
+    }
+
+    /// Requests with this outcome so far.
+    pub fn requests(&self, outcome: &str) -> u64 {
+        self.outcomes
+            .lock()
+            .map(|m| m.get(outcome).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// Notices journaled for `flow` so far.
+    pub fn notices_for(&self, flow: &str) -> u64 {
+        self.notices
+            .lock()
+            .map(|m| m.get(flow).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// Notices journaled in all.
+    pub fn total_notices(&self) -> u64 {
+        self.total_notices.load(Ordering::Relaxed)
+    }
+
+    fn snapshot(&self) -> (BTreeMap<&'static str, u64>, BTreeMap<String, u64>) {
+        (
+            self.outcomes.lock().map(|m| m.clone()).unwrap_or_default(),
+            self.notices.lock().map(|m| m.clone()).unwrap_or_default(),
+        )
+    }
+}
+
+/// Every route of the server over `state`.
+pub fn router(state: ServerState) -> Router {
+    Router::new()
+        .route("/hooks/brightpearl/{token}", any(intake::brightpearl))
+        .route("/healthz", get(status::healthz))
+        .route("/readyz", get(status::readyz))
+        .route("/status", get(status::status))
+        .route("/metrics", get(status::metrics))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Why the server stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Accepting connections failed.
+    #[error("Ferry's HTTP server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves [`router`] on `listener` until `shutdown` resolves, then stops accepting and lets
+/// requests in progress finish (a webhook being journaled is answered).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ServerState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Installs the process's Prometheus recorder (once; later calls return the same handle), so
+/// every `metrics::counter!` in Ferry (API calls, budgets, CDC, intake) is rendered at
+/// `GET /metrics`. `None` when another recorder was installed first.
+pub fn install_metrics() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .map_err(|error| {
+                    tracing::warn!(%error, "no Prometheus recorder: /metrics will answer 404");
+                })
+                .ok()
+        })
+        .clone()
+}
