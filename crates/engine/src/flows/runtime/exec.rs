@@ -414,11 +414,9 @@ impl Flow {
                         let p = &planned[i];
                         p.existing.is_none()
                             && active(&recs[p.rec])
-                            && group.iter().all(|f| {
-                                p.fields
-                                    .get(f)
-                                    .is_some_and(|v| !match_key(v).is_empty())
-                            })
+                            && group
+                                .iter()
+                                .all(|f| p.fields.get(f).is_some_and(|v| !match_key(v).is_empty()))
                     })
                     .collect();
                 if lookups.is_empty() {
@@ -525,7 +523,8 @@ impl Flow {
                         // Salesforce takes the key from the URL, not the body.
                         fields.remove(k);
                     }
-                    let marker = (plan.existing_id.is_none() && target.system == System::Brightpearl)
+                    let marker = (plan.existing_id.is_none()
+                        && target.system == System::Brightpearl)
                         .then(|| format!("ferry:{}:{}", self.spec.entity, rec.row.id));
                     writes.push((
                         i,
@@ -539,8 +538,35 @@ impl Flow {
                 }
             }
         }
-        // 4. Write.
+        // 4. Write. Records of one batch that stand for the same target record (contacts of
+        // one company share its Account) are written once, by the first of them; the others
+        // take its id. Sending both would make Salesforce refuse the pair as a duplicate key.
         let mut ids: BTreeMap<usize, String> = BTreeMap::new();
+        let mut shared: Vec<(usize, usize)> = Vec::new();
+        {
+            let mut first_of: HashMap<String, usize> = HashMap::new();
+            let mut kept = Vec::with_capacity(writes.len());
+            for (i, write) in writes.drain(..) {
+                let identity = match (&write.id, &write.upsert_key) {
+                    (Some(id), _) => Some(format!("id:{id}")),
+                    (None, Some((field, value))) => {
+                        Some(format!("key:{field}={}", match_key(value)))
+                    }
+                    _ => None,
+                };
+                match identity {
+                    Some(identity) => match first_of.get(&identity) {
+                        Some(&first) => shared.push((i, first)),
+                        None => {
+                            first_of.insert(identity, i);
+                            kept.push((i, write));
+                        }
+                    },
+                    None => kept.push((i, write)),
+                }
+            }
+            writes = kept;
+        }
         if !writes.is_empty() {
             let batch: Vec<Write> = writes.iter().map(|(_, w)| w.clone()).collect();
             let results = target.writer.write(object, &batch).await;
@@ -582,6 +608,29 @@ impl Flow {
                         ));
                     }
                 }
+            }
+        }
+        for (i, first) in shared {
+            let first_rec = planned[first].rec;
+            let outcome = recs[first_rec].failed.clone();
+            let first_id = recs[first_rec].row.id.clone();
+            let rec = &mut recs[planned[i].rec];
+            match (ids.get(&first).cloned(), outcome) {
+                (Some(id), _) => {
+                    ids.insert(i, id);
+                    rec.updated = true;
+                }
+                (None, Some(failure)) if rec.failed.is_none() => {
+                    rec.failed = Some(Failure {
+                        message: format!(
+                            "flow {}, record {}: shares its {object} with record {} whose write \
+                             failed: {}",
+                            self.name, rec.row.id, first_id, failure.message
+                        ),
+                        ..failure
+                    });
+                }
+                _ => {}
             }
         }
         // 5. Remember what each target holds now, for later targets and the links.
