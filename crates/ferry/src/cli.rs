@@ -57,6 +57,9 @@ pub enum Command {
     /// Connect Ferry to an account interactively and keep its tokens in the vault.
     #[command(subcommand)]
     Connect(ConnectCommand),
+    /// List the sync flows and check their definitions against the connected systems.
+    #[command(subcommand)]
+    Flows(FlowsCommand),
     /// Move records through the flows in bulk (the initial load).
     #[command(subcommand)]
     Sync(SyncCommand),
@@ -701,4 +704,27 @@ pub struct WorkerArgs {
     /// Stop once the queue has been empty for this many milliseconds (for scripts and tests).
     #[arg(long, value_name = "MS")]
     pub exit_when_idle: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlowsCommand {
+    /// Every flow (defaults and [flows] dir files): enabled, source, targets, dependencies.
+    List(FlowsListArgs),
+    /// Check the flow definitions: statically, then against the live Salesforce describe and
+    /// Brightpearl custom fields. One line per problem; exits 1 on any error.
+    Check(FlowsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsListArgs {
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsCheckArgs {
+    /// Only the static checks: no connection to Salesforce or Brightpearl.
+    #[arg(long)]
+    pub offline: bool,
 }

@@ -5,6 +5,7 @@ mod bp;
 mod config;
 mod connect;
 mod dlq;
+mod flows;
 mod init;
 mod queue;
 mod reconcile;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,
         Command::Brightpearl(command) => bp::run(&Context::load(&cli.config)?, command).await,
         Command::Connect(command) => connect::run(&Context::load(&cli.config)?, command).await,
+        Command::Flows(command) => flows::run(&Context::load(&cli.config)?, command).await,
         Command::Sync(command) => sync::run(&Context::load(&cli.config)?, command).await,
         Command::Reconcile(args) => reconcile::run(&Context::load(&cli.config)?, &args).await,
     }

@@ -1,0 +1,156 @@
+//! `ferry flows list` and `ferry flows check` as a person runs them: the real binary with a
+//! ferry.toml pointing at Brightpearl and Salesforce sandboxes started in this process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use ferry_sandbox::brightpearl::api as bp;
+use ferry_sandbox::salesforce as sf;
+use serde_json::Value;
+use std::process::Output;
+
+const MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+struct Systems {
+    org: sf::Sandbox,
+    account: bp::Sandbox,
+    dir: tempfile::TempDir,
+}
+
+impl Systems {
+    async fn start(flows: &str) -> Systems {
+        let org = sf::Sandbox::start(sf::api::Options {
+            data: sf::api::DataSet::Demo,
+            ..sf::api::Options::default()
+        })
+        .await
+        .expect("salesforce sandbox starts");
+        let account = bp::Sandbox::start(bp::Options {
+            data: bp::DataSet::Demo,
+            requests_per_minute: 0,
+            ..bp::Options::default()
+        })
+        .await
+        .expect("brightpearl sandbox starts");
+        let dir = tempfile::tempdir().unwrap();
+        let sf = &org.banner;
+        let bpb = &account.banner;
+        let origin = bpb.base_url.split("/public-api/").next().unwrap();
+        let toml = format!(
+            "[store]\nurl = \"sqlite://ferry.db\"\n\n{flows}\n\n[salesforce]\nlogin_url = \"{}\"\n\
+             client_id = \"{}\"\nclient_secret = \"env:TEST_SF_CLIENT_SECRET\"\n\n[brightpearl]\n\
+             account = \"{}\"\nbase_url = \"{origin}\"\napp_ref = \"{}\"\n\
+             account_token = \"env:TEST_BP_ACCOUNT_TOKEN\"\n",
+            sf.login_url, sf.client_id, bpb.account, bpb.app_ref
+        );
+        std::fs::write(dir.path().join("ferry.toml"), toml).unwrap();
+        Systems { org, account, dir }
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut command = common::ferry(self.dir.path());
+        command
+            .env("FERRY_MASTER_KEY", MASTER_KEY)
+            .env("TEST_SF_CLIENT_SECRET", &self.org.banner.client_secret)
+            .env("TEST_BP_ACCOUNT_TOKEN", &self.account.banner.account_token)
+            .args(args);
+        tokio::task::spawn_blocking(move || common::output(&mut command))
+            .await
+            .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_default_flows_fit_both_sandboxes() {
+    let systems = Systems::start("").await;
+    let checked = systems.run(&["flows", "check"]).await;
+    assert!(
+        checked.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&checked.stdout),
+        text(&checked.stderr)
+    );
+    assert_eq!(text(&checked.stdout), "", "no findings");
+    assert_eq!(
+        text(&checked.stderr).trim(),
+        "5 flows, static and live checks: 0 errors, 0 warnings"
+    );
+
+    let listed = systems.run(&["flows", "list", "--format", "json"]).await;
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let flows: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let inventory = &flows[4];
+    assert_eq!(inventory["name"], "inventory_to_salesforce");
+    assert_eq!(inventory["enabled"], true);
+    assert_eq!(inventory["source"], "brightpearl product-availability");
+    assert_eq!(inventory["targets"], serde_json::json!(["Product2"]));
+    assert_eq!(
+        inventory["depends_on"],
+        serde_json::json!(["products_to_salesforce"])
+    );
+    assert_eq!(flows[3]["enabled"], false);
+    let table = systems.run(&["flows", "list"]).await;
+    assert!(text(&table.stdout).contains("products_to_brightpearl   false"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unknown_fields_bad_picklist_values_and_long_literals_fail_with_what_to_do() {
+    let systems = Systems::start("[flows]\ndir = \"flows\"").await;
+    let flows = systems.dir.path().join("flows");
+    std::fs::create_dir(&flows).unwrap();
+    let long = "x".repeat(45);
+    std::fs::write(
+        flows.join("accounts.toml"),
+        format!(
+            "name = \"accounts_extra\"\nentity = \"account_extra\"\n[source]\nsystem = \
+             \"brightpearl\"\nobject = \"contact\"\n\n[[targets]]\nname = \"account\"\n\
+             object = \"Account\"\nkey = [\"ExternalID__c\"]\n[targets.fields]\n\
+             ExternalID__c = \"'x-' ~ source.contactId\"\nName = \"source.lastName\"\n\
+             Loyalty_Tier__c = \"source.customFields.PCF_LOYALTY\"\n\
+             BillingGeocodeAccuracy = \"'Precise'\"\nBillingCity = \"'{long}'\"\n\
+             Description = \"source.customFields.PCF_NOPE\"\n"
+        ),
+    )
+    .unwrap();
+    let checked = systems.run(&["flows", "check"]).await;
+    let out = text(&checked.stdout);
+    assert_eq!(
+        checked.status.code(),
+        Some(1),
+        "{out}\n{}",
+        text(&checked.stderr)
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    for expected in [
+        "accounts_extra account.Loyalty_Tier__c: Account has no field Loyalty_Tier__c — fix the field name, or create Loyalty_Tier__c on Account in Salesforce and give the integration user access to it".to_owned(),
+        "accounts_extra account.BillingGeocodeAccuracy: \"Precise\" is not a value of the restricted picklist Account.BillingGeocodeAccuracy (Address, NearAddress, Block, Street, ExtendedZip, Zip, Neighborhood, City, County, State, Unknown) — use one of its values, or add the value to the picklist in Salesforce".to_owned(),
+        format!("accounts_extra account.BillingCity: \"{long}\" is 45 characters, and Account.BillingCity holds at most 40 — shorten the value"),
+    ] {
+        assert!(lines.contains(&expected.as_str()), "missing {expected:?} in:\n{out}");
+    }
+    let custom = lines
+        .iter()
+        .find(|l| l.starts_with("accounts_extra source.customFields.PCF_NOPE: Brightpearl has no contact custom field PCF_NOPE"))
+        .unwrap_or_else(|| panic!("no custom-field finding in:\n{out}"));
+    assert!(
+        custom.contains("PCF_LOYALTY"),
+        "lists the fields there are: {custom}"
+    );
+    assert!(
+        !out.contains("PCF_LOYALTY:"),
+        "an existing custom field is not a finding:\n{out}"
+    );
+    assert!(
+        text(&checked.stderr).contains("6 flows, static and live checks: 4 errors"),
+        "{}",
+        text(&checked.stderr)
+    );
+
+    let offline = systems.run(&["flows", "check", "--offline"]).await;
+    assert!(offline.status.success(), "{}", text(&offline.stdout));
+}
