@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 #[derive(Clone, Copy)]
 pub struct Env {
     inner: &'static Environment<'static>,
+    /// The names of the environment's functions (the library and minijinja's globals).
+    functions: &'static BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Env {
@@ -44,7 +46,10 @@ impl Env {
             crate::functions::register(&mut env);
             env
         });
-        Self { inner }
+        static FUNCTIONS: OnceLock<BTreeSet<String>> = OnceLock::new();
+        let functions =
+            FUNCTIONS.get_or_init(|| inner.globals().map(|(name, _)| name.to_string()).collect());
+        Self { inner, functions }
     }
 
     /// Compiles one expression; a syntax error names the expression and the position.
@@ -56,10 +61,28 @@ impl Env {
                 expr: source.to_string(),
                 reason: describe(&e),
             })?;
+        // minijinja finds an unknown function only when the call runs; a flow file should fail
+        // when it is loaded, not on the first record that reaches the call.
+        if let Some(name) = called_names(source)
+            .into_iter()
+            .find(|name| !self.is_function(name))
+        {
+            return Err(MappingError::Compile {
+                expr: source.to_string(),
+                reason: format!(
+                    "unknown function `{name}`: the functions are listed in docs/mapping-functions.md"
+                ),
+            });
+        }
         Ok(Expr {
             source: source.to_string(),
             compiled,
+            functions: self.functions,
         })
+    }
+
+    fn is_function(&self, name: &str) -> bool {
+        self.functions.contains(name)
     }
 }
 
@@ -67,6 +90,8 @@ impl Env {
 pub struct Expr {
     source: String,
     compiled: Expression<'static, 'static>,
+    /// The environment's function names: [`Expr::paths`] leaves them out.
+    functions: &'static BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Expr {
@@ -118,8 +143,50 @@ impl Expr {
         self.compiled
             .undeclared_variables(true)
             .into_iter()
+            .filter(|path| !self.functions.contains(path))
             .collect()
     }
+}
+
+/// The names called as functions in an expression (`name(`), outside string literals, not as
+/// filters (`| name(`), tests (`is name(`) or methods (`.name(`).
+fn called_names(source: &str) -> Vec<String> {
+    let chars: Vec<char> = source.chars().collect();
+    let mut names = Vec::new();
+    let mut previous = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' || c == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != c {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            previous = "literal".into();
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let mut j = i;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            let called = chars.get(j) == Some(&'(');
+            if called && !matches!(previous.as_str(), "|" | "." | "is" | "not") {
+                names.push(word.clone());
+            }
+            previous = word;
+        } else {
+            if !c.is_whitespace() {
+                previous = c.to_string();
+            }
+            i += 1;
+        }
+    }
+    names
 }
 
 /// A minijinja error as one sentence with its cause chain. The library's own errors

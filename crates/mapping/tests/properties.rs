@@ -225,3 +225,12 @@ fn calling_codes_are_a_prefix_code() {
         }
     }
 }
+
+#[test]
+fn paths_leave_out_function_names() {
+    let expr = Env::new()
+        .compile("lookup(\"t\", trim(source.x), default=vars.d) | dec_round(2)")
+        .unwrap();
+    let paths: Vec<String> = expr.paths().into_iter().collect();
+    assert_eq!(paths, ["source.x", "vars.d"]);
+}
