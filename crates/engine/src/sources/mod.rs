@@ -4,6 +4,7 @@
 //! only in the same journal transaction as the notices it covers, so a crash at any instant
 //! loses nothing and duplicates nothing.
 
+pub mod brightpearl_poll;
 pub mod salesforce_cdc;
 pub mod salesforce_poll;
 
