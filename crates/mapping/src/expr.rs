@@ -174,7 +174,12 @@ fn called_names(source: &str) -> Vec<String> {
             while j < chars.len() && chars[j].is_whitespace() {
                 j += 1;
             }
-            let called = chars.get(j) == Some(&'(');
+            // Keywords before a bracket (`x if (a) else b`, `not (a)`) are not calls.
+            let keyword = matches!(
+                word.as_str(),
+                "if" | "else" | "and" | "or" | "not" | "in" | "is" | "true" | "false" | "none"
+            );
+            let called = chars.get(j) == Some(&'(') && !keyword;
             if called && !matches!(previous.as_str(), "|" | "." | "is" | "not") {
                 names.push(word.clone());
             }

@@ -18,6 +18,7 @@
 //! | `join_lines` *filter* | lines or lists…, `sep="\n"` | non-blank lines joined; none if all blank | a map argument |
 //! | `split_lines` *filter* | text, n | exactly n strings; extra lines joined into the last with ", " | n < 1 |
 //! | `phone_e164` *filter* | number, default country? | `+441632960123`; extension dropped | not a phone number, wrong length |
+//! | `phone` *filter* | number, default country? | E.164 when readable, else the number as written (trimmed): never holds a record | a map or list |
 //! | `split_name` *filter* | full name | `{salutation, first, last}` | — |
 //! | `first_name`, `last_name` *filter* | full name | the part | — |
 //! | `join_name` | first, last (or up to 3 parts) | parts joined by one space; none if blank | — |
@@ -67,6 +68,7 @@ const LIBRARY: &[(&str, Impl, bool)] = &[
     ("join_lines", address::join_lines, true),
     ("split_lines", address::split_lines, true),
     ("phone_e164", phone::phone_e164, true),
+    ("phone", phone::phone, true),
     ("split_name", names::split_name, true),
     ("first_name", names::first_name, true),
     ("last_name", names::last_name, true),

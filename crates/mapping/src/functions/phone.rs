@@ -347,6 +347,19 @@ pub fn is_e164(text: &str) -> bool {
         && e164(text, None).is_ok_and(|n| n == text)
 }
 
+/// `phone(number, default_country)`: E.164 when the number can be read, otherwise the number
+/// as written (trimmed): for CRM phone fields, where an odd number (or an odd default country
+/// from the record) should not hold a customer.
+pub(crate) fn phone(call: &Call) -> Result<Value, Error> {
+    call.arity(1, 2)?;
+    match phone_e164(call) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(Value::from(
+            call.text(0, "the phone number")?.unwrap_or_default().trim(),
+        )),
+    }
+}
+
 pub(crate) fn phone_e164(call: &Call) -> Result<Value, Error> {
     call.arity(1, 2)?;
     let Some(text) = call.text(0, "the phone number")? else {
