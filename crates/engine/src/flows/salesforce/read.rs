@@ -174,11 +174,7 @@ impl Reader {
         }
         let base = Soql::select(selection(object, fields)?).from(object);
         let queries = match by {
-            [field] => base.in_chunks(
-                field,
-                tuples.into_iter().flatten(),
-                LengthLimit::get(),
-            ),
+            [field] => base.in_chunks(field, tuples.into_iter().flatten(), LengthLimit::get()),
             _ => or_chunks(&base, by, tuples, LengthLimit::get()),
         }
         .map_err(|e| query_error(object, e))?;
@@ -320,7 +316,11 @@ fn is_method(part: &str) -> bool {
 
 /// The lookup's tuples as SOQL values: checked for shape, empty ones dropped, repeats
 /// removed.
-fn lookup_tuples(object: &str, by: &[String], values: &[Vec<Json>]) -> AdapterResult<Vec<Vec<Value>>> {
+fn lookup_tuples(
+    object: &str,
+    by: &[String],
+    values: &[Vec<Json>],
+) -> AdapterResult<Vec<Vec<Value>>> {
     let mut tuples = Vec::new();
     let mut seen = HashSet::new();
     'tuples: for tuple in values {
@@ -418,7 +418,11 @@ fn or_chunks(
                 max: limit.max(),
             });
         }
-        let extra = if chunk.is_empty() { own } else { own + separator };
+        let extra = if chunk.is_empty() {
+            own
+        } else {
+            own + separator
+        };
         if !chunk.is_empty() && (length + extra > limit.max() || chunk.len() >= MAX_OR_GROUPS) {
             queries.push(finish(base, std::mem::take(&mut chunk), limit)?);
             length = base_length + own;
@@ -522,7 +526,11 @@ mod tests {
         );
         let error = selection("Contact", &["Name'--".to_owned()]).unwrap_err();
         assert_eq!(error.code, "SF_INVALID_FIELD");
-        assert!(error.message.contains("source.Name'--"), "{}", error.message);
+        assert!(
+            error.message.contains("source.Name'--"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -580,7 +588,10 @@ mod tests {
             "Account": {"attributes": {"type": "Account"}, "Name": "Acme"}
         });
         strip_attributes(&mut record);
-        assert_eq!(record, json!({"Email": "a@b.c", "Account": {"Name": "Acme"}}));
+        assert_eq!(
+            record,
+            json!({"Email": "a@b.c", "Account": {"Name": "Acme"}})
+        );
         assert!(same_id("005000000000001AAA", "005000000000001"));
         assert!(!same_id("005000000000001AAA", "005000000000002AAA"));
     }

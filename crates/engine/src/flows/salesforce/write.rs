@@ -4,9 +4,7 @@
 
 use crate::flows::adapters::{AdapterError, AdapterResult, Write};
 use ferry_salesforce::soql::{Ident, RecordId};
-use ferry_salesforce::write::{
-    RecordWrite, TRANSIENT_CODES, WriteOp, WriteOutcome, WritePlanner,
-};
+use ferry_salesforce::write::{RecordWrite, TRANSIENT_CODES, WriteOp, WriteOutcome, WritePlanner};
 use serde_json::Value;
 
 /// Ferry's and the transport's codes for failures that pass (the planner marks most of them
@@ -171,8 +169,7 @@ fn refusal(
     fields: &[String],
     transient: bool,
 ) -> AdapterError {
-    let transient =
-        transient || TRANSIENT_CODES.contains(&code) || PASSING_CODES.contains(&code);
+    let transient = transient || TRANSIENT_CODES.contains(&code) || PASSING_CODES.contains(&code);
     let fields_text = if fields.is_empty() {
         String::new()
     } else {
@@ -300,8 +297,12 @@ mod tests {
         assert_eq!(by_key.reference, "1");
         let created = record_write("Contact", 2, &write(None, None)).unwrap();
         assert_eq!(created.op, WriteOp::Create);
-        let empty = record_write("Contact", 3, &write(None, Some(("ExternalID__c", json!("")))))
-            .unwrap_err();
+        let empty = record_write(
+            "Contact",
+            3,
+            &write(None, Some(("ExternalID__c", json!("")))),
+        )
+        .unwrap_err();
         assert_eq!(empty.code, "SF_INVALID_KEY");
         assert!(!empty.transient);
         let bad_id = record_write("Contact", 4, &write(Some("003'"), None)).unwrap_err();
@@ -321,7 +322,12 @@ mod tests {
         );
         assert_eq!(error.code, "SF_STRING_TOO_LONG");
         assert!(!error.transient);
-        for part in ["Contact", "ExternalID__c = \"C-1\"", "field LastName", "truncate"] {
+        for part in [
+            "Contact",
+            "ExternalID__c = \"C-1\"",
+            "field LastName",
+            "truncate",
+        ] {
             assert!(error.message.contains(part), "{part}: {}", error.message);
         }
         let locked = refusal(
