@@ -78,6 +78,10 @@ fn transport() -> TransportConfig {
 }
 
 async fn pair() -> Pair {
+    pair_with(FLOW).await
+}
+
+async fn pair_with(flow_text: &str) -> Pair {
     let bp = BpSandbox::start(BpOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         data: BpData::Demo,
@@ -124,7 +128,7 @@ async fn pair() -> Pair {
         Some((sf_client.clone(), WriteOptions::default())),
     );
     let tenant = TenantId::default_tenant();
-    let spec = FlowSpec::parse(FLOW, "test flow").expect("the test flow parses");
+    let spec = FlowSpec::parse(flow_text, "test flow").expect("the test flow parses");
     let flow = Flow::compile(
         spec,
         &adapters,
@@ -384,4 +388,32 @@ async fn reconciliation_finds_a_hand_edit_and_repair_enqueues_one_notice() {
         .expect("reconcile --repair");
     assert_eq!(repair.repaired_enqueued, 1);
     assert_eq!(p.queued().await, 1, "exactly one repair notice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_that_fail_are_journaled_for_the_queue_with_the_page() {
+    // Ids ending in 0-4 pass the rule; the others are refused (a permanent failure).
+    let flow = format!(
+        "{FLOW}\n[[targets.rules]]\nfield = \"ExternalID__c\"\nrule = {{ pattern = \"[0-9]*[0-4]\" }}\n"
+    );
+    let p = pair_with(&flow).await;
+    let progress = p
+        .load(LoadOptions::default())
+        .await
+        .expect("the load finishes");
+    assert!(progress.done);
+    assert!(progress.failed > 0 && progress.created > 0, "{progress:?}");
+    assert_eq!(progress.created + progress.failed, PRODUCTS as u64);
+    assert_eq!(progress.queued_for_retry, progress.failed);
+    // Every refused record waits in the queue for this flow (the worker dead-letters it with
+    // the rule's reason); none is lost, and only the others reached Salesforce.
+    assert_eq!(p.queued().await, progress.failed as i64);
+    let written = p.products().await;
+    assert_eq!(written.len() as u64, progress.created);
+    assert!(
+        written
+            .keys()
+            .all(|id| id.ends_with(['0', '1', '2', '3', '4'])),
+        "{written:?}"
+    );
 }
