@@ -270,7 +270,10 @@ async fn product_and_availability_rows_and_scans_in_id_order() {
     assert_eq!(first.data["sku"].as_str(), sku.as_deref());
     // A read by id finds the SKU with one search.
     let before = calls(&client);
-    let read = availability.read(&[first.id.clone()], &[]).await.unwrap();
+    let read = availability
+        .read(std::slice::from_ref(&first.id), &[])
+        .await
+        .unwrap();
     assert_eq!(read[0].data, first.data);
     assert_eq!(calls(&client) - before, 2);
     assert!(
@@ -355,7 +358,10 @@ async fn contacts_are_created_once_updated_found_and_polled() {
     assert_eq!(found.len(), 1, "one contact for the marker");
     assert_eq!(found[0].id, id);
 
-    let rows = target.read("contact", &[id.clone()], &[]).await.unwrap();
+    let rows = target
+        .read("contact", std::slice::from_ref(&id), &[])
+        .await
+        .unwrap();
     let data = &rows[0].data;
     assert_eq!(data["email"], json!("ada.quill@example.test"));
     assert_eq!(data["companyName"], json!("Quill Analytics"));
@@ -386,7 +392,7 @@ async fn contacts_are_created_once_updated_found_and_polled() {
         )
         .await;
     assert_eq!(written[0].clone().unwrap(), id);
-    let rows = source.read(&[id.clone()], &[]).await.unwrap();
+    let rows = source.read(std::slice::from_ref(&id), &[]).await.unwrap();
     let data = &rows[0].data;
     assert_eq!(data["phone"], json!("+44 20 7946 0001"));
     assert_eq!(
@@ -429,8 +435,8 @@ async fn contacts_are_created_once_updated_found_and_polled() {
         .await
         .unwrap();
     assert_eq!(
-        by_name.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
-        [id.clone()]
+        by_name.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [id.as_str()]
     );
     let wrong_code = target
         .find(
@@ -509,7 +515,7 @@ async fn products_are_created_once_by_sku_updated_and_found() {
         .clone()
         .unwrap();
     assert_eq!(again, id, "a retried create finds the product by its SKU");
-    let row = &source.read(&[id.clone()], &[]).await.unwrap()[0];
+    let row = &source.read(std::slice::from_ref(&id), &[]).await.unwrap()[0];
     assert_eq!(row.data["sku"], json!("FERRY-TEST-001"));
     assert_eq!(row.data["name"], json!("Ferry test kettle"));
     assert_eq!(row.data["brandName"], json!(brand.name));
