@@ -42,6 +42,10 @@ pub enum Command {
     Vault(VaultCommand),
     /// Run queue workers until interrupted (Ctrl-C or SIGTERM finishes the batch in hand).
     Worker(WorkerArgs),
+    /// Run Ferry: the HTTP server (webhook intake, /status, /metrics), the flows' workers,
+    /// the Brightpearl polling safety net and the Salesforce change capture, until Ctrl-C or
+    /// SIGTERM.
+    Serve(ServeArgs),
     /// Read the audit log of manual actions and configuration changes.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -688,6 +692,16 @@ pub struct VaultRotateArgs {
     /// The file holding the new key; created with a fresh random key (mode 600) if missing.
     #[arg(long, value_name = "FILE")]
     pub new_key_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (overrides server.listen; port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Handler calls running at once in the worker (overrides worker.concurrency).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod init;
 mod queue;
 mod reconcile;
 mod sandbox;
+mod serve;
 mod sf;
 mod store;
 mod sync;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Worker(args) => {
             worker::run(&Context::load(&cli.config)?, &cli.config, &args).await
         }
+        Command::Serve(args) => serve::run(&Context::load(&cli.config)?, &cli.config, &args).await,
         Command::Audit(command) => audit::run(&Context::load(&cli.config)?, command).await,
         Command::Sandbox(args) => sandbox::run(*args).await,
         Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,

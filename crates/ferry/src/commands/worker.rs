@@ -73,7 +73,8 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logging(context: &Context) {
+/// Logging as `[log]` (or FERRY_LOG) says; shared by `ferry serve`.
+pub(super) fn init_logging(context: &Context) {
     use tracing_subscriber::EnvFilter;
     let level = std::env::var("FERRY_LOG").unwrap_or_else(|_| context.config.log.level.clone());
     let filter = EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
