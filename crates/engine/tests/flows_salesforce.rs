@@ -445,6 +445,35 @@ async fn writes_upsert_update_and_fail_one_record_alone() {
         .unwrap();
     assert!(found.is_empty(), "the refused record was not written");
 
+    // A bad restricted-picklist value fails its record only, with the picklist advice; an
+    // unknown field is named.
+    let lead = |status: &str| Write {
+        id: None,
+        upsert_key: None,
+        fields: fields(json!({"LastName": "Lamarr", "Company": "MGM", "Status": status})),
+        marker: None,
+    };
+    let results = target
+        .write("Lead", &[lead("Bogus"), lead("Working - Contacted")])
+        .await;
+    let error = results[0].clone().unwrap_err();
+    assert_eq!(error.code, "SF_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert!(!error.transient);
+    for part in ["Lead", "field Status", "Bogus", "picklist's values"] {
+        assert!(error.message.contains(part), "{part}: {}", error.message);
+    }
+    assert!(results[1].clone().unwrap().starts_with("00Q"));
+    let results = target
+        .write(
+            "Contact",
+            &[upsert("BP-4", json!({"LastName": "X", "NoSuch__c": 1}))],
+        )
+        .await;
+    let error = results[0].clone().unwrap_err();
+    assert_eq!(error.code, "SF_INVALID_FIELD", "{error}");
+    assert!(!error.transient);
+    assert!(error.message.contains("NoSuch__c"), "{error}");
+
     // Refused before sending: a bad id, an empty key, a bad object, an unknown id.
     let results = target
         .write(

@@ -206,7 +206,7 @@ fn key(write: &Write, position: usize) -> String {
     match (&write.id, &write.upsert_key) {
         (Some(id), _) => format!("record {id}"),
         (None, Some((field, value))) => format!("with {field} = {value}"),
-        (None, None) => format!("new record (#{} of the batch)", position + 1),
+        (None, None) => format!("(a new record, #{} of the batch)", position + 1),
     }
 }
 
