@@ -234,3 +234,45 @@ fn paths_leave_out_function_names() {
     let paths: Vec<String> = expr.paths().into_iter().collect();
     assert_eq!(paths, ["source.x", "vars.d"]);
 }
+
+#[test]
+fn odd_decimal_text_gives_errors_not_panics() {
+    for text in [
+        "1e999999999",
+        "1e-99999",
+        "9e28",
+        "9e29",
+        "-e",
+        "1e",
+        "e5",
+        ".5",
+        "5.",
+        "--5",
+        "1-2",
+        "+-1",
+        "1e+",
+        "1E5",
+        "79228162514264337593543950335",
+        "79228162514264337593543950336",
+        "0.0000000000000000000000000000001",
+        "1,000,000",
+        ",100",
+        "1,00",
+        "١٢٣",
+        "１２３",
+        "NaN",
+        "inf",
+        "-0",
+    ] {
+        let _ = eval("dec(source.x)", json!({"source": {"x": text}}));
+        let _ = eval("dec_round(source.x, 28)", json!({"source": {"x": text}}));
+        let _ = eval("dec_div(\"1\", source.x)", json!({"source": {"x": text}}));
+        let _ = eval(
+            "convert(source.x, \"A\", \"B\", {\"A\": source.x, \"B\": \"3\"})",
+            json!({"source": {"x": text}}),
+        );
+    }
+    assert_eq!(eval("dec(\".5\")", json!({})).unwrap(), json!("0.5"));
+    assert!(eval("dec(\"NaN\")", json!({})).is_err());
+    assert!(eval("dec(\"١٢٣\")", json!({})).is_err());
+}

@@ -326,9 +326,15 @@ pub(crate) fn convert(call: &Call) -> Result<Value, Error> {
     let rate_from = rate(call, &rates, &from, base.as_deref())?;
     let rate_to = rate(call, &rates, &to, base.as_deref())?;
     // amount ÷ rate[from] × rate[to], multiplied first to keep the most digits; rounded once.
+    // Dividing first only when multiplying first would overflow 28 digits.
     let result = amount
         .checked_mul(rate_to)
         .and_then(|x| x.checked_div(rate_from))
+        .or_else(|| {
+            amount
+                .checked_div(rate_from)
+                .and_then(|x| x.checked_mul(rate_to))
+        })
         .ok_or_else(|| overflow(call))?;
     Ok(out(round(result, 2)))
 }
