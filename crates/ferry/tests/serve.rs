@@ -1,0 +1,198 @@
+//! `ferry serve` as an operator runs it: the real binary against Brightpearl and Salesforce
+//! sandboxes started in this process (Salesforce with its Pub/Sub API, so change data capture
+//! runs), a webhook POSTed to the intake, the journal seen growing through /status, and a
+//! graceful stop on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use ferry_sandbox::brightpearl::api as bp;
+use ferry_sandbox::salesforce as sf;
+use serde_json::{Value, json};
+use std::io::BufRead;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const HOOK_TOKEN: &str = "serve-smoke-test-token-0123456789";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_journals_a_webhook_and_stops_on_sigterm() {
+    let org = sf::Sandbox::start(sf::api::Options {
+        data: sf::api::DataSet::Demo,
+        grpc_listen: Some(([127, 0, 0, 1], 0).into()),
+        ..sf::api::Options::default()
+    })
+    .await
+    .expect("salesforce sandbox starts");
+    let account = bp::Sandbox::start(bp::Options {
+        data: bp::DataSet::Demo,
+        requests_per_minute: 0,
+        ..bp::Options::default()
+    })
+    .await
+    .expect("brightpearl sandbox starts");
+    let dir = tempfile::tempdir().unwrap();
+    let sfb = &org.banner;
+    let bpb = &account.banner;
+    let origin = bpb.base_url.split("/public-api/").next().unwrap();
+    let toml = format!(
+        "[store]\nurl = \"sqlite://ferry.db\"\n\n[server]\nintake_token = \"env:TEST_HOOK_TOKEN\"\n\n\
+         [salesforce]\nlogin_url = \"{}\"\nclient_id = \"{}\"\n\
+         client_secret = \"env:TEST_SF_CLIENT_SECRET\"\npubsub_url = \"{}\"\n\n[brightpearl]\n\
+         account = \"{}\"\nbase_url = \"{origin}\"\napp_ref = \"{}\"\n\
+         account_token = \"env:TEST_BP_ACCOUNT_TOKEN\"\n",
+        sfb.login_url,
+        sfb.client_id,
+        sfb.grpc_url.clone().expect("the sandbox serves gRPC"),
+        bpb.account,
+        bpb.app_ref
+    );
+    std::fs::write(dir.path().join("ferry.toml"), toml).unwrap();
+
+    let mut child = common::ferry(dir.path())
+        .env("FERRY_MASTER_KEY", MASTER_KEY)
+        .env("TEST_SF_CLIENT_SECRET", &sfb.client_secret)
+        .env("TEST_BP_ACCOUNT_TOKEN", &bpb.account_token)
+        .env("TEST_HOOK_TOKEN", HOOK_TOKEN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ferry serve");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    if line.is_empty() {
+        let output = child.wait_with_output().unwrap();
+        panic!(
+            "ferry serve printed nothing: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(
+        line.starts_with("ferry serve: listening on http://"),
+        "{line}"
+    );
+    let base = line
+        .split_whitespace()
+        .nth(4)
+        .unwrap()
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .to_owned();
+
+    let http = ferry_http::client_builder(None).unwrap().build().unwrap();
+    let status = |http: ferry_http::reqwest::Client, base: String| async move {
+        let response = http.get(format!("{base}/status")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        serde_json::from_str::<Value>(&response.text().await.unwrap()).unwrap()
+    };
+    let before = status(http.clone(), base.clone()).await;
+    assert_eq!(before["intake"]["enabled"], true, "{before}");
+    assert_eq!(before["intake"]["notices"], 0, "{before}");
+    let flow_names: Vec<&str> = before["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert!(flow_names.contains(&"products_to_salesforce"), "{before}");
+    assert!(
+        before["sources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("cdc:/data/")),
+        "CDC runs for the Salesforce-sourced flows: {before}"
+    );
+
+    let hook = json!({
+        "accountCode": bpb.account, "resourceType": "product", "id": "1001-1002",
+        "lifecycleEvent": "modified", "fullEvent": "product.modified.on-hand-modified",
+        "raisedOn": "2026-03-01T10:00:00.000Z", "brightpearlVersion": "7",
+    });
+    let wrong = http
+        .post(format!("{base}/hooks/brightpearl/not-the-token"))
+        .header("content-type", "application/json")
+        .body(hook.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 404);
+    let response = http
+        .post(format!("{base}/hooks/brightpearl/{HOOK_TOKEN}"))
+        .header("content-type", "application/json")
+        .body(hook.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert!(answer["journaled"].as_u64().unwrap() >= 2, "{answer}");
+
+    let after = status(http.clone(), base.clone()).await;
+    assert!(after["intake"]["notices"].as_u64().unwrap() >= 2, "{after}");
+    let products = after["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "products_to_salesforce")
+        .cloned()
+        .unwrap();
+    assert_eq!(products["intake_notices"], 2, "{after}");
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("ferry_intake_notices_total"), "{metrics}");
+
+    // The journal itself grew: two notices per routed object, durable in the store.
+    let store = ferry_store::open(
+        &format!("sqlite://{}", dir.path().join("ferry.db").display()),
+        &ferry_store::OpenOptions::default(),
+    )
+    .await
+    .unwrap();
+    let summary = store
+        .journal_summary(
+            &ferry_core::TenantId::default_tenant(),
+            ferry_core::System::Brightpearl,
+            "product",
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary.len(), 2, "{summary:?}");
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "ferry serve did not stop within 30 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(exit.success(), "{exit:?}: {stderr}");
+}
