@@ -276,3 +276,17 @@ fn odd_decimal_text_gives_errors_not_panics() {
     assert!(eval("dec(\"NaN\")", json!({})).is_err());
     assert!(eval("dec(\"١٢٣\")", json!({})).is_err());
 }
+
+#[test]
+fn every_function_is_documented_for_users() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/mapping-functions.md"),
+    )
+    .unwrap();
+    for name in ferry_mapping::functions::names() {
+        assert!(
+            docs.contains(&format!("`{name}(")),
+            "{name} has no section in docs/mapping-functions.md"
+        );
+    }
+}
