@@ -149,7 +149,8 @@ fn a_person_becomes_an_account_named_after_them_and_a_contact() {
     let spec = spec("customers_to_salesforce");
     let ctx = context(&spec, contact_row(), json!({}), json!({}));
     assert!(!when(&spec, "shared_account", &ctx));
-    let account = map(&spec, "account", &ctx);
+    assert!(!when(&spec, "account", &ctx));
+    let account = map(&spec, "person_account", &ctx);
     assert_eq!(account["ExternalID__c"], "bp-contact-151499");
     assert_eq!(account["Name"], "john Doe");
     assert_eq!(account["Type"], "Channel Partner / Reseller");
@@ -166,7 +167,7 @@ fn a_person_becomes_an_account_named_after_them_and_a_contact() {
     // Only the alpha-3 code on the delivery address: still written as alpha-2.
     assert_eq!(account["ShippingCountry"], "GB");
 
-    let targets = json!({"account": {"Id": "001000000000001AAA"}});
+    let targets = json!({"person_account": {"Id": "001000000000001AAA"}});
     let ctx = context(&spec, contact_row(), targets, json!({}));
     let contact = map(&spec, "contact", &ctx);
     assert_eq!(contact["ExternalID__c"], "151499");
@@ -194,6 +195,12 @@ fn an_organisation_gets_a_business_account_and_individuals_may_share_one() {
     assert_eq!(account["Name"], "Hartley & Sons Ltd");
     assert_eq!(account["Type"], "Customer - Direct");
     assert!(!when(&spec, "shared_account", &ctx));
+    assert!(!when(&spec, "person_account", &ctx));
+    assert_eq!(
+        account.len(),
+        3,
+        "only the company's own fields on a shared business Account"
+    );
 
     let mut shared = spec.clone();
     shared
@@ -203,6 +210,7 @@ fn an_organisation_gets_a_business_account_and_individuals_may_share_one() {
     row["customerGroup"] = Value::Null;
     let ctx = context(&shared, row.clone(), json!({}), json!({}));
     assert!(!when(&shared, "account", &ctx));
+    assert!(!when(&shared, "person_account", &ctx));
     let account = map(&shared, "shared_account", &ctx);
     assert_eq!(account["ExternalID__c"], "bp-individuals");
     assert_eq!(account["Name"], "Individual Customers");

@@ -402,7 +402,8 @@ impl Target for BrightpearlTarget {
         _fields: &[String],
     ) -> AdapterResult<Vec<Row>> {
         let object = Object::parse(object, TARGET_OBJECTS, "target")?;
-        read_rows(&self.client, &self.lookups, object, &id_set(ids)).await
+        let rows = read_rows(&self.client, &self.lookups, object, &id_set(ids)).await?;
+        Ok(with_write_view(object, rows))
     }
 
     async fn find(
@@ -412,10 +413,12 @@ impl Target for BrightpearlTarget {
         values: &[Vec<Value>],
         _fields: &[String],
     ) -> AdapterResult<Vec<Row>> {
-        match Object::parse(object, TARGET_OBJECTS, "target")? {
-            Object::Contact => contact::find(&self.client, by, values).await,
-            _ => product::find(&self.client, &self.lookups, by, values).await,
-        }
+        let object = Object::parse(object, TARGET_OBJECTS, "target")?;
+        let rows = match object {
+            Object::Contact => contact::find(&self.client, by, values).await?,
+            _ => product::find(&self.client, &self.lookups, by, values).await?,
+        };
+        Ok(with_write_view(object, rows))
     }
 
     async fn write(&self, object: &str, writes: &[Write]) -> Vec<AdapterResult<String>> {
@@ -449,4 +452,48 @@ mod tests {
         let err = Object::parse("order", SOURCE_OBJECTS, "source").err();
         assert!(err.is_some_and(|e| e.message.contains("product-availability")));
     }
+}
+
+/// Adds the write fields a target row lacks at its top level (a contact's address lines are
+/// under `addresses.default`), so the runtime compares a mapped record with the record as it
+/// is field by field: an unchanged address is then not written again (which would make a new
+/// Brightpearl address on every sync).
+fn with_write_view(object: Object, mut rows: Vec<Row>) -> Vec<Row> {
+    if object != Object::Contact {
+        return rows;
+    }
+    for row in &mut rows {
+        let Value::Object(data) = &mut row.data else {
+            continue;
+        };
+        let default = data
+            .get("addresses")
+            .and_then(|a| a.get("default"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        for field in [
+            "addressLine1",
+            "addressLine2",
+            "addressLine3",
+            "addressLine4",
+            "postalCode",
+            "countryIsoCode",
+        ] {
+            let value = default.get(field).cloned().unwrap_or(Value::Null);
+            data.entry(field.to_string()).or_insert(value);
+        }
+        let job = data
+            .get("organisation")
+            .and_then(|o| o.get("jobTitle"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        data.entry("jobTitle".to_string()).or_insert(job);
+        let price_list = data
+            .get("financialDetails")
+            .and_then(|o| o.get("priceListId"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        data.entry("priceListId".to_string()).or_insert(price_list);
+    }
+    rows
 }

@@ -37,7 +37,11 @@ fn decimal(v: &Value) -> Option<Decimal> {
             .ok(),
         Value::String(s) => {
             let s = s.trim();
-            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+            if s.is_empty()
+                || !s
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
                 return None;
             }
             Decimal::from_str(s).ok()

@@ -360,10 +360,7 @@ impl Flow {
                 let link = if self.targets.iter().find_map(|t| t.xref.as_ref()) == Some(entity) {
                     rec.link.clone()
                 } else {
-                    match self.link_of(entity, &rec.row.id).await {
-                        Ok(link) => link,
-                        Err(_) => None,
-                    }
+                    self.link_of(entity, &rec.row.id).await.unwrap_or_default()
                 };
                 plan.existing_id = link.as_ref().map(|l| self.other_side(l));
             }

@@ -33,10 +33,8 @@ impl Handler for FlowHandler {
     async fn handle(&self, items: &[LeasedItem]) -> Vec<Result<(), Failure>> {
         let ids: Vec<String> = items.iter().map(|i| i.record_id.clone()).collect();
         let outcomes = self.flow.sync_ids(&ids).await;
-        let mut by_id: HashMap<String, Result<Change, Failure>> = outcomes
-            .into_iter()
-            .map(|o| (o.id, o.result))
-            .collect();
+        let mut by_id: HashMap<String, Result<Change, Failure>> =
+            outcomes.into_iter().map(|o| (o.id, o.result)).collect();
         items
             .iter()
             .map(|item| match by_id.remove(&item.record_id) {

@@ -202,7 +202,11 @@ impl Flow {
                 None
             }
         };
-        let when = spec.source.when.as_deref().and_then(|w| compile("source.when", w));
+        let when = spec
+            .source
+            .when
+            .as_deref()
+            .and_then(|w| compile("source.when", w));
         let mut targets = Vec::new();
         let mut compiled_fields = Vec::new();
         for target in &spec.targets {
