@@ -35,6 +35,13 @@ pub struct XrefLink {
     pub brightpearl_version: Option<String>,
     /// The Salesforce record's version (its `SystemModstamp`) when last synced.
     pub salesforce_version: Option<String>,
+    /// What the Salesforce side's fields held after the last sync towards Salesforce (JSON:
+    /// target name → field → value): the base of the field-by-field three-way comparison.
+    #[serde(default)]
+    pub base_to_salesforce: Option<String>,
+    /// The same for the Brightpearl side, after the last sync towards Brightpearl.
+    #[serde(default)]
+    pub base_to_brightpearl: Option<String>,
     /// When the link was last changed.
     pub updated_at: Timestamp,
 }

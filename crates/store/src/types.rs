@@ -245,6 +245,9 @@ pub struct LinkWrite {
     pub content_hash: String,
     /// The source record's version the payload came from.
     pub source_version: Option<String>,
+    /// What the target's fields hold after this sync (JSON), the base of the next three-way
+    /// comparison; `None` keeps the stored one.
+    pub base: Option<String>,
 }
 
 /// An audit entry to append.

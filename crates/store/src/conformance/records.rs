@@ -65,12 +65,14 @@ pub async fn links_are_unique_both_ways(store: TestStore) {
         direction: Direction::ToSalesforce,
         content_hash: "h1".into(),
         source_version: Some("2026-01-01T00:00:00Z".into()),
+        base: Some(r#"{"contact":{"Phone":"+44"}}"#.into()),
     };
     assert!(store.record_write(&write).await.unwrap());
     let back = LinkWrite {
         direction: Direction::ToBrightpearl,
         content_hash: "h2".into(),
         source_version: Some("2026-01-02T00:00:00.000+0000".into()),
+        base: None,
         ..write.clone()
     };
     assert!(store.record_write(&back).await.unwrap());
@@ -91,6 +93,12 @@ pub async fn links_are_unique_both_ways(store: TestStore) {
         .unwrap();
     assert_eq!(found.hash_to_salesforce.as_deref(), Some("h1"));
     assert_eq!(found.hash_to_brightpearl.as_deref(), Some("h2"));
+    // Each direction keeps its own base; a write without one keeps the stored one.
+    assert_eq!(
+        found.base_to_salesforce.as_deref(),
+        Some(r#"{"contact":{"Phone":"+44"}}"#)
+    );
+    assert_eq!(found.base_to_brightpearl, None);
     assert_eq!(
         found.brightpearl_version.as_deref(),
         Some("2026-01-01T00:00:00Z")

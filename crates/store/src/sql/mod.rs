@@ -44,7 +44,8 @@ pub(crate) const DEAD_COLUMNS: &str = "id, tenant, flow, source, object, record_
 
 /// Link columns, in the order `link_from_row` reads them.
 pub(crate) const LINK_COLUMNS: &str = "tenant, entity, brightpearl_id, salesforce_id, \
-     hash_to_salesforce, hash_to_brightpearl, brightpearl_version, salesforce_version, updated_at";
+     hash_to_salesforce, hash_to_brightpearl, brightpearl_version, salesforce_version, updated_at, \
+     base_to_salesforce, base_to_brightpearl";
 
 /// The upsert that enqueues a work item or merges it into the record's waiting item. Merging
 /// keeps the waiting item's place, backoff, attempts, history and first-enqueued time, takes the

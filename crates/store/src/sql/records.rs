@@ -107,17 +107,20 @@ macro_rules! store_records {
                     Direction::ToSalesforce => {
                         "UPDATE xref_links SET hash_to_salesforce = ?, \
                          brightpearl_version = COALESCE(?, brightpearl_version), \
+                         base_to_salesforce = COALESCE(?, base_to_salesforce), \
                          updated_at = ? WHERE tenant = ? AND entity = ? AND brightpearl_id = ?"
                     }
                     Direction::ToBrightpearl => {
                         "UPDATE xref_links SET hash_to_brightpearl = ?, \
                          salesforce_version = COALESCE(?, salesforce_version), \
+                         base_to_brightpearl = COALESCE(?, base_to_brightpearl), \
                          updated_at = ? WHERE tenant = ? AND entity = ? AND brightpearl_id = ?"
                     }
                 };
                 let done = sqlx::query(<$store>::sql(sql))
                     .bind(&write.content_hash)
                     .bind(&write.source_version)
+                    .bind(&write.base)
                     .bind(now_micros())
                     .bind(write.tenant.as_str())
                     .bind(&write.entity)

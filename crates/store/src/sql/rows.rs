@@ -193,6 +193,8 @@ macro_rules! store_rows {
                 brightpearl_version: opt_text(row, 6)?,
                 salesforce_version: opt_text(row, 7)?,
                 updated_at: Timestamp::from_micros(int(row, 8)?),
+                base_to_salesforce: opt_text(row, 9)?,
+                base_to_brightpearl: opt_text(row, 10)?,
             })
         }
 

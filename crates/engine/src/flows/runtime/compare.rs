@@ -8,10 +8,6 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::str::FromStr;
 
-/// How long after Ferry's own write the target's modification stamp may still be Ferry's
-/// (the stamp is the target's clock; the link's is ours).
-const OWN_WRITE_SLACK_MICROS: i64 = 5_000_000;
-
 /// Whether two field values mean the same: `null` and `""` are both empty; numbers compare
 /// as decimals (`10`, `10.0` and `"10.00"` are equal); text compares exactly.
 pub(crate) fn same(a: &Value, b: &Value) -> bool {
@@ -62,65 +58,69 @@ pub(crate) enum Decision {
     Review(String),
 }
 
-/// Compares `mapped` with `current` (None: the record does not exist yet).
+/// Compares `mapped` with `current` (None: the record does not exist yet), field by field.
 ///
-/// `source_modified` is when the source record changed; `last_sync` when Ferry last wrote
-/// this link (None: never). A target changed "since Ferry's last write" is one whose stamp is
-/// later than the link's plus the slack, and not marked as changed by Ferry.
+/// Under `source` a differing field is written. Under `newest` and `review` the comparison is
+/// three-way against `base`, what the target held after the last sync: a field the target
+/// changed since then while the source did not is the target's to keep (the flow in the other
+/// direction carries it back); a field both changed is a conflict, which `newest` settles by
+/// the records' change times and `review` holds for a person. Without a base (the first sync
+/// of a link), both treat every difference as a conflict settled by the change times.
 pub(crate) fn decide(
     mapped: &Map<String, Value>,
     current: Option<&Row>,
     policy: impl Fn(&str) -> Policy,
     source_modified: Option<Timestamp>,
-    last_sync: Option<Timestamp>,
-    skip: &[String],
+    base: Option<&Map<String, Value>>,
 ) -> Decision {
     let Some(current) = current else {
         return Decision::Write(mapped.clone());
     };
-    let changed_elsewhere = current.changed_by_ferry != Some(true)
-        && match (current.modified_at, last_sync) {
-            (Some(stamp), Some(sync)) => {
-                stamp.as_micros() > sync.as_micros() + OWN_WRITE_SLACK_MICROS
-            }
-            (Some(_), None) => true,
-            _ => false,
-        };
     let target_newer = match (current.modified_at, source_modified) {
         (Some(t), Some(s)) => t > s,
         _ => false,
     };
     let mut write = Map::new();
     for (field, want) in mapped {
-        if skip.iter().any(|s| s == field) {
-            continue;
-        }
         let have = current.data.get(field);
         if let Some(have) = have
             && same(want, have)
         {
             continue;
         }
-        match policy(field) {
-            Policy::Source => {}
-            Policy::Newest => {
-                if target_newer && changed_elsewhere && have.is_some() {
-                    continue;
-                }
+        let policy = policy(field);
+        if policy == Policy::Source || have.is_none() {
+            write.insert(field.clone(), want.clone());
+            continue;
+        }
+        let have = have.unwrap_or(&Value::Null);
+        let (target_changed, source_changed) = match base.and_then(|b| b.get(field)) {
+            Some(was) => (!same(have, was), !same(want, was)),
+            None => (true, true),
+        };
+        if !target_changed {
+            write.insert(field.clone(), want.clone());
+            continue;
+        }
+        if !source_changed {
+            continue;
+        }
+        match policy {
+            Policy::Review if base.is_some() => {
+                return Decision::Review(format!(
+                    "field {field} is {} in the target and the source wants {}; both changed \
+                     since the last sync and the flow's ownership says `review`: decide which \
+                     is right, change the other system to match, then retry",
+                    short(have),
+                    short(want)
+                ));
             }
-            Policy::Review => {
-                if changed_elsewhere && have.is_some() {
-                    return Decision::Review(format!(
-                        "field {field} is {} in the target and the source wants {}; both changed \
-                         since the last sync and the flow's ownership says `review`: decide which \
-                         is right, change the other system to match, then retry",
-                        short(have.unwrap_or(&Value::Null)),
-                        short(want)
-                    ));
+            _ => {
+                if !target_newer {
+                    write.insert(field.clone(), want.clone());
                 }
             }
         }
-        write.insert(field.clone(), want.clone());
     }
     if write.is_empty() {
         Decision::Unchanged
@@ -157,12 +157,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn row(data: Value, modified: Option<i64>, by_ferry: Option<bool>) -> Row {
+    fn row(data: Value, modified: Option<i64>) -> Row {
         Row {
             id: "1".into(),
             modified_at: modified.map(Timestamp::from_micros),
             version: None,
-            changed_by_ferry: by_ferry,
+            changed_by_ferry: None,
             data,
         }
     }
@@ -184,9 +184,9 @@ mod tests {
     #[test]
     fn unchanged_records_are_not_written() {
         let mapped = map(json!({"Name": "Ann", "Phone": "+44"}));
-        let current = row(json!({"Name": "Ann", "Phone": "+44"}), Some(5), None);
+        let current = row(json!({"Name": "Ann", "Phone": "+44"}), Some(5));
         assert_eq!(
-            decide(&mapped, Some(&current), |_| Policy::Source, None, None, &[]),
+            decide(&mapped, Some(&current), |_| Policy::Source, None, None),
             Decision::Unchanged
         );
     }
@@ -194,61 +194,86 @@ mod tests {
     #[test]
     fn only_differing_fields_are_written() {
         let mapped = map(json!({"Name": "Ann", "Phone": "+45"}));
-        let current = row(json!({"Name": "Ann", "Phone": "+44"}), Some(5), None);
+        let current = row(json!({"Name": "Ann", "Phone": "+44"}), Some(5));
         assert_eq!(
-            decide(&mapped, Some(&current), |_| Policy::Source, None, None, &[]),
+            decide(&mapped, Some(&current), |_| Policy::Source, None, None),
             Decision::Write(map(json!({"Phone": "+45"})))
         );
     }
 
     #[test]
-    fn newest_keeps_a_newer_target_value_changed_by_someone_else() {
-        let mapped = map(json!({"Phone": "+45"}));
-        let current = row(json!({"Phone": "+44"}), Some(100_000_000), Some(false));
+    fn a_field_only_the_target_changed_is_kept_under_newest() {
+        // Last sync: both "+44". The target now says "+46", the source still "+44".
+        let base = map(json!({"Phone": "+44", "Name": "Ann"}));
+        let mapped = map(json!({"Phone": "+44", "Name": "Anne"}));
+        let current = row(json!({"Phone": "+46", "Name": "Ann"}), Some(100));
         let d = decide(
             &mapped,
             Some(&current),
             |_| Policy::Newest,
-            Some(Timestamp::from_micros(50_000_000)),
-            Some(Timestamp::from_micros(10_000_000)),
-            &[],
+            Some(Timestamp::from_micros(200)),
+            Some(&base),
         );
-        assert_eq!(d, Decision::Unchanged);
-        // An older target change loses.
+        // The source's own change (Name) goes through; the target's (Phone) stays.
+        assert_eq!(d, Decision::Write(map(json!({"Name": "Anne"}))));
+        // Under `source` the source's value is written regardless.
         let d = decide(
             &mapped,
             Some(&current),
-            |_| Policy::Newest,
-            Some(Timestamp::from_micros(200_000_000)),
-            Some(Timestamp::from_micros(10_000_000)),
-            &[],
+            |_| Policy::Source,
+            None,
+            Some(&base),
         );
-        assert_eq!(d, Decision::Write(mapped.clone()));
+        assert_eq!(
+            d,
+            Decision::Write(map(json!({"Phone": "+44", "Name": "Anne"})))
+        );
     }
 
     #[test]
-    fn review_holds_a_conflict_but_not_ferrys_own_write() {
+    fn a_field_both_changed_goes_to_the_newer_record_under_newest() {
+        let base = map(json!({"Phone": "+44"}));
         let mapped = map(json!({"Phone": "+45"}));
-        let theirs = row(json!({"Phone": "+44"}), Some(100_000_000), Some(false));
-        let d = decide(
+        let current = row(json!({"Phone": "+46"}), Some(100));
+        let newer_target = decide(
             &mapped,
-            Some(&theirs),
+            Some(&current),
+            |_| Policy::Newest,
+            Some(Timestamp::from_micros(50)),
+            Some(&base),
+        );
+        assert_eq!(newer_target, Decision::Unchanged);
+        let newer_source = decide(
+            &mapped,
+            Some(&current),
+            |_| Policy::Newest,
+            Some(Timestamp::from_micros(200)),
+            Some(&base),
+        );
+        assert_eq!(newer_source, Decision::Write(mapped.clone()));
+    }
+
+    #[test]
+    fn review_holds_a_conflict_and_lets_one_sided_changes_through() {
+        let base = map(json!({"Phone": "+44"}));
+        let current = row(json!({"Phone": "+46"}), Some(100));
+        let both = decide(
+            &map(json!({"Phone": "+45"})),
+            Some(&current),
             |_| Policy::Review,
             None,
-            Some(Timestamp::from_micros(10_000_000)),
-            &[],
+            Some(&base),
         );
-        assert!(matches!(d, Decision::Review(m) if m.contains("Phone")));
-        let ours = row(json!({"Phone": "+44"}), Some(100_000_000), Some(true));
-        let d = decide(
-            &mapped,
-            Some(&ours),
+        assert!(matches!(both, Decision::Review(m) if m.contains("Phone")));
+        let untouched_target = row(json!({"Phone": "+44"}), Some(100));
+        let source_only = decide(
+            &map(json!({"Phone": "+45"})),
+            Some(&untouched_target),
             |_| Policy::Review,
             None,
-            Some(Timestamp::from_micros(10_000_000)),
-            &[],
+            Some(&base),
         );
-        assert_eq!(d, Decision::Write(mapped));
+        assert_eq!(source_only, Decision::Write(map(json!({"Phone": "+45"}))));
     }
 
     #[test]

@@ -68,6 +68,10 @@ struct Rec {
     created: bool,
     updated: bool,
     link: Option<XrefLink>,
+    /// What each target held after the last sync in this direction (target name → fields).
+    base_in: Map<String, Value>,
+    /// What each target holds after this sync, saved as the next base.
+    base_out: Map<String, Value>,
 }
 
 /// One mapped target record of one source record.
@@ -201,6 +205,8 @@ impl Flow {
                 created: false,
                 updated: false,
                 link: None,
+                base_in: Map::new(),
+                base_out: Map::new(),
             })
             .collect();
         self.filter(&mut recs, &base);
@@ -283,7 +289,16 @@ impl Flow {
         };
         for rec in recs.iter_mut().filter(|r| active(r)) {
             match self.link_of(&entity, &rec.row.id).await {
-                Ok(link) => rec.link = link,
+                Ok(link) => {
+                    let base = link.as_ref().and_then(|l| match self.spec.source.system {
+                        System::Brightpearl => l.base_to_salesforce.as_deref(),
+                        System::Salesforce => l.base_to_brightpearl.as_deref(),
+                    });
+                    if let Some(Ok(Value::Object(base))) = base.map(serde_json::from_str) {
+                        rec.base_in = base;
+                    }
+                    rec.link = link;
+                }
                 Err(failure) => rec.failed = Some(failure),
             }
         }
@@ -451,6 +466,7 @@ impl Flow {
         }
         // 3. Compare and build the writes.
         let mut writes: Vec<(usize, Write)> = Vec::new();
+        let mut base_updates: Vec<(usize, Map<String, Value>)> = Vec::new();
         for (i, plan) in planned.iter().enumerate() {
             let rec = &recs[plan.rec];
             if !active(rec) {
@@ -479,15 +495,35 @@ impl Flow {
                 recs[plan.rec].failed = Some(failure);
                 continue;
             }
-            let last_sync = rec.link.as_ref().map(|l| l.updated_at);
+            let base = rec
+                .base_in
+                .get(&target.spec.name)
+                .and_then(Value::as_object)
+                .cloned();
             let decision = decide(
                 &plan.fields,
                 plan.existing.as_ref(),
                 |field| self.spec.ownership.policy(&target.spec.name, field),
                 rec.row.modified_at,
-                last_sync,
-                &[],
+                base.as_ref(),
             );
+            if target.each.is_none() && !matches!(decision, Decision::Review(_)) {
+                // After this sync the target holds the written values, and its own where
+                // they were kept: the base of the next comparison.
+                let mut after = Map::new();
+                for (field, want) in &plan.fields {
+                    let written = match &decision {
+                        Decision::Write(w) => w.contains_key(field),
+                        _ => false,
+                    };
+                    let value = match plan.existing.as_ref().and_then(|e| e.data.get(field)) {
+                        Some(have) if !written => have.clone(),
+                        _ => want.clone(),
+                    };
+                    after.insert(field.clone(), value);
+                }
+                base_updates.push((plan.rec, after));
+            }
             match decision {
                 Decision::Unchanged => {}
                 Decision::Review(reason) => {
@@ -534,6 +570,11 @@ impl Flow {
                     ));
                 }
             }
+        }
+        for (rec, after) in base_updates {
+            recs[rec]
+                .base_out
+                .insert(target.spec.name.clone(), Value::Object(after));
         }
         // 4. Write. Records of one batch that stand for the same target record (contacts of
         // one company share its Account) are written once, by the first of them; the others
@@ -855,6 +896,8 @@ impl Flow {
                 direction,
                 content_hash: content_hash(&rec.written),
                 source_version: rec.row.version.clone(),
+                base: (!rec.base_out.is_empty())
+                    .then(|| Value::Object(rec.base_out.clone()).to_string()),
             };
             if let Err(e) = self.store.record_write(&write).await {
                 rec.failed = Some(Failure::transient(
