@@ -53,6 +53,13 @@ pub struct WorkerOptions {
     pub exit_when_idle: Option<Duration>,
     /// The longest one handler call may take before its items fail with `HANDLER_TIMEOUT`.
     pub handler_timeout: Duration,
+    /// Micro-batching: when a lease brings fewer items than a handler call could take, wait up
+    /// to this long for more to arrive, leasing again, before running the handlers. A burst of
+    /// single-record notices (inventory webhooks) then becomes a few id-set reads and
+    /// Collections writes of up to 200 records instead of many small ones. Zero (the default)
+    /// runs whatever one lease brings at once; a full batch never waits. Keep it far below
+    /// `lease_for`: the items in hand wait with it.
+    pub batch_window: Duration,
 }
 
 impl WorkerOptions {
@@ -69,6 +76,7 @@ impl WorkerOptions {
             tenant: None,
             exit_when_idle: None,
             handler_timeout: Duration::from_secs(300),
+            batch_window: Duration::ZERO,
         }
     }
 }
@@ -261,14 +269,78 @@ impl Worker {
         if self.handlers.is_empty() {
             return Ok(0);
         }
-        let items = self.store.lease(&self.lease).await?;
-        let leased = items.len();
-        if leased == 0 {
+        let mut items = self.store.lease(&self.lease).await?;
+        if items.is_empty() {
             return Ok(0);
         }
+        if !self.options.batch_window.is_zero() {
+            let more = items.len() >= self.lease.limit as usize;
+            self.top_up(&mut items, more).await;
+        }
+        let leased = items.len();
         let outcomes = self.process(items).await;
         self.settle(outcomes).await?;
         Ok(leased)
+    }
+
+    /// Micro-batching (see [`WorkerOptions::batch_window`]): leases more items until one
+    /// handler call is full, the batch holds as much as the largest handler call (or one
+    /// lease) takes, or the window has passed. A lease that came back full means more is
+    /// waiting, so the next trip goes at once; otherwise the worker pauses a fraction of the
+    /// window first. A store error ends the top-up: the items in hand run as they are.
+    async fn top_up(&self, items: &mut Vec<LeasedItem>, mut more_waiting: bool) {
+        let window = self.options.batch_window;
+        let deadline = tokio::time::Instant::now() + window;
+        // Five looks per window: late arrivals join without a trip to the store per millisecond.
+        let step = (window / 5).max(Duration::from_millis(1));
+        let cap = self
+            .handlers
+            .values()
+            .map(|h| h.max_batch().max(1))
+            .max()
+            .unwrap_or(1)
+            .max(self.lease.limit as usize);
+        while !self.batch_is_full(items, cap) {
+            if !more_waiting {
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                tokio::time::sleep(step.min(deadline - now)).await;
+            }
+            let room = u32::try_from(cap - items.len()).unwrap_or(u32::MAX);
+            let request = LeaseRequest {
+                limit: room.min(self.lease.limit),
+                ..self.lease.clone()
+            };
+            match self.store.lease(&request).await {
+                Ok(leased) => {
+                    more_waiting = leased.len() >= request.limit as usize;
+                    items.extend(leased);
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not lease more items for the batch; running the items in hand");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// True when waiting longer cannot make a handler call bigger: some flow's items fill its
+    /// handler's batch, or the batch holds `cap` items.
+    fn batch_is_full(&self, items: &[LeasedItem], cap: usize) -> bool {
+        if items.len() >= cap {
+            return true;
+        }
+        let mut per_flow: HashMap<&FlowName, usize> = HashMap::new();
+        for item in items {
+            *per_flow.entry(&item.flow).or_default() += 1;
+        }
+        per_flow.into_iter().any(|(flow, count)| {
+            self.handlers
+                .get(flow)
+                .is_some_and(|h| count >= h.max_batch().max(1))
+        })
     }
 
     /// Runs the handlers (at most `concurrency` calls at once, each with up to the flow's
@@ -520,5 +592,147 @@ mod tests {
                 "mute=HANDLER_NO_OUTCOME"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod batch_window_tests {
+    use super::*;
+    use ferry_core::{ChangeNotice, Operation, System, Timestamp};
+    use ferry_store::testing::fresh_sqlite_store;
+    use ferry_store::{AppendBatch, RoutedNotice};
+    use std::sync::Mutex;
+
+    /// Records the size of every batch it is handed.
+    struct Sizes {
+        flow: FlowName,
+        max_batch: usize,
+        calls: Mutex<Vec<usize>>,
+    }
+
+    #[async_trait]
+    impl Handler for Sizes {
+        fn flow(&self) -> &FlowName {
+            &self.flow
+        }
+        fn max_batch(&self) -> usize {
+            self.max_batch
+        }
+        async fn handle(&self, items: &[LeasedItem]) -> Vec<Result<(), Failure>> {
+            self.calls.lock().unwrap().push(items.len());
+            vec![Ok(()); items.len()]
+        }
+    }
+
+    async fn append(store: &Arc<dyn Store>, flow: &FlowName, records: std::ops::Range<u32>) {
+        let notices = records
+            .map(|record| RoutedNotice {
+                notice: ChangeNotice {
+                    tenant: TenantId::default_tenant(),
+                    source: System::Brightpearl,
+                    object: "product".into(),
+                    record_id: record.to_string(),
+                    operation: Operation::Update,
+                    observed_at: Timestamp::now(),
+                    origin: None,
+                    payload: serde_json::json!({}),
+                },
+                flows: vec![flow.clone()],
+            })
+            .collect();
+        store
+            .append(AppendBatch {
+                notices,
+                checkpoints: vec![],
+            })
+            .await
+            .unwrap();
+    }
+
+    fn worker(store: &Arc<dyn Store>, window: Duration, max_batch: usize) -> (Worker, Arc<Sizes>) {
+        let handler = Arc::new(Sizes {
+            flow: FlowName::new("inventory").unwrap(),
+            max_batch,
+            calls: Mutex::default(),
+        });
+        let mut options = WorkerOptions::new(RetryPolicy::default());
+        options.batch_window = window;
+        let worker = Worker::new(
+            store.clone(),
+            vec![handler.clone() as Arc<dyn Handler>],
+            options,
+        );
+        (worker, handler)
+    }
+
+    #[tokio::test]
+    async fn three_trickles_within_the_window_make_one_batch() {
+        let (store, _dir) = fresh_sqlite_store().await;
+        let store: Arc<dyn Store> = store;
+        let (worker, sizes) = worker(&store, Duration::from_millis(100), 200);
+        let flow = sizes.flow.clone();
+        append(&store, &flow, 0..3).await;
+        let producer = {
+            let (store, flow) = (store.clone(), flow.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+                append(&store, &flow, 3..7).await;
+                tokio::time::sleep(Duration::from_millis(25)).await;
+                append(&store, &flow, 7..12).await;
+            })
+        };
+        assert_eq!(worker.run_once().await.unwrap(), 12);
+        producer.await.unwrap();
+        assert_eq!(*sizes.calls.lock().unwrap(), vec![12]);
+    }
+
+    #[tokio::test]
+    async fn without_a_window_each_lease_runs_at_once() {
+        let (store, _dir) = fresh_sqlite_store().await;
+        let store: Arc<dyn Store> = store;
+        let (worker, sizes) = worker(&store, Duration::ZERO, 200);
+        let flow = sizes.flow.clone();
+        append(&store, &flow, 0..3).await;
+        let producer = {
+            let (store, flow) = (store.clone(), flow.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                append(&store, &flow, 3..7).await;
+            })
+        };
+        assert_eq!(worker.run_once().await.unwrap(), 3);
+        producer.await.unwrap();
+        assert_eq!(worker.run_once().await.unwrap(), 4);
+        assert_eq!(*sizes.calls.lock().unwrap(), vec![3, 4]);
+    }
+
+    #[tokio::test]
+    async fn a_full_batch_never_waits_and_a_burst_fills_the_handlers_batch() {
+        let (store, _dir) = fresh_sqlite_store().await;
+        let store: Arc<dyn Store> = store;
+        // The lease takes 100 a trip; the handler takes 200: a burst of 450 goes 200, 200, 50.
+        let (worker, sizes) = worker(&store, Duration::from_secs(10), 200);
+        append(&store, &sizes.flow.clone(), 0..450).await;
+        let started = std::time::Instant::now();
+        assert_eq!(worker.run_once().await.unwrap(), 200);
+        assert_eq!(worker.run_once().await.unwrap(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "full batches waited for the window: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(*sizes.calls.lock().unwrap(), vec![200, 200]);
+        // The last 50 wait out the window (nothing else arrives) and then run together.
+        let mut options = WorkerOptions::new(RetryPolicy::default());
+        options.batch_window = Duration::from_millis(100);
+        let short = Worker::new(
+            store.clone(),
+            vec![sizes.clone() as Arc<dyn Handler>],
+            options,
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(short.run_once().await.unwrap(), 50);
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        assert_eq!(*sizes.calls.lock().unwrap(), vec![200, 200, 50]);
     }
 }
