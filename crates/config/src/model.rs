@@ -125,6 +125,10 @@ pub struct WorkerConfig {
     /// Seconds one handler call may take before its items fail with `HANDLER_TIMEOUT`.
     #[serde(default = "default_handler_timeout")]
     pub handler_timeout_seconds: u64,
+    /// `ferry serve` micro-batching: milliseconds to wait for more items when a lease brings
+    /// fewer than a flow call takes (0 runs each lease at once).
+    #[serde(default = "default_batch_window_ms")]
+    pub batch_window_ms: u64,
     /// Attempts before an item is dead-lettered.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
@@ -151,6 +155,9 @@ fn default_idle_poll_ms() -> u64 {
 fn default_handler_timeout() -> u64 {
     300
 }
+fn default_batch_window_ms() -> u64 {
+    50
+}
 fn default_max_attempts() -> u32 {
     10
 }
@@ -169,6 +176,7 @@ impl Default for WorkerConfig {
             lease_seconds: default_lease_seconds(),
             idle_poll_ms: default_idle_poll_ms(),
             handler_timeout_seconds: default_handler_timeout(),
+            batch_window_ms: default_batch_window_ms(),
             max_attempts: default_max_attempts(),
             backoff_base_ms: default_backoff_base_ms(),
             backoff_max_seconds: default_backoff_max_seconds(),
@@ -328,6 +336,17 @@ impl Config {
                 format!(
                     "worker.batch_size must be at most 1000, not {}",
                     w.batch_size
+                ),
+            ));
+        }
+        if w.batch_window_ms > 5000 {
+            return Err(at(
+                Some("worker"),
+                "batch_window_ms",
+                format!(
+                    "worker.batch_window_ms must be at most 5000, not {}: every change waits up \
+                     to this long, and the items in hand keep their leases meanwhile",
+                    w.batch_window_ms
                 ),
             ));
         }

@@ -83,6 +83,12 @@ fn wrong_types_and_values_are_located() {
         "ferry.toml:4:1: worker.batch_size must be at most 1000, not 5000",
     );
     check_err(
+        "[store]\nurl = \"sqlite://x.db\"\n[worker]\nbatch_window_ms = 60000\n",
+        &[],
+        "ferry.toml:4:1: worker.batch_window_ms must be at most 5000, not 60000: every change \
+         waits up to this long, and the items in hand keep their leases meanwhile",
+    );
+    check_err(
         "[store]\nurl = \"mysql://db\"\n",
         &[],
         "ferry.toml:2:1: store.url must start with sqlite:// (embedded) or postgres:// (shared), not \"mysql\"",

@@ -184,6 +184,7 @@ fn worker_options(context: &Context, args: &ServeArgs) -> WorkerOptions {
     options.lease_for = Duration::from_secs(w.lease_seconds);
     options.idle_poll = Duration::from_millis(w.idle_poll_ms);
     options.handler_timeout = Duration::from_secs(w.handler_timeout_seconds);
+    options.batch_window = Duration::from_millis(w.batch_window_ms);
     options
 }
 
