@@ -8,7 +8,6 @@ use super::single::{body_fields, segment};
 use super::{Ctx, Lane, WriteOp, WriteOutcome};
 use crate::model::SaveResult;
 use ferry_http::{Call, Method};
-use futures_util::StreamExt;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
@@ -186,10 +185,10 @@ pub(crate) async fn run(ctx: &Ctx<'_>, items: Vec<Item<'_>>) -> Outcomes {
             chunks.push(group.by_ref().take(size).collect());
         }
     }
-    let results: Vec<Outcomes> = futures_util::stream::iter(chunks)
+    let writes: Vec<_> = chunks
+        .into_iter()
         .map(|chunk| write_chunk(ctx, chunk))
-        .buffer_unordered(ctx.options.concurrency)
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<Outcomes> = super::planner::at_most(ctx.options.concurrency, writes).await;
     results.into_iter().flatten().collect()
 }

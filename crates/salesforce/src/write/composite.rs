@@ -11,7 +11,6 @@ use super::single::{request_of, success};
 use super::{Ctx, Lane, MAX_GRAPH_NODES, MAX_GRAPHS, WriteOutcome};
 use crate::model::SaveError;
 use ferry_http::Method;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -289,11 +288,11 @@ async fn write_payload(ctx: &Ctx<'_>, graphs: Vec<Vec<Item<'_>>>) -> Outcomes {
 
 /// Writes groups of linked records through Composite Graph, several calls at once.
 pub(crate) async fn run_graphs(ctx: &Ctx<'_>, groups: Vec<Vec<Item<'_>>>) -> Outcomes {
-    let results: Vec<Outcomes> = futures_util::stream::iter(pack(groups))
+    let writes: Vec<_> = pack(groups)
+        .into_iter()
         .map(|payload| write_payload(ctx, payload))
-        .buffer_unordered(ctx.options.concurrency)
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<Outcomes> = super::planner::at_most(ctx.options.concurrency, writes).await;
     results.into_iter().flatten().collect()
 }
 

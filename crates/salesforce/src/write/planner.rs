@@ -573,3 +573,28 @@ pub(crate) fn all_failed(items: &[Item<'_>], error: &ferry_http::Error) -> Outco
 
 #[cfg(test)]
 mod tests;
+
+/// Runs `futures` with at most `limit` of them at once; results in completion order.
+///
+/// A loop over `FuturesUnordered` rather than `StreamExt::buffer_unordered`: a stream that
+/// keeps a closure over borrowed items across awaits hides from rustc that the whole write is
+/// `Send` (rust-lang/rust#102211), and callers (the flow runtime's adapters) need it to be.
+pub(crate) async fn at_most<F: std::future::Future>(
+    limit: usize,
+    futures: Vec<F>,
+) -> Vec<F::Output> {
+    use futures_util::StreamExt;
+    let mut waiting = futures.into_iter();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    for future in waiting.by_ref().take(limit.max(1)) {
+        running.push(future);
+    }
+    let mut done = Vec::new();
+    while let Some(result) = running.next().await {
+        done.push(result);
+        if let Some(future) = waiting.next() {
+            running.push(future);
+        }
+    }
+    done
+}

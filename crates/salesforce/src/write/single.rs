@@ -5,7 +5,6 @@ use super::outcome::{already_deleted, failed, from_call_error, unknown};
 use super::planner::{Item, Outcomes};
 use super::{Ctx, Lane, WriteOp, WriteOutcome};
 use ferry_http::{Error, Method, Reply};
-use futures_util::StreamExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -162,26 +161,26 @@ fn read(item: &Item<'_>, result: Result<Reply, Error>) -> WriteOutcome {
 
 /// Sends each item in its own call, several at once.
 pub(crate) async fn run(ctx: &Ctx<'_>, items: Vec<Item<'_>>) -> Outcomes {
-    futures_util::stream::iter(items)
-        .map(|item| async move {
-            let request = request_of(&item);
-            let mut call = ctx
-                .client
-                .call(request.method, &request.path)
-                .idempotent(item.record.op.is_idempotent());
-            if let Some(body) = &request.body {
-                call = match call.json(body) {
-                    Ok(call) => call,
-                    Err(e) => return (item.index, from_call_error(&e)),
-                };
-            }
-            ctx.note_call(Lane::Single, 1);
-            let result = ctx.client.send(&call).await;
-            (item.index, read(&item, result))
-        })
-        .buffer_unordered(ctx.options.concurrency)
-        .collect()
-        .await
+    let sends: Vec<_> = items.into_iter().map(|item| send_one(ctx, item)).collect();
+    super::planner::at_most(ctx.options.concurrency, sends).await
+}
+
+/// One item in its own call.
+async fn send_one(ctx: &Ctx<'_>, item: Item<'_>) -> (usize, WriteOutcome) {
+    let request = request_of(&item);
+    let mut call = ctx
+        .client
+        .call(request.method, &request.path)
+        .idempotent(item.record.op.is_idempotent());
+    if let Some(body) = &request.body {
+        call = match call.json(body) {
+            Ok(call) => call,
+            Err(e) => return (item.index, from_call_error(&e)),
+        };
+    }
+    ctx.note_call(Lane::Single, 1);
+    let result = ctx.client.send(&call).await;
+    (item.index, read(&item, result))
 }
 
 #[cfg(test)]

@@ -71,24 +71,11 @@ pub(super) async fn write(
         .collect()
 }
 
-/// Runs the planner on a blocking thread that drives it with the runtime's handle.
-///
-/// Why: the planner's future is `Send` but rustc cannot prove it (the higher-ranked
-/// lifetimes of its `buffer_unordered` closures, rust-lang/rust#102211), and
-/// [`crate::flows::adapters::Target::write`] must return a `Send` future. A future driven by
-/// `Handle::block_on` need not be `Send`. The runtime's I/O and timers keep working: on a
-/// multi-thread runtime the workers drive them, on a current-thread one the thread awaiting
-/// this write does. An empty answer (the thread panicked) leaves every record's outcome
-/// unknown, which the caller reports as transient.
+/// Runs the planner. Its concurrent lanes are boxed as `Send` futures inside the client
+/// (the closures' higher-ranked lifetimes would otherwise hide that they are `Send`,
+/// rust-lang/rust#102211), so it is awaited here like any other call.
 async fn run_planner(planner: &WritePlanner, batch: Vec<RecordWrite>) -> Vec<WriteOutcome> {
-    let planner = planner.clone();
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || handle.block_on(planner.write(&batch)).outcomes)
-        .await
-        .unwrap_or_else(|error| {
-            tracing::error!(%error, "the Salesforce write planner's thread failed");
-            Vec::new()
-        })
+    planner.write(&batch).await.outcomes
 }
 
 /// The planner's record for one write. The reference is the position in the batch: unique,
