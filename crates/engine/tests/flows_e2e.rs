@@ -516,3 +516,61 @@ async fn with_faults_injected_everything_still_converges() {
         .unwrap();
     p.assert_no_drift().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_capture_gap_for_a_whole_object_reconciles_and_repairs_the_flow() {
+    use ferry_core::{ChangeNotice, FlowName, Operation, System, Timestamp};
+    use ferry_engine::{Worker, WorkerOptions};
+    use ferry_store::{AppendBatch, Journal, RoutedNotice};
+    let p = pair().await;
+    p.load_all().await;
+    // Someone renames a product in Salesforce; no event for it ever reaches Ferry.
+    let rows = p
+        .soql("SELECT Id, Name, ExternalID__c FROM Product2 ORDER BY ExternalID__c LIMIT 1")
+        .await;
+    let id = rows[0]["Id"].as_str().unwrap().to_string();
+    let name = rows[0]["Name"].as_str().unwrap().to_string();
+    p.sf_patch("Product2", &id, json!({"Name": "Renamed by hand"}))
+        .await;
+    assert_eq!(p.drift("products_to_salesforce").await.len(), 1);
+    // The source then reports a gap for the whole object: one `*` notice.
+    let flow = FlowName::new("products_to_salesforce").unwrap();
+    let notice = ChangeNotice {
+        tenant: TenantId::default_tenant(),
+        source: System::Brightpearl,
+        object: "product".into(),
+        record_id: "*".into(),
+        operation: Operation::Update,
+        observed_at: Timestamp::now(),
+        origin: None,
+        payload: json!({"signal": "resync"}),
+    };
+    p.store
+        .append(AppendBatch {
+            notices: vec![RoutedNotice {
+                notice,
+                flows: vec![flow.clone()],
+            }],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+    let mut options = WorkerOptions::new(ferry_core::RetryPolicy::default());
+    options.exit_when_idle = Some(Duration::from_millis(500));
+    let handlers = vec![
+        p.flows
+            .handlers()
+            .into_iter()
+            .find(|h| h.flow() == &flow)
+            .unwrap(),
+    ];
+    let worker = Worker::new(p.store.clone() as Arc<dyn Store>, handlers, options);
+    let (_stop, shutdown) = ferry_engine::Shutdown::new();
+    worker.run(shutdown).await;
+    // The reconciliation journaled the drifted product and the worker repaired it.
+    let now = p
+        .soql(&format!("SELECT Name FROM Product2 WHERE Id = '{id}'"))
+        .await;
+    assert_eq!(now[0]["Name"], name.as_str());
+    assert!(p.drift("products_to_salesforce").await.is_empty());
+}
