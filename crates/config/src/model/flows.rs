@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `[flows]`
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowsConfig {
     /// A folder of `*.toml` flow files, relative to `ferry.toml`'s folder. A file whose `name`
@@ -21,6 +21,25 @@ pub struct FlowsConfig {
     /// Flows not to run even though their file says `enabled = true` (the default).
     #[serde(default)]
     pub disabled: Vec<String>,
+    /// `ferry serve` reconciles every enabled flow with repair this often (minutes), to find
+    /// and fix what events missed; 0 turns the schedule off. Default: every 6 hours.
+    #[serde(default = "default_reconcile_minutes")]
+    pub reconcile_every_minutes: u64,
+}
+
+fn default_reconcile_minutes() -> u64 {
+    360
+}
+
+impl Default for FlowsConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            enabled: Vec::new(),
+            disabled: Vec::new(),
+            reconcile_every_minutes: default_reconcile_minutes(),
+        }
+    }
 }
 
 impl FlowsConfig {
@@ -53,6 +72,16 @@ impl FlowsConfig {
                     ));
                 }
             }
+        }
+        if self.reconcile_every_minutes > 10_080 {
+            return Err(at(
+                "reconcile_every_minutes",
+                format!(
+                    "flows.reconcile_every_minutes is {}: use at most 10080 (a week), or 0 to \
+                     turn the schedule off",
+                    self.reconcile_every_minutes
+                ),
+            ));
         }
         if let Some(name) = self.enabled.iter().find(|n| self.disabled.contains(n)) {
             return Err(at(
