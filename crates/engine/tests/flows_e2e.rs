@@ -574,3 +574,60 @@ async fn a_change_capture_gap_for_a_whole_object_reconciles_and_repairs_the_flow
     assert_eq!(now[0]["Name"], name.as_str());
     assert!(p.drift("products_to_salesforce").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalog_mastered_in_salesforce_flows_to_brightpearl_when_enabled() {
+    let p = pair().await;
+    let mut spec = DEFAULTS
+        .iter()
+        .find(|(name, _)| *name == "products_to_brightpearl")
+        .map(|(name, text)| FlowSpec::parse(text, name).unwrap())
+        .unwrap();
+    spec.enabled = true;
+    let adapters = Adapters::new(
+        Some(p.bp_client.clone()),
+        Some((p.sf_client.clone(), WriteOptions::default())),
+    );
+    let set = FlowSet::build(
+        vec![spec],
+        &adapters,
+        p.store.clone() as Arc<dyn Store>,
+        TenantId::default_tenant(),
+    )
+    .unwrap();
+    let flow = set.get("products_to_brightpearl").unwrap();
+    let call = p
+        .sf_client
+        .call(Method::POST, "sobjects/Product2")
+        .json(
+            &json!({"Name": "Summit Trail Runner", "ProductCode": "PIM-00042",
+                      "IsActive": true, "Family": "Footwear"}),
+        )
+        .unwrap();
+    let made: Value = p.sf_client.send(&call).await.unwrap().json("test").unwrap();
+    let sf_id = made["id"].as_str().unwrap().to_string();
+    let out = flow.sync_ids(&[sf_id.clone()]).await;
+    assert_eq!(out[0].result, Ok(Change::Created), "{out:?}");
+    let target = BrightpearlTarget::new(p.bp_client.clone());
+    let found = target
+        .find(
+            "product",
+            &["sku".to_string()],
+            &[vec![json!("PIM-00042")]],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one Brightpearl product with the SKU");
+    assert_eq!(found[0].data["name"], "Summit Trail Runner");
+    assert_eq!(found[0].data["brandName"], "Tidewater");
+    // The Brightpearl id was written back to Salesforce; a second run writes nothing.
+    let back = p
+        .soql(&format!(
+            "SELECT ExternalID__c FROM Product2 WHERE Id = '{sf_id}'"
+        ))
+        .await;
+    assert_eq!(back[0]["ExternalID__c"], found[0].id.as_str());
+    let again = flow.sync_ids(&[sf_id]).await;
+    assert_eq!(again[0].result, Ok(Change::Unchanged), "{again:?}");
+}
