@@ -219,10 +219,11 @@ pub struct WebhooksSyncArgs {
     /// Print the plan without changing anything.
     #[arg(long)]
     pub dry_run: bool,
-    /// Only these flows (default: every flow). Repeatable.
+    /// Only these enabled flows that read Brightpearl (default: all of them). Repeatable.
     #[arg(long = "flow", value_name = "NAME")]
     pub flows: Vec<String>,
-    /// The intake URL to point at (default: brightpearl.intake_url).
+    /// The URL to point at (default: brightpearl.intake_url if set, else Ferry's intake route
+    /// <server.public_url>/hooks/brightpearl/<server.intake_token>).
     #[arg(long, value_name = "URL")]
     pub intake_url: Option<String>,
 }
@@ -245,11 +246,43 @@ pub struct ConnectSalesforceArgs {
     pub no_browser: bool,
 }
 
+/// `ferry sandbox`: with no subcommand, the whole demo (both emulators with a retailer's data
+/// and live activity, Ferry syncing them, a live summary); with one, a single emulator.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SandboxArgs {
-    /// Which sandbox (bare `ferry sandbox` is reserved for the full demo).
+    /// Run one emulator on its own instead of the demo.
     #[command(subcommand)]
     pub command: Option<SandboxCommand>,
+    /// The demo: the address of Ferry's HTTP server (webhook intake, /status, /metrics).
+    /// Port 0 picks a free port; the start-up lines print the real one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The demo: stop by itself after this many seconds of live sync (default: run until
+    /// Ctrl-C).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub exit_after: Option<u64>,
+    /// The demo: on stopping, reconcile every flow and write a JSON report here (per flow:
+    /// records synced, drift, dead letters; API calls per system).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The demo: where ferry.toml, the master key and the SQLite store go (default: a new
+    /// directory under the system's temporary directory; printed at start). A directory
+    /// that already holds a ferry.toml is refused, so nothing of yours is overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The demo: Brightpearl business events per minute (orders, stock received, products
+    /// repriced, ...), each firing webhooks. 0 keeps the account still.
+    #[arg(long, value_name = "EVENTS_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=6000))]
+    pub activity: u32,
+    /// The demo: Salesforce contact edits per minute (a phone or title changed by a "sales
+    /// rep"), which flow back to Brightpearl. 0 turns them off.
+    #[arg(long, value_name = "EDITS_PER_MINUTE", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=600))]
+    pub salesforce_activity: u32,
+    /// The demo: Brightpearl requests per minute (Brightpearl's real allowance is 200); 0
+    /// turns throttling off.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub requests_per_minute: u32,
 }
 
 #[derive(Debug, Subcommand)]

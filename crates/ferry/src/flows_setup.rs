@@ -29,6 +29,27 @@ pub async fn build_flowset_on(
     store: Arc<dyn Store>,
     tenant: TenantId,
 ) -> Result<FlowSet> {
+    build_flowset_with_clients(ctx, store, tenant)
+        .await
+        .map(|(set, _)| set)
+}
+
+/// The connector clients a flow set was built over: their transports count the API calls
+/// the flows spend (the sandbox demo's report).
+#[derive(Clone, Default)]
+pub struct FlowClients {
+    /// The Brightpearl client, when a flow uses Brightpearl and it is configured.
+    pub brightpearl: Option<ferry_brightpearl::Client>,
+    /// The Salesforce client, when a flow uses Salesforce and it is configured.
+    pub salesforce: Option<ferry_salesforce::Client>,
+}
+
+/// [`build_flowset_on`], also handing back the clients the flows use.
+pub async fn build_flowset_with_clients(
+    ctx: &Context,
+    store: Arc<dyn Store>,
+    tenant: TenantId,
+) -> Result<(FlowSet, FlowClients)> {
     let specs = ferry_engine::flows::defaults::load(&ctx.config, &ctx.config.base_dir)
         .map_err(|errors| spec_errors("the flow definitions are invalid", &errors))?;
     let specs = dependency_order(specs.into_iter().filter(|s| s.enabled).collect())?;
@@ -55,9 +76,14 @@ pub async fn build_flowset_on(
     } else {
         None
     };
+    let clients = FlowClients {
+        brightpearl: brightpearl.clone(),
+        salesforce: salesforce.as_ref().map(|(client, _)| client.clone()),
+    };
     let adapters = Adapters::new(brightpearl, salesforce);
-    FlowSet::build(specs, &adapters, store, tenant)
-        .map_err(|errors| spec_errors("the flows cannot be built", &errors))
+    let set = FlowSet::build(specs, &adapters, store, tenant)
+        .map_err(|errors| spec_errors("the flows cannot be built", &errors))?;
+    Ok((set, clients))
 }
 
 /// The flows `names` asks for (all when empty), in the set's (dependency) order; an unknown

@@ -4,6 +4,7 @@ mod audit;
 mod bp;
 mod config;
 mod connect;
+mod demo;
 mod dlq;
 mod flows;
 mod init;

@@ -1,6 +1,7 @@
-//! `ferry sandbox salesforce`: a local Salesforce org for trying Ferry and for tests. Prints
-//! one JSON line with the credentials on stdout, logs on stderr, serves until Ctrl-C or
-//! SIGTERM, then saves the state file (if any). Needs no ferry.toml.
+//! `ferry sandbox salesforce|brightpearl`: one local emulator for trying Ferry and for tests.
+//! Prints one JSON line with the credentials on stdout, logs on stderr, serves until Ctrl-C
+//! or SIGTERM, then saves the state file (if any). Needs no ferry.toml. `ferry sandbox` on
+//! its own runs the whole demo ([`super::demo`]).
 
 use crate::cli::{BrightpearlSandboxArgs, SalesforceSandboxArgs, SandboxArgs, SandboxCommand};
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -23,9 +24,7 @@ pub async fn run(args: SandboxArgs) -> Result<ExitCode> {
     match args.command {
         Some(SandboxCommand::Salesforce(args)) => salesforce(&args).await,
         Some(SandboxCommand::Brightpearl(args)) => brightpearl(&args).await,
-        None => bail!(
-            "`ferry sandbox` on its own will run the whole demo (both emulators and the engine) once the sync flows arrive; meanwhile run `ferry sandbox salesforce` (see `ferry sandbox salesforce --help`)"
-        ),
+        None => super::demo::run(&args).await,
     }
 }
 
@@ -230,7 +229,7 @@ fn outage(text: &str) -> Result<Outage> {
 }
 
 /// `127.0.0.1:8443`, `[::1]:0` or `localhost:8443`.
-fn listen_address(text: &str) -> Result<SocketAddr> {
+pub(super) fn listen_address(text: &str) -> Result<SocketAddr> {
     let invalid = || {
         anyhow!(
             "--listen {text:?} is not an address to listen on; give HOST:PORT, e.g. --listen 127.0.0.1:7443 (port 0 picks a free one)"

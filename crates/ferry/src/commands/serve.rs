@@ -31,6 +31,7 @@ use ferry_store::Store;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +48,6 @@ pub async fn run(
     args: &ServeArgs,
 ) -> Result<ExitCode> {
     init_logging(context);
-    let metrics = ferry_server::install_metrics();
     let config = &context.config;
     let store = context.store().await?;
     let tenant = context.tenant(None)?;
@@ -63,56 +63,14 @@ pub async fn run(
     let flows = crate::flows_setup::build_flowset_on(context, store.clone(), tenant.clone())
         .await
         .context("ferry serve cannot start its flows")?;
-    let routes = flows.routes();
-    let intake_token = intake_token(context, &store, &tenant).await?;
     let listen = match args.listen {
         Some(addr) => addr,
         None => config.server.listen_addr().map_err(|e| anyhow!(e))?,
     };
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| {
-            format!(
-                "ferry serve cannot listen on {listen}: another process may use the port; pick \
-             another with --listen or server.listen"
-            )
-        })?;
-    let bound = listener.local_addr()?;
-
-    let board = SourceBoard::default();
-    let mut state = ServerState::new(store.clone(), tenant.clone(), routes.clone(), intake_token);
-    state.max_body_bytes = usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX);
-    state.account = config.brightpearl.as_ref().map(|bp| bp.account.clone());
-    state.metrics = metrics;
-    state.sources = board.clone();
-
-    let (stop, shutdown) = Shutdown::new();
-    let mut tasks: JoinSet<()> = JoinSet::new();
-    spawn_brightpearl_pollers(&mut tasks, &flows, &routes, &store, &tenant, &board, &stop);
-    spawn_salesforce_capture(
-        context, &mut tasks, &routes, &store, &tenant, &board, &shutdown, &stop,
-    )
-    .await?;
-
-    let worker = Worker::new(
-        store.clone(),
-        flows.handlers(),
-        worker_options(context, args),
-    );
-    let worker_shutdown = shutdown.clone();
-    tasks.spawn(async move { worker.run(worker_shutdown).await });
-    let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
-    tasks.spawn(housekeeping::run(
-        store.clone(),
-        retention,
-        Duration::from_secs(3600),
-        shutdown.clone(),
-    ));
-
-    let mut server_stop = stop.subscribe();
-    let server = tokio::spawn(ferry_server::serve(listener, state, async move {
-        let _ = server_stop.wait_for(|stopped| *stopped).await;
-    }));
+    let listener = bind(listen, "ferry serve").await?;
+    let mut engine = Engine::start(context, &flows, &store, &tenant, listener).await?;
+    engine.start_worker(&flows, worker_options(context, args.workers));
+    let bound = engine.bound;
     {
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -123,36 +81,157 @@ pub async fn run(
         )?;
         out.flush()?;
     }
-    if config.server.intake_token.is_none() {
-        tracing::warn!(
-            "server.intake_token is not set: the webhook intake refuses every call (404); set \
-             it to \"vault:server.intake_token\" to take Brightpearl webhooks"
-        );
-    }
-
-    let mut server = server;
     tokio::select! {
         () = super::wait_for_signal() => {
             tracing::info!("stop requested; finishing the work in hand");
         }
-        result = &mut server => {
-            let _ = stop.send(true);
-            while tasks.join_next().await.is_some() {}
-            return Err(match result {
-                Ok(Err(error)) => anyhow!(error),
-                Ok(Ok(())) => anyhow!("Ferry's HTTP server stopped unexpectedly"),
-                Err(error) => anyhow!("Ferry's HTTP server failed: {error}"),
-            });
+        error = engine.failed() => {
+            engine.stop().await;
+            return Err(error);
         }
     }
-    let _ = stop.send(true);
-    match server.await {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => tracing::warn!(%error, "the HTTP server stopped with an error"),
-        Err(error) => tracing::warn!(%error, "the HTTP server task failed"),
-    }
-    while tasks.join_next().await.is_some() {}
+    engine.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Binds Ferry's HTTP listener; `who` names the command in the error.
+pub(crate) async fn bind(listen: SocketAddr, who: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen).await.with_context(|| {
+        format!(
+            "{who} cannot listen on {listen}: another process may use the port; pick another \
+             with --listen (or server.listen)"
+        )
+    })
+}
+
+/// The live engine of one deployment, running: Ferry's HTTP server (intake, status,
+/// metrics), the capture sources (Brightpearl pollers, Salesforce CDC or polling),
+/// housekeeping and, once [`Engine::start_worker`] is called, the queue worker. `ferry serve`
+/// runs it until a signal; the sandbox demo runs it between its initial load and its report.
+pub(crate) struct Engine {
+    /// The address the server listens on (the real port when port 0 was asked for).
+    pub bound: SocketAddr,
+    /// Set to true to stop every task; the server, pollers and worker watch it.
+    stop: watch::Sender<bool>,
+    /// The worker's and subscribers' view of `stop`.
+    shutdown: Shutdown,
+    /// Pollers, subscribers, housekeeping and the worker: awaited on stop.
+    tasks: JoinSet<()>,
+    /// The HTTP server; `None` once it ended (see [`Engine::failed`]).
+    server: Option<tokio::task::JoinHandle<Result<(), ferry_server::ServerError>>>,
+    /// The store the worker takes its items from.
+    store: Arc<dyn Store>,
+}
+
+impl Engine {
+    /// Starts the HTTP server on `listener` and the capture sources of `flows`: from here on
+    /// every change notice is journaled, and waits in the queue until a worker runs.
+    pub(crate) async fn start(
+        context: &Context,
+        flows: &FlowSet,
+        store: &Arc<dyn Store>,
+        tenant: &TenantId,
+        listener: tokio::net::TcpListener,
+    ) -> Result<Engine> {
+        let config = &context.config;
+        let metrics = ferry_server::install_metrics();
+        let routes = flows.routes();
+        let intake_token = intake_token(context, store, tenant).await?;
+        let bound = listener.local_addr()?;
+
+        let board = SourceBoard::default();
+        let mut state =
+            ServerState::new(store.clone(), tenant.clone(), routes.clone(), intake_token);
+        state.max_body_bytes = usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX);
+        state.account = config.brightpearl.as_ref().map(|bp| bp.account.clone());
+        state.metrics = metrics;
+        state.sources = board.clone();
+
+        let (stop, shutdown) = Shutdown::new();
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        spawn_brightpearl_pollers(&mut tasks, flows, &routes, store, tenant, &board, &stop);
+        if let Err(error) = spawn_salesforce_capture(
+            context, &mut tasks, &routes, store, tenant, &board, &shutdown, &stop,
+        )
+        .await
+        {
+            let _ = stop.send(true);
+            while tasks.join_next().await.is_some() {}
+            return Err(error);
+        }
+        let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
+        tasks.spawn(housekeeping::run(
+            store.clone(),
+            retention,
+            Duration::from_secs(3600),
+            shutdown.clone(),
+        ));
+        // Reconciliation with repair on a schedule: what events missed is found and fixed.
+        let every = config.flows.reconcile_every_minutes;
+        if every > 0 {
+            tasks.spawn(ferry_engine::flows::reconcile::run_scheduled(
+                flows.flows().to_vec(),
+                store.clone(),
+                tenant.clone(),
+                Duration::from_secs(every * 60),
+                shutdown.clone(),
+            ));
+        }
+
+        let mut server_stop = stop.subscribe();
+        let server = tokio::spawn(ferry_server::serve(listener, state, async move {
+            let _ = server_stop.wait_for(|stopped| *stopped).await;
+        }));
+        if config.server.intake_token.is_none() {
+            tracing::warn!(
+                "server.intake_token is not set: the webhook intake refuses every call (404); \
+                 set it to \"vault:server.intake_token\" to take Brightpearl webhooks"
+            );
+        }
+        Ok(Engine {
+            bound,
+            stop,
+            shutdown,
+            tasks,
+            server: Some(server),
+            store: store.clone(),
+        })
+    }
+
+    /// Starts the queue worker running every flow of `flows`.
+    pub(crate) fn start_worker(&mut self, flows: &FlowSet, options: WorkerOptions) {
+        let worker = Worker::new(self.store.clone(), flows.handlers(), options);
+        let shutdown = self.shutdown.clone();
+        self.tasks.spawn(async move { worker.run(shutdown).await });
+    }
+
+    /// Resolves only if the HTTP server stops on its own (a failure), with the reason.
+    pub(crate) async fn failed(&mut self) -> anyhow::Error {
+        let Some(server) = self.server.as_mut() else {
+            return std::future::pending().await;
+        };
+        let result = server.await;
+        self.server = None;
+        match result {
+            Ok(Err(error)) => anyhow!(error),
+            Ok(Ok(())) => anyhow!("Ferry's HTTP server stopped unexpectedly"),
+            Err(error) => anyhow!("Ferry's HTTP server failed: {error}"),
+        }
+    }
+
+    /// Stops gracefully: the server answers the requests in hand, the worker finishes its
+    /// batch, pollers finish their poll; everything resumes from the store next time.
+    pub(crate) async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "the HTTP server stopped with an error"),
+                Err(error) => tracing::warn!(%error, "the HTTP server task failed"),
+            }
+        }
+        while self.tasks.join_next().await.is_some() {}
+    }
 }
 
 /// The intake token from `server.intake_token`, or an empty one (intake off).
@@ -171,7 +250,8 @@ async fn intake_token(
     }
 }
 
-fn worker_options(context: &Context, args: &ServeArgs) -> WorkerOptions {
+/// The worker's options from `[worker]`; `workers` overrides its concurrency.
+pub(crate) fn worker_options(context: &Context, workers: Option<u32>) -> WorkerOptions {
     let w = &context.config.worker;
     let retry = RetryPolicy {
         max_attempts: w.max_attempts,
@@ -179,7 +259,7 @@ fn worker_options(context: &Context, args: &ServeArgs) -> WorkerOptions {
         max_delay: Duration::from_secs(w.backoff_max_seconds),
     };
     let mut options = WorkerOptions::new(retry);
-    options.concurrency = args.workers.unwrap_or(w.concurrency).max(1);
+    options.concurrency = workers.unwrap_or(w.concurrency).max(1);
     options.batch_size = w.batch_size.clamp(1, 1000);
     options.lease_for = Duration::from_secs(w.lease_seconds);
     options.idle_poll = Duration::from_millis(w.idle_poll_ms);
