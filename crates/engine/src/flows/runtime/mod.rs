@@ -52,15 +52,67 @@ pub struct Route {
 }
 
 impl Route {
-    /// Whether a Brightpearl `fullEvent` (or a Salesforce change type) is wanted.
+    /// Whether a Brightpearl `fullEvent` (or a Salesforce change type) is wanted. A filter entry
+    /// matches the event and its refinements (`product.modified` takes
+    /// `product.modified.on-hand-modified`); an entry starting with `!` excludes what it
+    /// matches (`!product.modified.on-hand-modified`: stock moves are the inventory flow's).
     pub fn accepts(&self, event: &str) -> bool {
-        self.events.is_empty()
-            || self.events.iter().any(|wanted| {
-                event == wanted
-                    || event
-                        .strip_prefix(wanted.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-            })
+        let matches = |wanted: &str| {
+            event == wanted
+                || event
+                    .strip_prefix(wanted)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        };
+        if self
+            .events
+            .iter()
+            .filter_map(|e| e.strip_prefix('!'))
+            .any(matches)
+        {
+            return false;
+        }
+        let mut wanted = self.events.iter().filter(|e| !e.starts_with('!')).peekable();
+        wanted.peek().is_none() || wanted.any(|e| matches(e))
+    }
+
+    /// The events to subscribe to for this route (the filter without its exclusions).
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| !e.starts_with('!'))
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(events: &[&str]) -> Route {
+        Route {
+            flow: FlowName::new("products_to_salesforce").unwrap_or_else(|_| unreachable!()),
+            system: System::Brightpearl,
+            object: "product".into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            poll_seconds: 0,
+        }
+    }
+
+    #[test]
+    fn event_filters_take_refinements_and_honour_exclusions() {
+        let all = route(&[]);
+        assert!(all.accepts("product.modified.on-hand-modified"));
+        let products = route(&["product", "!product.modified.on-hand-modified"]);
+        assert!(products.accepts("product.created"));
+        assert!(products.accepts("product.modified"));
+        assert!(products.accepts("product.modified.price-changed"));
+        assert!(!products.accepts("product.modified.on-hand-modified"));
+        assert!(!products.accepts("productx.created"));
+        assert_eq!(products.subscriptions(), ["product"]);
+        let only_excluded = route(&["!product.destroyed"]);
+        assert!(only_excluded.accepts("product.created"));
+        assert!(!only_excluded.accepts("product.destroyed"));
     }
 }
 
