@@ -539,14 +539,19 @@ async fn webhooks_sync_converges_and_leaves_foreign_subscriptions() {
                 .is_some_and(|u| u.starts_with(intake))
         })
         .collect();
+    // The enabled default flows read Brightpearl contacts (polled: no events), products and
+    // availability: one `product` subscription delivers both product and on-hand events.
+    let events: Vec<&str> = ours
+        .iter()
+        .filter_map(|h| h["subscribeTo"].as_str())
+        .collect();
+    assert_eq!(events, ["product"], "{first}");
     assert!(
-        ours.iter()
-            .any(|h| h["subscribeTo"] == "product.modified.on-hand-modified"),
+        first.contains("flow customers_to_salesforce: Brightpearl raises no events"),
         "{first}"
     );
     assert!(
-        ours.iter()
-            .any(|h| h["subscribeTo"] == "goods-out-note.modified"),
+        first.contains("flow inventory_to_salesforce: product.modified.on-hand-modified"),
         "{first}"
     );
     assert!(
@@ -568,7 +573,13 @@ async fn webhooks_sync_converges_and_leaves_foreign_subscriptions() {
     // Narrowing to one flow deletes Ferry's other subscriptions and keeps the foreign one.
     let narrowed = assert_ok(
         &deployment
-            .run(&["bp", "webhooks", "sync", "--flow", "inventory"])
+            .run(&[
+                "bp",
+                "webhooks",
+                "sync",
+                "--flow",
+                "inventory_to_salesforce",
+            ])
             .await,
     );
     let hooks = account.get("/integration-service/webhook").await["response"]
@@ -584,6 +595,10 @@ async fn webhooks_sync_converges_and_leaves_foreign_subscriptions() {
         })
         .collect();
     assert_eq!(ours.len(), 1, "{narrowed}");
+    assert_eq!(
+        ours[0]["subscribeTo"], "product.modified.on-hand-modified",
+        "{narrowed}"
+    );
     assert!(
         hooks
             .iter()
@@ -592,7 +607,104 @@ async fn webhooks_sync_converges_and_leaves_foreign_subscriptions() {
 
     let no_url = Deployment::new(&account.section(""), account.env());
     let line = assert_one_error_line(&no_url.run(&["bp", "webhooks", "sync"]).await);
+    assert!(line.contains("server.intake_token"), "{line}");
     assert!(line.contains("intake_url"), "{line}");
+
+    let unknown = assert_one_error_line(
+        &deployment
+            .run(&["bp", "webhooks", "sync", "--flow", "inventory"])
+            .await,
+    );
+    assert!(unknown.contains("inventory_to_salesforce"), "{unknown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhooks_sync_registers_ferrys_own_intake_route_with_the_token() {
+    let account = start_account().await;
+    let token = "0123456789abcdef0123456789abcdef";
+    let server = |public_url: &str| {
+        format!(
+            "{}\n[server]\nlisten = \"127.0.0.1:18099\"\nintake_token = \"env:TEST_INTAKE_TOKEN\"\n{public_url}",
+            account.section("")
+        )
+    };
+    let env = |token: &str| {
+        let mut env = account.env();
+        env.push(("TEST_INTAKE_TOKEN".into(), token.into()));
+        env
+    };
+    let hooks = || async {
+        account.get("/integration-service/webhook").await["response"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+
+    // Without server.public_url: the listen address.
+    let local = Deployment::new(&server(""), env(token));
+    let out = assert_ok(&local.run(&["bp", "webhooks", "sync"]).await);
+    assert!(!out.contains(token), "the token is never printed: {out}");
+    assert!(
+        out.contains("http://127.0.0.1:18099/hooks/brightpearl/…"),
+        "{out}"
+    );
+    let uris: Vec<String> = hooks()
+        .await
+        .iter()
+        .filter_map(|h| h["uriTemplate"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        uris,
+        [format!("http://127.0.0.1:18099/hooks/brightpearl/{token}")],
+        "{out}"
+    );
+
+    // With server.public_url; a new token replaces the subscriptions with the old one.
+    let public = Deployment::new(
+        &server("public_url = \"https://ferry.example.com/\"\n"),
+        env("new-token_1"),
+    );
+    let out = assert_ok(&public.run(&["bp", "webhooks", "sync"]).await);
+    let uris: Vec<String> = hooks()
+        .await
+        .iter()
+        .filter_map(|h| h["uriTemplate"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        uris.contains(&"https://ferry.example.com/hooks/brightpearl/new-token_1".to_owned()),
+        "{uris:?} {out}"
+    );
+    let again = assert_ok(&public.run(&["bp", "webhooks", "sync"]).await);
+    assert!(again.contains("created 0, deleted 0"), "{again}");
+    // Each deployment's subscriptions are foreign to the other's address.
+    let local_again = assert_ok(&local.run(&["bp", "webhooks", "sync"]).await);
+    assert!(
+        local_again.contains("created 0, deleted 0, kept 1; foreign 1"),
+        "{local_again}"
+    );
+    // A rotated token: the subscription with the old one is Ferry's and is replaced.
+    let rotated = Deployment::new(
+        &server("public_url = \"https://ferry.example.com\"\n"),
+        env("rotated"),
+    );
+    let out = assert_ok(&rotated.run(&["bp", "webhooks", "sync"]).await);
+    assert!(out.contains("created 1, deleted 1"), "{out}");
+    let uris: Vec<String> = hooks()
+        .await
+        .iter()
+        .filter_map(|h| h["uriTemplate"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        uris.contains(&"https://ferry.example.com/hooks/brightpearl/rotated".to_owned())
+            && !uris.iter().any(|u| u.ends_with("new-token_1")),
+        "{uris:?} {out}"
+    );
+
+    // A token that cannot be a path segment is refused without being printed.
+    let bad = Deployment::new(&server(""), env("a/b c"));
+    let line = assert_one_error_line(&bad.run(&["bp", "webhooks", "sync"]).await);
+    assert!(line.contains("server.intake_token must be"), "{line}");
+    assert!(!line.contains("a/b c"), "{line}");
 }
 
 // ---------------------------------------------------------------------------------------------
