@@ -12,7 +12,7 @@ use ferry_engine::sources::brightpearl_poll::{BrightpearlPollConfig, Brightpearl
 use ferry_http::budget::Budgets;
 use ferry_sandbox::brightpearl::api::{DataSet, Options, Sandbox};
 use ferry_store::testing::fresh_sqlite_store;
-use ferry_store::{Journal, Queue as _, Store};
+use ferry_store::{Journal, Store};
 use secrecy::SecretString;
 use serde_json::json;
 use std::sync::Arc;
