@@ -96,12 +96,14 @@ pub async fn run(
 
 /// Binds Ferry's HTTP listener; `who` names the command in the error.
 pub(crate) async fn bind(listen: SocketAddr, who: &str) -> Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(listen).await.with_context(|| {
-        format!(
-            "{who} cannot listen on {listen}: another process may use the port; pick another \
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| {
+            format!(
+                "{who} cannot listen on {listen}: another process may use the port; pick another \
              with --listen (or server.listen)"
-        )
-    })
+            )
+        })
 }
 
 /// The live engine of one deployment, running: Ferry's HTTP server (intake, status,

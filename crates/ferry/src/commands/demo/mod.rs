@@ -80,7 +80,9 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
     say(&format!(
         "ferry sandbox: Ferry listens on http://{bound}; Brightpearl {} ({} events/min), \
          Salesforce {}",
-        sandboxes.brightpearl.banner.base_url, args.activity, sandboxes.salesforce.banner.instance_url
+        sandboxes.brightpearl.banner.base_url,
+        args.activity,
+        sandboxes.salesforce.banner.instance_url
     ));
     say("initial load (every enabled flow, in dependency order):");
     let mut first_record: Option<f64> = None;
@@ -96,7 +98,9 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
             return Err(error);
         }
         None => {
-            say("interrupted during the initial load; stopping (the load resumes from its last page next time)");
+            say(
+                "interrupted during the initial load; stopping (the load resumes from its last page next time)",
+            );
             true
         }
     };
@@ -109,7 +113,14 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
             args.salesforce_activity,
         );
         where_to_look(bound, &sandboxes, &dir, args);
-        let live = live(&flows, &store, &tenant, args.exit_after, clock, &mut first_record);
+        let live = live(
+            &flows,
+            &store,
+            &tenant,
+            args.exit_after,
+            clock,
+            &mut first_record,
+        );
         tokio::select! {
             () = live => say("ferry sandbox: --exit-after reached; stopping"),
             () = &mut signal => say("ferry sandbox: stop requested; finishing the work in hand"),
@@ -137,7 +148,10 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
         let report =
             final_report(&flows, &store, &tenant, &clients, started_at, first_record).await;
         report.write(path)?;
-        say(&format!("ferry sandbox: report written to {}", path.display()));
+        say(&format!(
+            "ferry sandbox: report written to {}",
+            path.display()
+        ));
     }
     sandboxes.stop().await;
     say(&format!(
@@ -292,9 +306,10 @@ async fn live(
         };
         tokio::time::sleep_until(wake).await;
         if first_record.is_none()
-            && flows.flows().iter().any(|f| {
-                f.spec().source.system == System::Brightpearl && f.totals().created > 0
-            })
+            && flows
+                .flows()
+                .iter()
+                .any(|f| f.spec().source.system == System::Brightpearl && f.totals().created > 0)
         {
             *first_record = Some(clock.elapsed().as_secs_f64());
         }

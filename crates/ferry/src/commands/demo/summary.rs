@@ -142,8 +142,8 @@ impl Report {
     pub fn to_json(&self) -> Value {
         let flows: serde_json::Map<String, Value> = self.flows.iter().cloned().collect();
         json!({
-            "started_at": self.started_at,
-            "finished_at": Timestamp::now(),
+            "started_at": rfc3339(self.started_at),
+            "finished_at": rfc3339(Timestamp::now()),
             "flows": flows,
             "reconcile_errors": self.reconcile_errors,
             "api_calls": {
@@ -175,4 +175,11 @@ pub async fn dead_letters(store: &Arc<dyn Store>, tenant: &TenantId) -> BTreeMap
         .into_iter()
         .map(|(flow, s)| (flow, s.dead))
         .collect()
+}
+
+/// A time as RFC 3339 text (UTC), as people and tools read it.
+fn rfc3339(at: Timestamp) -> String {
+    at.to_datetime()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
