@@ -631,3 +631,54 @@ async fn a_catalog_mastered_in_salesforce_flows_to_brightpearl_when_enabled() {
     let again = flow.sync_ids(&[sf_id]).await;
     assert_eq!(again[0].result, Ok(Change::Unchanged), "{again:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_entered_twice_in_brightpearl_is_held_not_linked_twice() {
+    let p = pair().await;
+    let flow = p.flow("customers_to_salesforce");
+    let rows = p.scan_all(flow).await;
+    let first = rows
+        .iter()
+        .find(|r| {
+            r.data["isCustomer"] == true
+                && r.data["email"]
+                    .as_str()
+                    .is_some_and(|e| e.contains('@') && !e.starts_with('.'))
+                && r.data["lastName"]
+                    .as_str()
+                    .is_some_and(|l| !l.trim().is_empty())
+        })
+        .expect("a customer with an email")
+        .clone();
+    let out = flow.sync_rows(vec![first.clone()]).await;
+    assert!(out[0].result.is_ok(), "{out:?}");
+    // The same person typed in again in Brightpearl, email in capitals.
+    let target = BrightpearlTarget::new(p.bp_client.clone());
+    let email = first.data["email"].as_str().unwrap().to_uppercase();
+    let made = target
+        .write(
+            "contact",
+            &[Write {
+                id: None,
+                upsert_key: None,
+                fields:
+                    json!({"firstName": first.data["firstName"], "lastName": first.data["lastName"],
+                               "email": email, "addressLine1": "1 High St", "postalCode": "LA9 4AA",
+                               "countryIsoCode": "GBR"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+                marker: None,
+            }],
+        )
+        .await;
+    let second = made[0].clone().expect("second contact created");
+    let out = flow.sync_ids(&[second.clone()]).await;
+    let failure = out[0].result.clone().expect_err("held");
+    assert_eq!(failure.code, "POSSIBLE_DUPLICATE", "{failure:?}");
+    assert!(failure.message.contains(&first.id), "{}", failure.message);
+    // The Salesforce Contact still belongs to the first record, and a re-sync changes nothing.
+    p.sf_contact_of(&first.id).await;
+    let again = flow.sync_ids(&[first.id.clone()]).await;
+    assert_eq!(again[0].result, Ok(Change::Unchanged), "{again:?}");
+}

@@ -153,6 +153,12 @@ pub struct TargetSpec {
     pub match_on: Vec<Vec<String>>,
     /// Target field → expression. Order does not matter: fields do not read each other.
     pub fields: BTreeMap<String, String>,
+    /// How to compare a field's mapped value with the target's current one, when equal
+    /// meanings are written differently: field → expression over `value`, applied to both
+    /// sides (`phone = "phone(value, vars.default_country)"`: "01632 960123" and
+    /// "+441632960123" are the same number, so the target keeps its own formatting).
+    #[serde(default)]
+    pub compare: BTreeMap<String, String>,
     /// Rules the mapped record must pass; a failure holds the record (dead letter with the
     /// rule, the field and the value) instead of writing it.
     #[serde(default)]

@@ -66,12 +66,16 @@ pub(crate) enum Decision {
 /// direction carries it back); a field both changed is a conflict, which `newest` settles by
 /// the records' change times and `review` holds for a person. Without a base (the first sync
 /// of a link), both treat every difference as a conflict settled by the change times.
+///
+/// `eq(field, a, b)` says whether two values of a field mean the same ([`same`], or the
+/// target's `compare` expression).
 pub(crate) fn decide(
     mapped: &Map<String, Value>,
     current: Option<&Row>,
     policy: impl Fn(&str) -> Policy,
     source_modified: Option<Timestamp>,
     base: Option<&Map<String, Value>>,
+    eq: &dyn Fn(&str, &Value, &Value) -> bool,
 ) -> Decision {
     let Some(current) = current else {
         return Decision::Write(mapped.clone());
@@ -84,7 +88,7 @@ pub(crate) fn decide(
     for (field, want) in mapped {
         let have = current.data.get(field);
         if let Some(have) = have
-            && same(want, have)
+            && eq(field, want, have)
         {
             continue;
         }
@@ -95,7 +99,7 @@ pub(crate) fn decide(
         }
         let have = have.unwrap_or(&Value::Null);
         let (target_changed, source_changed) = match base.and_then(|b| b.get(field)) {
-            Some(was) => (!same(have, was), !same(want, was)),
+            Some(was) => (!eq(field, have, was), !eq(field, want, was)),
             None => (true, true),
         };
         if !target_changed {
@@ -167,6 +171,10 @@ mod tests {
         }
     }
 
+    fn plain(_: &str, a: &Value, b: &Value) -> bool {
+        same(a, b)
+    }
+
     fn map(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
     }
@@ -186,7 +194,14 @@ mod tests {
         let mapped = map(json!({"Name": "Ann", "Phone": "+44"}));
         let current = row(json!({"Name": "Ann", "Phone": "+44"}), Some(5));
         assert_eq!(
-            decide(&mapped, Some(&current), |_| Policy::Source, None, None),
+            decide(
+                &mapped,
+                Some(&current),
+                |_| Policy::Source,
+                None,
+                None,
+                &plain
+            ),
             Decision::Unchanged
         );
     }
@@ -196,7 +211,14 @@ mod tests {
         let mapped = map(json!({"Name": "Ann", "Phone": "+45"}));
         let current = row(json!({"Name": "Ann", "Phone": "+44"}), Some(5));
         assert_eq!(
-            decide(&mapped, Some(&current), |_| Policy::Source, None, None),
+            decide(
+                &mapped,
+                Some(&current),
+                |_| Policy::Source,
+                None,
+                None,
+                &plain
+            ),
             Decision::Write(map(json!({"Phone": "+45"})))
         );
     }
@@ -213,6 +235,7 @@ mod tests {
             |_| Policy::Newest,
             Some(Timestamp::from_micros(200)),
             Some(&base),
+            &plain,
         );
         // The source's own change (Name) goes through; the target's (Phone) stays.
         assert_eq!(d, Decision::Write(map(json!({"Name": "Anne"}))));
@@ -223,6 +246,7 @@ mod tests {
             |_| Policy::Source,
             None,
             Some(&base),
+            &plain,
         );
         assert_eq!(
             d,
@@ -241,6 +265,7 @@ mod tests {
             |_| Policy::Newest,
             Some(Timestamp::from_micros(50)),
             Some(&base),
+            &plain,
         );
         assert_eq!(newer_target, Decision::Unchanged);
         let newer_source = decide(
@@ -249,6 +274,7 @@ mod tests {
             |_| Policy::Newest,
             Some(Timestamp::from_micros(200)),
             Some(&base),
+            &plain,
         );
         assert_eq!(newer_source, Decision::Write(mapped.clone()));
     }
@@ -263,6 +289,7 @@ mod tests {
             |_| Policy::Review,
             None,
             Some(&base),
+            &plain,
         );
         assert!(matches!(both, Decision::Review(m) if m.contains("Phone")));
         let untouched_target = row(json!({"Phone": "+44"}), Some(100));
@@ -272,6 +299,7 @@ mod tests {
             |_| Policy::Review,
             None,
             Some(&base),
+            &plain,
         );
         assert_eq!(source_only, Decision::Write(map(json!({"Phone": "+45"}))));
     }

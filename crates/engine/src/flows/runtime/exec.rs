@@ -80,6 +80,8 @@ struct Planned {
     fields: Map<String, Value>,
     existing: Option<Row>,
     existing_id: Option<String>,
+    /// Found by a match rule (not by its link or key).
+    matched: bool,
 }
 
 impl Flow {
@@ -342,6 +344,7 @@ impl Flow {
         drifts: &mut Vec<Drift>,
     ) {
         let object = target.spec.object.as_str();
+        let base_ctx = base;
         // 1. Map (pure).
         let mut planned: Vec<Planned> = Vec::new();
         for (index, rec) in recs.iter_mut().enumerate().filter(|(_, r)| active(r)) {
@@ -356,6 +359,7 @@ impl Flow {
                     fields,
                     existing: None,
                     existing_id: None,
+                    matched: false,
                 })),
                 Err(message) => {
                     rec.failed = Some(Failure::permanent("MAPPING_ERROR", message));
@@ -464,6 +468,7 @@ impl Flow {
                 }
             }
         }
+        self.refuse_claimed_matches(target, recs, &planned).await;
         // 3. Compare and build the writes.
         let mut writes: Vec<(usize, Write)> = Vec::new();
         let mut base_updates: Vec<(usize, Map<String, Value>)> = Vec::new();
@@ -500,12 +505,30 @@ impl Flow {
                 .get(&target.spec.name)
                 .and_then(Value::as_object)
                 .cloned();
+            let eq = |field: &str, a: &Value, b: &Value| -> bool {
+                if super::compare::same(a, b) {
+                    return true;
+                }
+                let Some((_, expr)) = target.compare.iter().find(|(f, _)| f == field) else {
+                    return false;
+                };
+                let through = |value: &Value| {
+                    let mut ctx = base_ctx.as_object().cloned().unwrap_or_default();
+                    ctx.insert("value".into(), value.clone());
+                    expr.eval(&Value::Object(ctx)).ok()
+                };
+                match (through(a), through(b)) {
+                    (Some(x), Some(y)) => super::compare::same(&x, &y),
+                    _ => false,
+                }
+            };
             let decision = decide(
                 &plan.fields,
                 plan.existing.as_ref(),
                 |field| self.spec.ownership.policy(&target.spec.name, field),
                 rec.row.modified_at,
                 base.as_ref(),
+                &eq,
             );
             if target.each.is_none() && !matches!(decision, Decision::Review(_)) {
                 // After this sync the target holds the written values, and its own where
@@ -725,8 +748,9 @@ impl Flow {
                             "LINK_CONFLICT",
                             format!(
                                 "flow {}, record {}: {object} {id} was written but cannot be \
-                                 linked: {e}. Another record is already linked to it: find the \
-                                 duplicate with `ferry xref` and merge or unlink it",
+                                 linked: {e}. Another source record is already linked to it: \
+                                 they are probably duplicates; merge them in the source system, \
+                                 then retry",
                                 self.name, rec.row.id
                             ),
                         ));
@@ -796,9 +820,89 @@ impl Flow {
             if let Some(row) = found.first() {
                 planned[i].existing_id = Some(row.id.clone());
                 planned[i].existing = Some(row.clone());
+                planned[i].matched = matching;
             }
         }
         Ok(ambiguous)
+    }
+
+    /// A record found by a match rule that already stands for another source record (its key
+    /// holds another value, it is linked to another record, or another record of this batch
+    /// matched it first) is not taken over: the two source records are probably one customer
+    /// entered twice, which a person must resolve. Linking both would make them overwrite
+    /// each other's key on every sync.
+    async fn refuse_claimed_matches(
+        &self,
+        target: &CompiledTarget,
+        recs: &mut [Rec],
+        planned: &[Planned],
+    ) {
+        let object = target.spec.object.as_str();
+        let mut taken: HashMap<String, String> = HashMap::new();
+        for plan in planned.iter().filter(|p| p.matched) {
+            let (Some(id), Some(existing)) = (&plan.existing_id, &plan.existing) else {
+                continue;
+            };
+            if !active(&recs[plan.rec]) {
+                continue;
+            }
+            let source_id = recs[plan.rec].row.id.clone();
+            let mut owner: Option<String> = None;
+            if let [key] = target.spec.key.as_slice() {
+                let theirs = existing.data.get(key).cloned().unwrap_or(Value::Null);
+                let ours = plan.fields.get(key).cloned().unwrap_or(Value::Null);
+                if !super::compare::same(&theirs, &Value::Null)
+                    && !super::compare::same(&theirs, &ours)
+                {
+                    owner = Some(format!("{key} = {theirs}"));
+                }
+            }
+            if owner.is_none()
+                && let Some(entity) = &target.xref
+            {
+                let linked = match self.spec.source.system {
+                    System::Brightpearl => {
+                        self.store
+                            .link_by_salesforce(&self.tenant, entity, id)
+                            .await
+                    }
+                    System::Salesforce => {
+                        self.store
+                            .link_by_brightpearl(&self.tenant, entity, id)
+                            .await
+                    }
+                };
+                if let Ok(Some(link)) = linked {
+                    let other = match self.spec.source.system {
+                        System::Brightpearl => link.brightpearl_id,
+                        System::Salesforce => link.salesforce_id,
+                    };
+                    if other != source_id {
+                        owner = Some(format!("linked to source record {other}"));
+                    }
+                }
+            }
+            if owner.is_none() {
+                match taken.get(id) {
+                    Some(first) => owner = Some(format!("matched first by record {first}")),
+                    None => {
+                        taken.insert(id.clone(), source_id.clone());
+                    }
+                }
+            }
+            if let Some(owner) = owner {
+                recs[plan.rec].failed = Some(Failure::permanent(
+                    "POSSIBLE_DUPLICATE",
+                    format!(
+                        "flow {}, record {source_id}: it matches {object} {id}, which already \
+                         stands for another record ({owner}); the two source records are \
+                         probably the same customer entered twice: merge them in the source \
+                         system (or change the value they share), then retry",
+                        self.name
+                    ),
+                ));
+            }
+        }
     }
 
     fn drift(

@@ -71,7 +71,11 @@ impl Route {
         {
             return false;
         }
-        let mut wanted = self.events.iter().filter(|e| !e.starts_with('!')).peekable();
+        let mut wanted = self
+            .events
+            .iter()
+            .filter(|e| !e.starts_with('!'))
+            .peekable();
         wanted.peek().is_none() || wanted.any(|e| matches(e))
     }
 
@@ -164,6 +168,8 @@ pub(crate) struct CompiledTarget {
     pub(crate) when: Option<Expr>,
     pub(crate) each: Option<Expr>,
     pub(crate) xref: Option<String>,
+    /// Field → the expression (over `value`) both sides are compared through.
+    pub(crate) compare: Vec<(String, Expr)>,
 }
 
 /// One compiled, runnable flow.
@@ -276,7 +282,13 @@ impl Flow {
                 .each
                 .as_deref()
                 .and_then(|w| compile(&format!("{}.each", target.name), w));
-            compiled_fields.push((fields, when, each));
+            let mut compare = Vec::new();
+            for (field, text) in &target.compare {
+                if let Some(expr) = compile(&format!("{}.compare.{field}", target.name), text) {
+                    compare.push((field.clone(), expr));
+                }
+            }
+            compiled_fields.push((fields, when, each, compare));
         }
         let write_back: Vec<(String, Expr)> = spec
             .write_back
@@ -302,7 +314,7 @@ impl Flow {
                 None
             }
         };
-        for (index, (target, (fields, when, each))) in
+        for (index, (target, (fields, when, each, compare))) in
             spec.targets.iter().zip(compiled_fields).enumerate()
         {
             let system = target.system_for(spec.source.system);
@@ -315,6 +327,7 @@ impl Flow {
                     when,
                     each,
                     xref: spec.xref_entity(index),
+                    compare,
                 }),
                 Err(e) => errors.push(e),
             }
