@@ -15,7 +15,7 @@ mod common;
 use ferry_sandbox::brightpearl::api as bp;
 use ferry_sandbox::salesforce as sf;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -228,6 +228,54 @@ impl Pair {
         serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null)
     }
 
+    /// `ferry reconcile --format json`: the drifted records of every flow (`flow record`),
+    /// each listed (none left out over the report's cap).
+    async fn drift(&self) -> BTreeSet<String> {
+        let out = self.run(&["reconcile", "--format", "json"]).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let reports: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+            panic!(
+                "reconcile printed no JSON ({e}): {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let reports = reports.as_array().expect("one report per flow");
+        assert!(reports.len() >= 4, "{stdout}");
+        let mut drifted = BTreeSet::new();
+        for report in reports {
+            assert_eq!(report["drift_omitted"], 0, "{report}");
+            for drift in report["drift"].as_array().unwrap() {
+                drifted.insert(format!(
+                    "{} {}",
+                    report["flow"].as_str().unwrap(),
+                    drift["record"].as_str().unwrap()
+                ));
+            }
+        }
+        // Exit 2 on drift, 0 without.
+        assert_eq!(out.status.success(), drifted.is_empty(), "{stdout}");
+        drifted
+    }
+
+    /// The dead-lettered records (`flow record`) with a permanent error, and their reasons.
+    async fn permanent_dead_letters(&self) -> BTreeMap<String, String> {
+        let store = self.store().await;
+        store
+            .list_dead(&Default::default(), 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            // Dead-lettered before using up the attempts (max_attempts = 50): a permanent error.
+            .filter(|d| d.history.len() < 50)
+            .map(|d| {
+                (
+                    format!("{} {}", d.flow, d.record_id),
+                    format!("{}: {}", d.error_code, d.error_message),
+                )
+            })
+            .collect()
+    }
+
     /// The number of Brightpearl contacts per e-mail address.
     async fn bp_emails(&self) -> BTreeMap<String, usize> {
         let origin = self
@@ -354,9 +402,27 @@ fn sigterm(child: &mut Child) {
     }
 }
 
-async fn crash_and_converge(faults: bool) {
+async fn crash_and_converge(faults: bool, crash: bool) {
     let pair = Pair::start().await;
     pair.run_ok(&["sync", "initial"]).await;
+    // The initial load leaves what it could not write in the queue; a serve run drains it.
+    let mut first = pair.serve().await;
+    pair.wait_for_empty_queue(Duration::from_secs(120)).await;
+    sigterm(&mut first);
+    // The baseline: records the default flows refuse for good (each dead-lettered with its
+    // reason) are drift before any crash.
+    // FIXME: the default customers_to_brightpearl flow refuses the demo's ~100 Salesforce
+    // Contacts that have a mailing country or city but no street (BP_INVALID_FIELD "Brightpearl
+    // needs a street line to make an address"); once the flow leaves such addresses out, this
+    // baseline is empty and the test asserts zero drift outright.
+    let baseline = pair.drift().await;
+    let dead = pair.permanent_dead_letters().await;
+    for record in &baseline {
+        assert!(
+            dead.contains_key(record),
+            "drift after the initial load that no permanent dead letter explains: {record}"
+        );
+    }
     let hooks = pair.run_ok(&["bp", "webhooks", "sync"]).await;
     assert!(
         hooks.contains(&format!("http://{}/hooks/brightpearl/…", pair.listen)),
@@ -392,11 +458,15 @@ async fn crash_and_converge(faults: bool) {
         .iter()
         .map(|s| s.pending + s.in_flight + s.retrying)
         .sum();
-    sigkill(&mut serve);
+    if crash {
+        sigkill(&mut serve);
+    }
     // Changes keep coming while Ferry is down: webhooks are retried by Brightpearl, change
     // events wait in the Pub/Sub stream, contact edits are found by the poller.
     produce(&pair, &contacts, 2, 8).await;
-    let mut serve = pair.serve().await;
+    if crash {
+        serve = pair.serve().await;
+    }
     produce(&pair, &contacts, 3, 8).await;
     if faults {
         pair.sf_faults("faults", json!({})).await;
@@ -406,23 +476,20 @@ async fn crash_and_converge(faults: bool) {
     pair.wait_for_empty_queue(Duration::from_secs(180)).await;
     sigterm(&mut serve);
 
-    let out = pair.run(&["reconcile", "--format", "json"]).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let reports: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "reconcile printed no JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let reports = reports.as_array().expect("one report per flow");
-    assert!(reports.len() >= 4, "{stdout}");
-    for report in reports {
-        assert_eq!(
-            report["drifted_records"], 0,
-            "drift after the crash (items in hand at the kill: {in_hand}): {report}"
-        );
-    }
-    assert!(out.status.success(), "{stdout}");
+    // Nothing lost: the drift after the crash is exactly the baseline's (the records refused
+    // for good before any change was made), in every flow.
+    let after = pair.drift().await;
+    let new: Vec<&String> = after.difference(&baseline).collect();
+    let dead = pair.permanent_dead_letters().await;
+    let reasons: Vec<(&String, Option<&String>)> = new
+        .iter()
+        .map(|record| (*record, dead.get(*record)))
+        .collect();
+    assert!(
+        new.is_empty(),
+        "drift after the crash ({in_hand} items in the queue at the kill), with dead-letter \
+         reasons: {reasons:#?}"
+    );
 
     for object in ["Account", "Contact", "Product2"] {
         let duplicates = pair
@@ -448,10 +515,17 @@ async fn crash_and_converge(faults: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sigkilled_engine_resumes_with_nothing_lost_or_duplicated() {
-    crash_and_converge(false).await;
+    crash_and_converge(false, true).await;
+}
+
+/// The control: the same live changes without a crash, so that a failure of the crash test
+/// can be told apart from a live-sync one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_changes_on_both_sides_converge() {
+    crash_and_converge(false, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_salesforce_faults_and_a_crash_everything_still_converges() {
-    crash_and_converge(true).await;
+    crash_and_converge(true, true).await;
 }
