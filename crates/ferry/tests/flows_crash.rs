@@ -60,7 +60,7 @@ impl Pair {
         let (sfb, bpb) = (&sf.banner, &bp.banner);
         let origin = bpb.base_url.split("/public-api/").next().unwrap();
         let toml = format!(
-            "[store]\nurl = \"sqlite://ferry.db\"\n\n[worker]\n{WORKER}\n[server]\nlisten = \
+            "[store]\nurl = \"sqlite://ferry.db\"\n\n[flows]\ndir = \"flows\"\n\n[worker]\n{WORKER}\n[server]\nlisten = \
              \"{listen}\"\nintake_token = \"env:TEST_HOOK_TOKEN\"\n\n[salesforce]\nlogin_url = \
              \"{}\"\nclient_id = \"{}\"\nclient_secret = \"env:TEST_SF_CLIENT_SECRET\"\n\
              pubsub_url = \"{}\"\n\n[brightpearl]\naccount = \"{}\"\nbase_url = \"{origin}\"\n\
@@ -72,6 +72,20 @@ impl Pair {
             bpb.app_ref
         );
         std::fs::write(dir.path().join("ferry.toml"), toml).unwrap();
+        // Brightpearl raises no contact events: its customers arrive through the poll, every
+        // 60 s by default. The test's copy of the default flow polls every 3 s.
+        let flow = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../engine/flows/customers_to_salesforce.toml"
+        ))
+        .unwrap();
+        assert!(flow.contains("poll_seconds = 60\n"));
+        std::fs::create_dir(dir.path().join("flows")).unwrap();
+        std::fs::write(
+            dir.path().join("flows/customers_to_salesforce.toml"),
+            flow.replace("poll_seconds = 60\n", "poll_seconds = 3\n"),
+        )
+        .unwrap();
         let http = ferry_http::client_builder(None).unwrap().build().unwrap();
         Self {
             sf,
@@ -471,8 +485,8 @@ async fn crash_and_converge(faults: bool, crash: bool) {
     if faults {
         pair.sf_faults("faults", json!({})).await;
     }
-    // Let the restart's first polls and the redelivered webhooks land, then drain.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Let the polls after the last change and the redelivered webhooks land, then drain.
+    tokio::time::sleep(Duration::from_secs(8)).await;
     pair.wait_for_empty_queue(Duration::from_secs(180)).await;
     sigterm(&mut serve);
 
