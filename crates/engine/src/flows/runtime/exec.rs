@@ -515,6 +515,7 @@ impl Flow {
                 let through = |value: &Value| {
                     let mut ctx = base_ctx.as_object().cloned().unwrap_or_default();
                     ctx.insert("value".into(), value.clone());
+                    ctx.insert("source".into(), rec.row.data.clone());
                     expr.eval(&Value::Object(ctx)).ok()
                 };
                 match (through(a), through(b)) {

@@ -137,6 +137,7 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
     sandboxes.set_activity(0);
     reps.stop().await;
     if !interrupted {
+        catch_up(&flows, &store, &tenant).await;
         drain(&store, &tenant).await;
     }
     engine.stop().await;
@@ -202,13 +203,15 @@ async fn load_all(
     clock: Instant,
     first_record: &mut Option<f64>,
 ) -> Result<()> {
-    // The demo's Salesforce org starts empty, so the loads of the flows reading Salesforce
-    // come first and find nothing; loaded after the Brightpearl flows, they would read back
-    // every record those just created and spend Brightpearl's 200 calls a minute on them.
-    // A flow that depends on another keeps its place after it.
-    let (first, rest): (Vec<_>, Vec<_>) = flows.flows().iter().partition(|f| {
-        f.spec().source.system == System::Salesforce && f.spec().depends_on.is_empty()
-    });
+    // The demo's data starts in Brightpearl (the Salesforce org is empty), so the flows
+    // reading Brightpearl load first; the flows reading Salesforce then compare every record
+    // those created with Brightpearl and write only what the mapping changes (a whole name
+    // typed as a first name, split), so both directions end in step. Dependency order is
+    // kept within each group.
+    let (first, rest): (Vec<_>, Vec<_>) = flows
+        .flows()
+        .iter()
+        .partition(|f| f.spec().source.system == System::Brightpearl);
     for flow in first.into_iter().chain(rest) {
         let options = LoadOptions {
             page: LOAD_PAGE,
@@ -326,6 +329,42 @@ async fn live(
 /// Waits (at most [`DRAIN_PATIENCE`]) until no queue item is ready or in flight: webhooks
 /// still on their way get two seconds to land first. Items waiting for a retry later are not
 /// waited for; they stay in the store.
+/// One last poll of every polled Brightpearl object (contacts have no webhooks, so a contact
+/// the activity changed since the last poll would otherwise be left out of the final
+/// reconciliation's picture). It continues from the running pollers' checkpoints.
+async fn catch_up(flows: &FlowSet, store: &Arc<dyn Store>, tenant: &TenantId) {
+    use ferry_engine::sources::brightpearl_poll::{BrightpearlPollConfig, BrightpearlPoller};
+    let mut seen = Vec::new();
+    for flow in flows.flows() {
+        let route = flow.route();
+        if route.system != System::Brightpearl
+            || route.poll_seconds == 0
+            || seen.contains(&route.object)
+        {
+            continue;
+        }
+        seen.push(route.object.clone());
+        let names = flows
+            .routes()
+            .into_iter()
+            .filter(|r| r.system == System::Brightpearl && r.object == route.object)
+            .map(|r| r.flow)
+            .collect();
+        let poller = BrightpearlPoller::new(
+            flow.source().clone(),
+            store.clone(),
+            BrightpearlPollConfig::new(
+                tenant.clone(),
+                names,
+                Duration::from_secs(route.poll_seconds),
+            ),
+        );
+        if let Err(error) = poller.poll_once().await {
+            tracing::warn!(object = %route.object, %error, "the last poll before stopping failed");
+        }
+    }
+}
+
 async fn drain(store: &Arc<dyn Store>, tenant: &TenantId) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let until = Instant::now() + DRAIN_PATIENCE;
