@@ -151,8 +151,16 @@ async fn serve_journals_a_webhook_and_stops_on_sigterm() {
             .unwrap()
     };
     // A stock move is the inventory flow's; the products flow excludes it.
-    assert_eq!(flow("inventory_to_salesforce")["intake_notices"], 2, "{after}");
-    assert_eq!(flow("products_to_salesforce")["intake_notices"], 0, "{after}");
+    assert_eq!(
+        flow("inventory_to_salesforce")["intake_notices"],
+        2,
+        "{after}"
+    );
+    assert_eq!(
+        flow("products_to_salesforce")["intake_notices"],
+        0,
+        "{after}"
+    );
     let metrics = http
         .get(format!("{base}/metrics"))
         .send()

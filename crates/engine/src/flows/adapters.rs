@@ -143,8 +143,12 @@ pub trait Target: Send + Sync {
 
     /// The current records of `object` with these ids (fields as in [`Source::read`]);
     /// missing ids do not exist.
-    async fn read(&self, object: &str, ids: &[String], fields: &[String])
-    -> AdapterResult<Vec<Row>>;
+    async fn read(
+        &self,
+        object: &str,
+        ids: &[String],
+        fields: &[String],
+    ) -> AdapterResult<Vec<Row>>;
 
     /// The records of `object` whose fields `by` equal one of the `values` tuples (key lookups
     /// and duplicate detection; one or a few calls for the whole batch). Salesforce compares
