@@ -125,6 +125,31 @@ impl Expr {
         })
     }
 
+    /// Evaluates a target field: `Some(value)` to write (`null` clears the field), or `None`
+    /// when the result is undefined — an inline `if` without `else` whose condition is false
+    /// (`source.street if source.street`) leaves the field out of the write.
+    pub fn eval_field(&self, ctx: &Value) -> Result<Option<Value>, MappingError> {
+        let value = self
+            .compiled
+            .eval(minijinja::Value::from_serialize(ctx))
+            .map_err(|e| MappingError::Eval {
+                expr: self.source.clone(),
+                reason: describe(&e),
+            })?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        if value.is_none() {
+            return Ok(Some(Value::Null));
+        }
+        serde_json::to_value(&value)
+            .map(Some)
+            .map_err(|e| MappingError::Eval {
+                expr: self.source.clone(),
+                reason: format!("the result cannot be written as JSON: {e}"),
+            })
+    }
+
     /// Evaluates as a condition: `none`, `false`, `0`, `""` and empty lists are false.
     pub fn truthy(&self, ctx: &Value) -> Result<bool, MappingError> {
         let value = self

@@ -67,14 +67,16 @@ pub(crate) fn map_target(
         };
         let mut fields = Map::new();
         for (field, expr) in &target.fields {
-            let value = expr.eval(ctx).map_err(|e| {
+            let value = expr.eval_field(ctx).map_err(|e| {
                 format!(
                     "flow {flow}, record {record_id}, field {}.{field}: {e} — fix the source \
                      record or the flow's mapping",
                     target.spec.name
                 )
             })?;
-            fields.insert(field.clone(), value);
+            if let Some(value) = value {
+                fields.insert(field.clone(), value);
+            }
         }
         let violations = validate::check(&target.spec.rules, &fields);
         if !violations.is_empty() {
