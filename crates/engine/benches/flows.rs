@@ -125,7 +125,7 @@ fn peak_memory_mib() -> f64 {
 
 struct Pair {
     bp: BpSandbox,
-    _sf: SfSandbox,
+    sf: SfSandbox,
     bp_client: ferry_brightpearl::Client,
     sf_client: ferry_salesforce::Client,
     store: Arc<SqliteStore>,
@@ -271,7 +271,7 @@ async fn pair(products: usize, bp_throttle: u32) -> (Pair, Vec<u64>, f64) {
     (
         Pair {
             bp,
-            _sf: sf,
+            sf,
             bp_client,
             sf_client,
             store,
@@ -331,6 +331,15 @@ struct LoadRun {
     seed_seconds: f64,
 }
 
+impl Pair {
+    /// Stops both sandboxes, so that a later run's memory is its own.
+    async fn stop(self) {
+        drop(self.flows);
+        let _ = self.bp.stop().await;
+        let _ = self.sf.stop().await;
+    }
+}
+
 async fn load_flows(pair: &Pair, products: usize) -> Vec<FlowLoad> {
     let mut out = Vec::new();
     for name in [PRODUCTS, INVENTORY] {
@@ -372,10 +381,12 @@ async fn load_run(products: usize, throttle: u32) -> LoadRun {
     let flows = load_flows(&pair, products).await;
     let seconds = started.elapsed().as_secs_f64();
     verify_stock(&pair, products, 0).await;
+    let peak_mib = peak_memory_mib();
+    pair.stop().await;
     LoadRun {
         flows,
         seconds,
-        peak_mib: peak_memory_mib(),
+        peak_mib,
         seed_seconds,
     }
 }
@@ -656,6 +667,7 @@ impl Live {
             let _ = stop.send(());
         }
         let _ = self.server.await;
+        self.pair.stop().await;
     }
 }
 
