@@ -66,6 +66,10 @@ fn default_specs() -> Vec<FlowSpec> {
 }
 
 async fn pair() -> Pair {
+    pair_with(DataSet::Empty).await
+}
+
+async fn pair_with(sf_data: DataSet) -> Pair {
     let bp = BpSandbox::start(BpOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         data: BpData::Demo,
@@ -75,7 +79,7 @@ async fn pair() -> Pair {
     .await
     .expect("Brightpearl sandbox starts");
     let sf = SfSandbox::start(Options {
-        data: DataSet::Empty,
+        data: sf_data,
         ..Options::default()
     })
     .await
