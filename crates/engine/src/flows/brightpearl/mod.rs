@@ -325,7 +325,17 @@ impl Source for BrightpearlSource {
         self.object.name()
     }
 
-    async fn read(&self, ids: &[String], _fields: &[String]) -> AdapterResult<Vec<Row>> {
+    async fn read(&self, ids: &[String], fields: &[String]) -> AdapterResult<Vec<Row>> {
+        // Availability rows carry the SKU only when the flow reads it: it costs a product
+        // search per batch, which would double the calls of a live stock update.
+        if self.object == Object::Availability && !fields.iter().any(|f| f == "sku") {
+            return product::read_availability(
+                &self.client,
+                &id_set(ids),
+                Some(std::collections::BTreeMap::new()),
+            )
+            .await;
+        }
         read_rows(&self.client, &self.lookups, self.object, &id_set(ids)).await
     }
 

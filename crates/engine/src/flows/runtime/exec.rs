@@ -72,6 +72,10 @@ struct Rec {
     base_in: Map<String, Value>,
     /// What each target holds after this sync, saved as the next base.
     base_out: Map<String, Value>,
+    /// Ids of target records this run created (no link, no key or match found them first):
+    /// a later target keyed by one of them (a price book entry of a new product) cannot
+    /// exist yet, so it is not looked up.
+    fresh: Vec<String>,
 }
 
 /// One mapped target record of one source record.
@@ -209,6 +213,7 @@ impl Flow {
                 link: None,
                 base_in: Map::new(),
                 base_out: Map::new(),
+                fresh: Vec::new(),
             })
             .collect();
         self.filter(&mut recs, &base);
@@ -413,7 +418,11 @@ impl Flow {
         let key = &target.spec.key;
         if !key.is_empty() {
             let lookups: Vec<usize> = (0..planned.len())
-                .filter(|&i| planned[i].existing.is_none() && active(&recs[planned[i].rec]))
+                .filter(|&i| {
+                    planned[i].existing.is_none()
+                        && active(&recs[planned[i].rec])
+                        && !keyed_by_fresh(&planned[i].fields, key, &recs[planned[i].rec].fresh)
+                })
                 .collect();
             if let Err(e) = self
                 .find_into(target, &mut planned, &lookups, key, &read_fields, false)
@@ -643,6 +652,7 @@ impl Flow {
                             // An upsert by key may have updated a record made by an earlier
                             // attempt; either way the record now exists.
                             rec.created = true;
+                            rec.fresh.push(id.clone());
                         }
                     }
                     Some(Err(e)) => {
@@ -1072,6 +1082,17 @@ impl Flow {
 
 fn active(rec: &Rec) -> bool {
     rec.failed.is_none() && rec.skipped.is_none()
+}
+
+/// Whether any of `fields` of a mapped record holds the id of a record created in this run.
+fn keyed_by_fresh(mapped: &Map<String, Value>, fields: &[String], fresh: &[String]) -> bool {
+    !fresh.is_empty()
+        && fields.iter().any(|f| {
+            mapped
+                .get(f)
+                .and_then(Value::as_str)
+                .is_some_and(|v| fresh.iter().any(|id| id == v))
+        })
 }
 
 fn tuple_key(values: &[Value]) -> String {
