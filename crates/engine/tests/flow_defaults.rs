@@ -27,7 +27,7 @@ fn cassette_body(relative: &str) -> Value {
         .trim_start()
         .trim_start_matches("string: '")
         .to_owned();
-    while !(scalar.ends_with('\'') && !scalar.ends_with("''")) {
+    while !scalar.ends_with('\'') || scalar.ends_with("''") {
         scalar.push(' ');
         scalar.push_str(lines.next().expect("the end of the scalar").trim());
     }

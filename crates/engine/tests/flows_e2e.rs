@@ -316,8 +316,7 @@ impl Pair {
     /// Runs both customer flows for one pair of records until neither writes anything;
     /// returns the number of rounds that wrote.
     async fn settle_customer(&self, bp_id: &str, sf_id: &str) -> usize {
-        let mut writing_rounds = 0;
-        for _ in 0..10 {
+        for writing_rounds in 0..10 {
             let a = self
                 .flow("customers_to_salesforce")
                 .sync_ids(&[bp_id.to_string()])
@@ -336,7 +335,6 @@ impl Pair {
             if !wrote {
                 return writing_rounds;
             }
-            writing_rounds += 1;
         }
         panic!("the customer flows kept writing: a loop");
     }
@@ -404,7 +402,7 @@ async fn live_changes_on_either_side_arrive_and_converge_without_a_loop() {
         .await;
     let out = p
         .flow("customers_to_salesforce")
-        .sync_ids(&[bp_id.clone()])
+        .sync_ids(std::slice::from_ref(&bp_id))
         .await;
     assert_eq!(out[0].result, Ok(Change::Updated), "{out:?}");
     assert_eq!(p.sf_contact_of(&bp_id).await["MailingCity"], "Kendal");
@@ -413,7 +411,7 @@ async fn live_changes_on_either_side_arrive_and_converge_without_a_loop() {
         .await;
     let out = p
         .flow("customers_to_brightpearl")
-        .sync_ids(&[sf_id.clone()])
+        .sync_ids(std::slice::from_ref(&sf_id))
         .await;
     assert_eq!(out[0].result, Ok(Change::Updated), "{out:?}");
     assert_eq!(p.bp_contact(&bp_id).await["firstName"], "Wilhelmina");
@@ -610,7 +608,7 @@ async fn a_catalog_mastered_in_salesforce_flows_to_brightpearl_when_enabled() {
         .unwrap();
     let made: Value = p.sf_client.send(&call).await.unwrap().json("test").unwrap();
     let sf_id = made["id"].as_str().unwrap().to_string();
-    let out = flow.sync_ids(&[sf_id.clone()]).await;
+    let out = flow.sync_ids(std::slice::from_ref(&sf_id)).await;
     assert_eq!(out[0].result, Ok(Change::Created), "{out:?}");
     let target = BrightpearlTarget::new(p.bp_client.clone());
     let found = target
@@ -677,12 +675,12 @@ async fn a_customer_entered_twice_in_brightpearl_is_held_not_linked_twice() {
         )
         .await;
     let second = made[0].clone().expect("second contact created");
-    let out = flow.sync_ids(&[second.clone()]).await;
+    let out = flow.sync_ids(std::slice::from_ref(&second)).await;
     let failure = out[0].result.clone().expect_err("held");
     assert_eq!(failure.code, "POSSIBLE_DUPLICATE", "{failure:?}");
     assert!(failure.message.contains(&first.id), "{}", failure.message);
     // The Salesforce Contact still belongs to the first record, and a re-sync changes nothing.
     p.sf_contact_of(&first.id).await;
-    let again = flow.sync_ids(&[first.id.clone()]).await;
+    let again = flow.sync_ids(std::slice::from_ref(&first.id)).await;
     assert_eq!(again[0].result, Ok(Change::Unchanged), "{again:?}");
 }

@@ -447,23 +447,6 @@ impl Target for BrightpearlTarget {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn objects_are_checked_and_the_error_lists_the_supported_ones() {
-        assert_eq!(
-            Object::parse("product-availability", SOURCE_OBJECTS, "source").ok(),
-            Some(Object::Availability)
-        );
-        let err = Object::parse("product-availability", TARGET_OBJECTS, "target").err();
-        assert!(err.is_some_and(|e| e.message.contains("contact, product") && !e.transient));
-        let err = Object::parse("order", SOURCE_OBJECTS, "source").err();
-        assert!(err.is_some_and(|e| e.message.contains("product-availability")));
-    }
-}
-
 /// Adds the write fields a target row lacks at its top level (a contact's address lines are
 /// under `addresses.default`), so the runtime compares a mapped record with the record as it
 /// is field by field: an unchanged address is then not written again (which would make a new
@@ -506,4 +489,21 @@ fn with_write_view(object: Object, mut rows: Vec<Row>) -> Vec<Row> {
         data.entry("priceListId".to_string()).or_insert(price_list);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_are_checked_and_the_error_lists_the_supported_ones() {
+        assert_eq!(
+            Object::parse("product-availability", SOURCE_OBJECTS, "source").ok(),
+            Some(Object::Availability)
+        );
+        let err = Object::parse("product-availability", TARGET_OBJECTS, "target").err();
+        assert!(err.is_some_and(|e| e.message.contains("contact, product") && !e.transient));
+        let err = Object::parse("order", SOURCE_OBJECTS, "source").err();
+        assert!(err.is_some_and(|e| e.message.contains("product-availability")));
+    }
 }
