@@ -144,7 +144,8 @@ fn default_concurrency() -> u32 {
     8
 }
 fn default_batch_size() -> u32 {
-    100
+    // Two full flow calls (200 records each: a Collections call, an id-set read) per trip.
+    400
 }
 fn default_lease_seconds() -> u64 {
     60

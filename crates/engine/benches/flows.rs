@@ -568,6 +568,11 @@ async fn live(products: usize, inventory_only: bool) -> Live {
         base_delay: Duration::from_secs(1),
         max_delay: Duration::from_secs(300),
     });
+    let defaults = ferry_config::WorkerConfig::default();
+    options.batch_size = defaults.batch_size;
+    options.concurrency = defaults.concurrency;
+    options.idle_poll = Duration::from_millis(defaults.idle_poll_ms);
+    options.batch_window = Duration::from_millis(defaults.batch_window_ms);
     options.tenant = Some(pair.tenant.clone());
     let worker = Worker::new(pair.store.clone() as Arc<dyn Store>, handlers, options);
     let (stop_worker, shutdown) = Shutdown::new();
