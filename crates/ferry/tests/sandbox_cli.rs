@@ -282,7 +282,10 @@ fn bad_flags_are_one_error_line_naming_the_flag_and_the_fix() {
     fails_with(&sf(&["--outage", "600"]), &["--outage", "AFTER:SECONDS"]);
     fails_with(&sf(&["--outage", "10:-1"]), &["--outage", "AFTER:SECONDS"]);
     // `ferry sandbox` alone is the demo: its flags are checked before anything starts.
-    fails_with(&["sandbox", "--listen", "nonsense"], &["--listen", "HOST:PORT"]);
+    fails_with(
+        &["sandbox", "--listen", "nonsense"],
+        &["--listen", "HOST:PORT"],
+    );
 
     // A corrupt state file is refused, named, with the way out.
     let dir = tempfile::tempdir().unwrap();
