@@ -178,18 +178,13 @@ impl Flow {
         let base = match self.base_context().await {
             Ok(base) => base,
             Err(e) => {
-                let failure = Failure {
-                    kind: if e.transient {
-                        ferry_core::FailureKind::Transient
-                    } else {
-                        ferry_core::FailureKind::Permanent
-                    },
-                    code: e.code.clone(),
-                    message: format!(
+                let failure = failure_with(
+                    &e,
+                    format!(
                         "flow {}: reading reference data failed: {}",
                         self.name, e.message
                     ),
-                };
+                );
                 let outcomes = rows
                     .into_iter()
                     .map(|r| RecordOutcome {
@@ -656,18 +651,13 @@ impl Flow {
                         }
                     }
                     Some(Err(e)) => {
-                        rec.failed = Some(Failure {
-                            kind: if e.transient {
-                                ferry_core::FailureKind::Transient
-                            } else {
-                                ferry_core::FailureKind::Permanent
-                            },
-                            code: e.code.clone(),
-                            message: format!(
+                        rec.failed = Some(failure_with(
+                            e,
+                            format!(
                                 "flow {}, record {}: writing {object} failed: {}",
                                 self.name, rec.row.id, e.message
                             ),
-                        });
+                        ));
                     }
                     None => {
                         rec.failed = Some(Failure::transient(
@@ -1117,17 +1107,27 @@ fn fail_all(recs: &mut [Rec], planned: &[Planned], e: &AdapterError, doing: &str
     for plan in planned {
         let rec = &mut recs[plan.rec];
         if rec.failed.is_none() {
-            let mut failure = e.to_failure();
-            failure.message = format!("{doing} ({object}) failed: {}", e.message);
-            rec.failed = Some(failure);
+            rec.failed = Some(failure_with(
+                e,
+                format!("{doing} ({object}) failed: {}", e.message),
+            ));
         }
     }
 }
 
 fn read_failure(object: &str, e: &AdapterError) -> Failure {
-    let mut failure = e.to_failure();
-    failure.message = format!("reading the source {object} failed: {}", e.message);
-    failure
+    failure_with(
+        e,
+        format!("reading the source {object} failed: {}", e.message),
+    )
+}
+
+/// The queue's failure for an adapter error (its kind and code), told in the flow's words.
+fn failure_with(e: &AdapterError, message: String) -> Failure {
+    Failure {
+        message,
+        ..e.to_failure()
+    }
 }
 
 fn metrics_for(flow: &str, recs: &[Rec]) {
