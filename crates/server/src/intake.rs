@@ -260,7 +260,8 @@ fn kind_of(value: &Value) -> &'static str {
 
 /// The flows a Brightpearl notice goes to, grouped by the object their notices carry, in route
 /// order. A route takes the notice when its system is Brightpearl, its object is the
-/// `resourceType` — or it is `product-availability` and the event is
+/// `resourceType` — or it is `sales-order`/`sales-credit` and the resource an `order`, or it
+/// is `product-availability` and the event is
 /// [`ON_HAND_MODIFIED`] (or a refinement of it) on a `product` — and its event filter accepts
 /// `fullEvent` ([`Route::accepts`]: prefixes at a dot, empty = all).
 pub fn routes_for(
@@ -277,7 +278,13 @@ pub fn routes_for(
         if route.system != System::Brightpearl || !route.accepts(full_event) {
             continue;
         }
+        // Sales orders and sales credits are both `order` resources (`sales-order.created` fires
+        // for orders made through the sales-order resource): each flow reads the ids and skips
+        // the other kind.
+        let order_resource = matches!(resource_type, "order" | "sales-order" | "sales-credit")
+            && matches!(route.object.as_str(), "sales-order" | "sales-credit");
         let takes = route.object == resource_type
+            || order_resource
             || (resource_type == "product" && route.object == "product-availability" && on_hand);
         if !takes {
             continue;

@@ -119,6 +119,8 @@
 
 mod contact;
 mod lookups;
+mod order_writes;
+mod orders;
 mod product;
 mod scan;
 mod write;
@@ -133,9 +135,24 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The objects a [`BrightpearlSource`] reads.
-pub const SOURCE_OBJECTS: &[&str] = &["contact", "product", "product-availability"];
+pub const SOURCE_OBJECTS: &[&str] = &[
+    "contact",
+    "product",
+    "product-availability",
+    "sales-order",
+    "sales-credit",
+    "goods-out-note",
+    "customer-payment",
+];
 /// The objects a [`BrightpearlTarget`] reads and writes.
-pub const TARGET_OBJECTS: &[&str] = &["contact", "product"];
+pub const TARGET_OBJECTS: &[&str] = &[
+    "contact",
+    "product",
+    "sales-order",
+    "sales-credit",
+    "customer-payment",
+    "journal",
+];
 
 /// One Brightpearl object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +160,16 @@ enum Object {
     Contact,
     Product,
     Availability,
+    /// Sales orders (order type `SO`).
+    SalesOrder,
+    /// Sales credits (order type `SC`): returns and refunds.
+    SalesCredit,
+    /// Goods-out notes (shipments of sales orders).
+    GoodsOutNote,
+    /// Customer payments (receipts and refunds against orders and credits).
+    CustomerPayment,
+    /// Accounting journals (target only).
+    Journal,
 }
 
 impl Object {
@@ -151,6 +178,11 @@ impl Object {
             "contact" => Some(Object::Contact),
             "product" => Some(Object::Product),
             "product-availability" => Some(Object::Availability),
+            "sales-order" => Some(Object::SalesOrder),
+            "sales-credit" => Some(Object::SalesCredit),
+            "goods-out-note" => Some(Object::GoodsOutNote),
+            "customer-payment" => Some(Object::CustomerPayment),
+            "journal" => Some(Object::Journal),
             _ => None,
         };
         match object {
@@ -170,6 +202,11 @@ impl Object {
             Object::Contact => "contact",
             Object::Product => "product",
             Object::Availability => "product-availability",
+            Object::SalesOrder => "sales-order",
+            Object::SalesCredit => "sales-credit",
+            Object::GoodsOutNote => "goods-out-note",
+            Object::CustomerPayment => "customer-payment",
+            Object::Journal => "journal",
         }
     }
 }
@@ -233,6 +270,11 @@ async fn read_rows(
         Object::Contact => contact::read(client, ids, true).await,
         Object::Product => product::read(client, lookups, ids).await,
         Object::Availability => product::read_availability(client, ids, None).await,
+        Object::SalesOrder
+        | Object::SalesCredit
+        | Object::GoodsOutNote
+        | Object::CustomerPayment
+        | Object::Journal => orders::read(client, lookups, object, ids).await,
     }
 }
 
@@ -426,7 +468,8 @@ impl Target for BrightpearlTarget {
         let object = Object::parse(object, TARGET_OBJECTS, "target")?;
         let rows = match object {
             Object::Contact => contact::find(&self.client, by, values).await?,
-            _ => product::find(&self.client, &self.lookups, by, values).await?,
+            Object::Product => product::find(&self.client, &self.lookups, by, values).await?,
+            _ => order_writes::find(&self.client, &self.lookups, object, by, values).await?,
         };
         Ok(with_write_view(object, rows))
     }
@@ -438,7 +481,8 @@ impl Target for BrightpearlTarget {
         };
         match object {
             Object::Contact => write::contacts(&self.client, writes).await,
-            _ => write::products(&self.client, &self.lookups, writes).await,
+            Object::Product => write::products(&self.client, &self.lookups, writes).await,
+            _ => order_writes::write(&self.client, &self.lookups, object, writes).await,
         }
     }
 

@@ -60,6 +60,26 @@ impl IdSearch {
                 columns: &["productId", "SKU", "updatedOn"],
                 filters: &[("stockTracked", "true")],
             },
+            // Sales orders and credits share the order search; the type filter keeps each
+            // walk to its own kind. Goods-out notes, payments and journals: see orders.rs.
+            Object::SalesOrder => IdSearch {
+                path: "order-service/order-search",
+                id_column: "orderId",
+                columns: &["orderId", "updatedOn"],
+                filters: &[("orderTypeId", "1")],
+            },
+            Object::SalesCredit => IdSearch {
+                path: "order-service/order-search",
+                id_column: "orderId",
+                columns: &["orderId", "updatedOn"],
+                filters: &[("orderTypeId", "3")],
+            },
+            Object::GoodsOutNote | Object::CustomerPayment | Object::Journal => IdSearch {
+                path: "order-service/order-search",
+                id_column: "orderId",
+                columns: &["orderId", "updatedOn"],
+                filters: &[("orderTypeId", "0")],
+            },
         }
     }
 
