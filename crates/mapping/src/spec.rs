@@ -63,6 +63,112 @@ pub struct FlowSpec {
     /// dependency is not linked yet waits, with the reason, and is retried.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Records the targets need, looked up before mapping (the customer's Account, the
+    /// Brightpearl product of each SKU, the lines of an Opportunity): one batched lookup per
+    /// entry per batch, read by the expressions as `lookups.NAME[key]`.
+    #[serde(default)]
+    pub lookups: Vec<LookupSpec>,
+    /// Other flows to run for related records after a successful sync (a shipment refreshes
+    /// its order's status).
+    #[serde(default)]
+    pub notify: Vec<NotifySpec>,
+    /// Source fields that show the sync's result where users look (Salesforce sources).
+    #[serde(default)]
+    pub status: StatusSpec,
+}
+
+/// A batched lookup of records a flow's targets need.
+///
+/// ```toml
+/// [[lookups]]
+/// name = "products"            # read as lookups.products[sku]
+/// system = "brightpearl"       # default: the flow's target system
+/// object = "product"
+/// by = ["sku"]
+/// values = "lookups.lines[source.Id] | map(attribute='Product2.ProductCode') | list"
+/// missing = "fail"
+/// message = "a product of this Opportunity is not in Brightpearl"
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupSpec {
+    /// The name the expressions read it by (`lookups.NAME`).
+    pub name: String,
+    /// The system to look in; the flow's target system when omitted (the other one than the
+    /// source's).
+    #[serde(default)]
+    pub system: Option<System>,
+    /// The object to look in (`Contact`, `OpportunityLineItem`, Brightpearl `product`).
+    pub object: String,
+    /// The fields compared with the values (one field, or several for a tuple).
+    pub by: Vec<String>,
+    /// An expression giving the values to look up for one source record: a value, a list of
+    /// values, or (several `by` fields) a list of lists. Earlier lookups are readable.
+    pub values: String,
+    /// Fields of the found records the expressions read (Salesforce selects exactly these,
+    /// plus `Id`; relationship paths such as `Product2.ProductCode` work).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Each key gives the list of every record found (an Opportunity's lines), not one.
+    #[serde(default)]
+    pub many: bool,
+    /// What a value that finds nothing does to the source record.
+    #[serde(default)]
+    pub missing: Missing,
+    /// What to tell the operator when a value finds nothing (the key is appended).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Ask another flow to create what is missing, then wait for it.
+    #[serde(default)]
+    pub ensure: Option<EnsureSpec>,
+}
+
+/// What a lookup that finds nothing does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Nothing: the expressions see no entry for that key.
+    #[default]
+    Ignore,
+    /// The record waits (`DEPENDENCY_MISSING`, retried with backoff, visible in the queue with
+    /// the reason): the dependency is expected to arrive.
+    Wait,
+    /// The record is held for review (a dead letter with the message): a person must act.
+    Fail,
+}
+
+/// Another flow asked to create a missing dependency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnsureSpec {
+    /// The flow that creates it (`customers_to_salesforce`).
+    pub flow: String,
+    /// An expression giving the id (or ids) of that flow's source records to run.
+    pub ids: String,
+}
+
+/// Another flow to run for related records after a successful sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySpec {
+    /// The flow to run.
+    pub flow: String,
+    /// An expression giving the id (or ids) of that flow's source records.
+    pub ids: String,
+}
+
+/// Source fields that show each record's sync result (empty: none). Ferry writes them only
+/// when something changed: the time after a write, the error when it differs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusSpec {
+    /// A date-time field set to the time of the last successful write (`FerrySyncedAt__c`).
+    #[serde(default)]
+    pub synced_at: Option<String>,
+    /// A text field holding the last error, or the reason the record waits; cleared after a
+    /// success (`FerryError__c`).
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 fn yes() -> bool {
@@ -109,6 +215,9 @@ pub enum WriteMode {
     /// Update it only if it exists (linked, found by key or by a match rule); a record whose
     /// target does not exist yet waits for its dependency (inventory waits for its product).
     Update,
+    /// Create it once; never update it afterwards (a Brightpearl order made from an
+    /// Opportunity: the ERP owns the order from then on).
+    Create,
 }
 
 /// One record written per source record (or one per element of `each`).
@@ -166,6 +275,56 @@ pub struct TargetSpec {
     /// What a deleted source record does to this target.
     #[serde(default)]
     pub on_delete: OnDelete,
+    /// Fields written only when the record is created (an Order's first Status, its price
+    /// book): later syncs neither compare nor write them.
+    #[serde(default)]
+    pub create_only: Vec<String>,
+    /// Fields whose value is a list of objects, one per element of `each` (a Brightpearl
+    /// order's `rows`): field → the list's declaration.
+    #[serde(default)]
+    pub lists: BTreeMap<String, ListSpec>,
+    /// When the target record is locked (an activated Order), only some fields are written.
+    #[serde(default)]
+    pub lock: Option<LockSpec>,
+}
+
+/// A field whose value is a list of mapped objects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSpec {
+    /// An expression giving the elements; each is `item` in the fields' expressions.
+    pub each: String,
+    /// Key → expression of each object (undefined leaves the key out).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A target's lock: while `when` holds, only the `open` fields are written; a locked record
+/// that does not exist yet is not created. The other fields stay as they are and are not
+/// reported as drift (the target system refuses to change them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockSpec {
+    /// A condition over `existing` (the target record as it is) and the usual context
+    /// (`targets.order.StatusCode == 'Activated'`).
+    pub when: String,
+    /// The fields still written while locked; `*` patterns match a prefix or suffix (`*__c`).
+    #[serde(default)]
+    pub open: Vec<String>,
+}
+
+impl LockSpec {
+    /// Whether `field` stays writable while locked.
+    pub fn is_open(&self, field: &str) -> bool {
+        self.open.iter().any(|pattern| {
+            if let Some(suffix) = pattern.strip_prefix('*') {
+                field.ends_with(suffix)
+            } else if let Some(prefix) = pattern.strip_suffix('*') {
+                field.starts_with(prefix)
+            } else {
+                pattern == field
+            }
+        })
+    }
 }
 
 /// What a deleted source record does to a target record.

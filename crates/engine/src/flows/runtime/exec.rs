@@ -76,6 +76,10 @@ struct Rec {
     /// a later target keyed by one of them (a price book entry of a new product) cannot
     /// exist yet, so it is not looked up.
     fresh: Vec<String>,
+    /// What the flow's lookups found for this record (lookup name → key → record(s)).
+    lookups: Map<String, Value>,
+    /// Fields a target's lock kept from being written (target.field), for the log.
+    locked: Vec<String>,
 }
 
 /// One mapped target record of one source record.
@@ -209,10 +213,29 @@ impl Flow {
                 base_in: Map::new(),
                 base_out: Map::new(),
                 fresh: Vec::new(),
+                lookups: Map::new(),
+                locked: Vec::new(),
             })
             .collect();
         self.filter(&mut recs, &base);
         self.load_links(&mut recs).await;
+        if !self.lookups.is_empty() {
+            let mut views: Vec<super::lookups::LookupRec<'_>> = recs
+                .iter_mut()
+                .filter(|r| r.skipped.is_none())
+                .map(|r| super::lookups::LookupRec {
+                    id: &r.row.id,
+                    source: &r.row.data,
+                    link: r
+                        .link
+                        .as_ref()
+                        .map(|l| link_value(&l.brightpearl_id, &l.salesforce_id)),
+                    lookups: &mut r.lookups,
+                    failed: &mut r.failed,
+                })
+                .collect();
+            self.run_lookups(&mut views, &base).await;
+        }
         let mut drifts = Vec::new();
         for target in &self.targets {
             self.run_target(target, &mut recs, &base, dry, &mut drifts)
@@ -221,6 +244,16 @@ impl Flow {
         if !dry {
             self.write_back(&mut recs, &base).await;
             self.commit(&mut recs).await;
+            self.notify(&recs, &base).await;
+            self.write_status(&mut recs).await;
+            for rec in recs.iter().filter(|r| !r.locked.is_empty()) {
+                tracing::info!(
+                    flow = %self.name,
+                    record = %rec.row.id,
+                    fields = %rec.locked.join(", "),
+                    "the target is locked (an activated Order): these fields were left as they are"
+                );
+            }
             metrics_for(self.name.as_str(), &recs);
             self.stats.count(recs.iter().map(|r| {
                 if r.failed.is_some() {
@@ -262,7 +295,7 @@ impl Flow {
     fn filter(&self, recs: &mut [Rec], base: &Value) {
         let Some(when) = &self.when else { return };
         for rec in recs.iter_mut() {
-            let ctx = context(&rec.row.data, &rec.targets, base, None);
+            let ctx = context(&rec.row.data, &rec.targets, base, None, &rec.lookups);
             match when.truthy(&ctx) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -352,7 +385,13 @@ impl Flow {
                 .link
                 .as_ref()
                 .map(|l| link_value(&l.brightpearl_id, &l.salesforce_id));
-            let ctx = context(&rec.row.data, &rec.targets, base, link.as_ref());
+            let ctx = context(
+                &rec.row.data,
+                &rec.targets,
+                base,
+                link.as_ref(),
+                &rec.lookups,
+            );
             match map_target(target, &ctx, &rec.row.id, self.name.as_str()) {
                 Ok(records) => planned.extend(records.into_iter().map(|fields| Planned {
                     rec: index,
@@ -369,7 +408,17 @@ impl Flow {
         if planned.is_empty() {
             return;
         }
-        let read_fields: Vec<String> = target.fields.iter().map(|(f, _)| f.clone()).collect();
+        let mut read_fields: Vec<String> = target.fields.iter().map(|(f, _)| f.clone()).collect();
+        if let Some(lock) = &target.lock {
+            for path in lock.paths() {
+                if let Some(field) = path.strip_prefix("existing.")
+                    && !read_fields.iter().any(|f| f == field)
+                {
+                    read_fields.push(field.to_string());
+                }
+            }
+        }
+        read_fields.retain(|f| f != "Id" && !target.spec.lists.contains_key(f));
         // 2. Identify: the link, then the key, then the match rules.
         if let Some(entity) = &target.xref
             && target.each.is_none()
@@ -411,7 +460,39 @@ impl Flow {
             }
         }
         let key = &target.spec.key;
-        if !key.is_empty() {
+        if key.len() == 1 && key[0] == "Id" {
+            // Addressed by id (`Id = "targets.order.Id"`): read the records this run did not
+            // create itself, so only differing fields are written.
+            let mut read_ids = Vec::new();
+            for plan in planned.iter_mut() {
+                if plan.existing_id.is_none()
+                    && let Some(id) = plan.fields.get("Id").and_then(Value::as_str)
+                    && !id.is_empty()
+                {
+                    plan.existing_id = Some(id.to_string());
+                    if !recs[plan.rec].fresh.iter().any(|f| f == id) {
+                        read_ids.push(id.to_string());
+                    }
+                }
+            }
+            if !read_ids.is_empty() {
+                match target.writer.read(object, &read_ids, &read_fields).await {
+                    Ok(rows) => {
+                        let by_id: HashMap<String, Row> =
+                            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+                        for plan in planned.iter_mut() {
+                            if let Some(id) = &plan.existing_id {
+                                plan.existing = by_id.get(id).cloned();
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        fail_all(recs, &planned, &e, "reading the records by id", object);
+                        return;
+                    }
+                }
+            }
+        } else if !key.is_empty() {
             let lookups: Vec<usize> = (0..planned.len())
                 .filter(|&i| {
                     planned[i].existing.is_none()
@@ -427,7 +508,7 @@ impl Flow {
                 return;
             }
         }
-        if target.spec.mode == WriteMode::Upsert {
+        if target.spec.mode != WriteMode::Update {
             for group in &target.spec.match_on {
                 let lookups: Vec<usize> = (0..planned.len())
                     .filter(|&i| {
@@ -481,7 +562,11 @@ impl Flow {
             if !active(rec) {
                 continue;
             }
-            if plan.existing.is_none() && target.spec.mode == WriteMode::Update {
+            let by_id = key.len() == 1 && key[0] == "Id";
+            if plan.existing.is_none()
+                && target.spec.mode == WriteMode::Update
+                && !(by_id && plan.existing_id.is_some())
+            {
                 if dry {
                     drifts.push(self.drift(target, rec, None, Vec::new()));
                     continue;
@@ -504,6 +589,56 @@ impl Flow {
                 recs[plan.rec].failed = Some(failure);
                 continue;
             }
+            if target.spec.mode == WriteMode::Create && plan.existing_id.is_some() {
+                // Made once; the target system owns it from then on.
+                continue;
+            }
+            let mut plan_fields = plan.fields.clone();
+            if by_id {
+                plan_fields.remove("Id");
+            }
+            if plan.existing_id.is_some() {
+                for field in &target.spec.create_only {
+                    plan_fields.remove(field);
+                }
+            }
+            if let (Some(lock), Some(spec)) = (&target.lock, &target.spec.lock) {
+                let mut ctx = context(&rec.row.data, &rec.targets, base_ctx, None, &rec.lookups);
+                if let Value::Object(map) = &mut ctx {
+                    map.insert(
+                        "existing".into(),
+                        plan.existing
+                            .as_ref()
+                            .map_or(Value::Null, |e| e.data.clone()),
+                    );
+                }
+                if lock.truthy(&ctx).unwrap_or(false) {
+                    let rec = &mut recs[plan.rec];
+                    if plan.existing_id.is_none() {
+                        rec.locked
+                            .push(format!("{} (not created)", target.spec.name));
+                        continue;
+                    }
+                    let closed: Vec<String> = plan_fields
+                        .keys()
+                        .filter(|f| !spec.is_open(f))
+                        .cloned()
+                        .collect();
+                    for field in closed {
+                        let differs = plan.existing.as_ref().is_some_and(|e| {
+                            !super::compare::same(
+                                e.data.get(&field).unwrap_or(&Value::Null),
+                                plan_fields.get(&field).unwrap_or(&Value::Null),
+                            )
+                        });
+                        if differs {
+                            rec.locked.push(format!("{}.{field}", target.spec.name));
+                        }
+                        plan_fields.remove(&field);
+                    }
+                }
+            }
+            let rec = &recs[plan.rec];
             let base = rec
                 .base_in
                 .get(&target.spec.name)
@@ -528,7 +663,7 @@ impl Flow {
                 }
             };
             let decision = decide(
-                &plan.fields,
+                &plan_fields,
                 plan.existing.as_ref(),
                 |field| self.spec.ownership.policy(&target.spec.name, field),
                 rec.row.modified_at,
@@ -539,7 +674,7 @@ impl Flow {
                 // After this sync the target holds the written values, and its own where
                 // they were kept: the base of the next comparison.
                 let mut after = Map::new();
-                for (field, want) in &plan.fields {
+                for (field, want) in &plan_fields {
                     let written = match &decision {
                         Decision::Write(w) => w.contains_key(field),
                         _ => false,
@@ -702,7 +837,13 @@ impl Flow {
                 continue;
             }
             let id = ids.get(&i).cloned().or(plan.existing_id.clone());
-            let mut held = plan.fields.clone();
+            // What the target holds now: its current record (read by the lookup, so fields
+            // such as an Order's StatusCode are there for later targets) with this write over it.
+            let mut held = match plan.existing.as_ref().map(|e| &e.data) {
+                Some(Value::Object(current)) => current.clone(),
+                _ => Map::new(),
+            };
+            held.extend(plan.fields.clone());
             if let Some(id) = &id {
                 held.insert("Id".into(), Value::String(id.clone()));
             }
@@ -934,7 +1075,13 @@ impl Flow {
                 .link
                 .as_ref()
                 .map(|l| link_value(&l.brightpearl_id, &l.salesforce_id));
-            let ctx = context(&rec.row.data, &rec.targets, base, link.as_ref());
+            let ctx = context(
+                &rec.row.data,
+                &rec.targets,
+                base,
+                link.as_ref(),
+                &rec.lookups,
+            );
             let mut fields = Map::new();
             for (field, expr) in &self.write_back {
                 match expr.eval(&ctx) {
@@ -979,6 +1126,103 @@ impl Flow {
                         self.name, recs[index].row.id, e.message
                     ),
                 ));
+            }
+        }
+    }
+
+    /// Hands related records to the flows named in `notify` (after a successful sync).
+    async fn notify(&self, recs: &[Rec], base: &Value) {
+        for notify in &self.notify {
+            let mut ids = std::collections::BTreeSet::new();
+            for rec in recs.iter().filter(|r| active(r)) {
+                let ctx = context(&rec.row.data, &rec.targets, base, None, &rec.lookups);
+                if let Ok(value) = notify.ids.eval(&ctx) {
+                    ids.extend(super::lookups::id_list(value));
+                }
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            let ids: Vec<String> = ids.into_iter().collect();
+            if let Err(e) = self.enqueue(&notify.flow, &ids).await {
+                tracing::warn!(flow = %self.name, other = %notify.flow, error = %e,
+                    "handing records to another flow failed; its polling and reconciliation catch up");
+            }
+        }
+    }
+
+    /// Writes each record's sync result into the source fields named by `[status]`: the time
+    /// after a write, the error (or the reason it waits) when it differs from what is there.
+    async fn write_status(&self, recs: &mut [Rec]) {
+        let status = &self.spec.status;
+        let Some(writer) = &self.source_writer else {
+            return;
+        };
+        if status.synced_at.is_none() && status.error.is_none() {
+            return;
+        }
+        let now = Timestamp::now()
+            .to_datetime()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let mut writes = Vec::new();
+        let mut owners = Vec::new();
+        for (index, rec) in recs.iter().enumerate() {
+            if rec.skipped.is_some() {
+                continue;
+            }
+            let mut fields = Map::new();
+            let current_error = status
+                .error
+                .as_ref()
+                .and_then(|f| rec.row.data.get(f))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            match &rec.failed {
+                Some(failure) => {
+                    if let Some(field) = &status.error {
+                        let text: String = format!("{}: {}", failure.code, failure.message)
+                            .chars()
+                            .take(255)
+                            .collect();
+                        if text != current_error {
+                            fields.insert(field.clone(), Value::from(text));
+                        }
+                    }
+                }
+                None => {
+                    if let Some(field) = &status.error
+                        && !current_error.is_empty()
+                    {
+                        fields.insert(field.clone(), Value::Null);
+                    }
+                    if let Some(field) = &status.synced_at
+                        && (rec.created || rec.updated || !fields.is_empty())
+                    {
+                        fields.insert(field.clone(), Value::from(now.clone()));
+                    }
+                }
+            }
+            if !fields.is_empty() {
+                owners.push(index);
+                writes.push(Write {
+                    id: Some(rec.row.id.clone()),
+                    upsert_key: None,
+                    fields,
+                    marker: None,
+                });
+            }
+        }
+        if writes.is_empty() {
+            return;
+        }
+        let results = writer.write(&self.spec.source.object, &writes).await;
+        for (n, index) in owners.into_iter().enumerate() {
+            if let Some(Err(e)) = results.get(n) {
+                // The sync itself stands; only its display failed.
+                tracing::warn!(flow = %self.name, record = %recs[index].row.id, error = %e,
+                    "writing the sync status to the source record failed");
             }
         }
     }

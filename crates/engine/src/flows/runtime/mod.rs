@@ -19,6 +19,7 @@ mod compare;
 mod connect;
 mod exec;
 mod handler;
+mod lookups;
 mod plan;
 
 pub use exec::{Change, Drift, RecordOutcome};
@@ -170,6 +171,17 @@ pub(crate) struct CompiledTarget {
     pub(crate) xref: Option<String>,
     /// Field → the expression (over `value`) both sides are compared through.
     pub(crate) compare: Vec<(String, Expr)>,
+    /// Fields whose value is a list of mapped objects.
+    pub(crate) lists: Vec<CompiledList>,
+    /// The lock's condition (its `open` fields are in `spec.lock`).
+    pub(crate) lock: Option<Expr>,
+}
+
+/// A compiled list field of a target.
+pub(crate) struct CompiledList {
+    pub(crate) field: String,
+    pub(crate) each: Expr,
+    pub(crate) fields: Vec<(String, Expr)>,
 }
 
 /// One compiled, runnable flow.
@@ -187,6 +199,10 @@ pub struct Flow {
     tenant: TenantId,
     reference: Mutex<Option<(Instant, Value)>>,
     stats: FlowStats,
+    lookups: Vec<lookups::CompiledLookup>,
+    notify: Vec<lookups::CompiledNotify>,
+    /// The source (system, object) of every flow of the set, for work handed to them.
+    peers: std::sync::OnceLock<BTreeMap<String, (System, String)>>,
 }
 
 /// Running totals of one flow's records in this process (the live summary, the report).
@@ -288,8 +304,58 @@ impl Flow {
                     compare.push((field.clone(), expr));
                 }
             }
-            compiled_fields.push((fields, when, each, compare));
+            let mut lists = Vec::new();
+            for (field, list) in &target.lists {
+                let each = compile(&format!("{}.lists.{field}.each", target.name), &list.each);
+                let mut item_fields = Vec::new();
+                for (key, text) in &list.fields {
+                    if let Some(expr) =
+                        compile(&format!("{}.lists.{field}.{key}", target.name), text)
+                    {
+                        item_fields.push((key.clone(), expr));
+                    }
+                }
+                if let Some(each) = each {
+                    lists.push(CompiledList {
+                        field: field.clone(),
+                        each,
+                        fields: item_fields,
+                    });
+                }
+            }
+            let lock = target
+                .lock
+                .as_ref()
+                .and_then(|l| compile(&format!("{}.lock.when", target.name), &l.when));
+            compiled_fields.push((fields, when, each, compare, lists, lock));
         }
+        let mut compiled_lookups = Vec::new();
+        for lookup in &spec.lookups {
+            let values = compile(&format!("lookups.{}.values", lookup.name), &lookup.values);
+            let ensure_ids = lookup
+                .ensure
+                .as_ref()
+                .and_then(|e| compile(&format!("lookups.{}.ensure.ids", lookup.name), &e.ids));
+            let system = lookup.system.unwrap_or(match spec.source.system {
+                System::Brightpearl => System::Salesforce,
+                System::Salesforce => System::Brightpearl,
+            });
+            if let Some(values) = values {
+                compiled_lookups.push((lookup.clone(), system, values, ensure_ids));
+            }
+        }
+        let notify: Vec<lookups::CompiledNotify> = spec
+            .notify
+            .iter()
+            .filter_map(|n| {
+                compile(&format!("notify.{}.ids", n.flow), &n.ids).map(|ids| {
+                    lookups::CompiledNotify {
+                        flow: n.flow.clone(),
+                        ids,
+                    }
+                })
+            })
+            .collect();
         let write_back: Vec<(String, Expr)> = spec
             .write_back
             .iter()
@@ -314,7 +380,7 @@ impl Flow {
                 None
             }
         };
-        for (index, (target, (fields, when, each, compare))) in
+        for (index, (target, (fields, when, each, compare, lists, lock))) in
             spec.targets.iter().zip(compiled_fields).enumerate()
         {
             let system = target.system_for(spec.source.system);
@@ -328,11 +394,27 @@ impl Flow {
                     each,
                     xref: spec.xref_entity(index),
                     compare,
+                    lists,
+                    lock,
                 }),
                 Err(e) => errors.push(e),
             }
         }
-        let source_writer = if write_back.is_empty() {
+        let mut lookups = Vec::new();
+        for (lookup, system, values, ensure_ids) in compiled_lookups {
+            match adapters.target(system) {
+                Ok(reader) => lookups.push(lookups::CompiledLookup {
+                    spec: lookup,
+                    system,
+                    reader,
+                    values,
+                    ensure_ids,
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+        let status_fields = spec.status.synced_at.is_some() || spec.status.error.is_some();
+        let source_writer = if write_back.is_empty() && !status_fields {
             None
         } else {
             match adapters.target(spec.source.system) {
@@ -361,7 +443,21 @@ impl Flow {
             target.each.iter().for_each(&mut note);
         }
         write_back.iter().for_each(|(_, e)| note(e));
+        for target in &targets {
+            for list in &target.lists {
+                note(&list.each);
+                list.fields.iter().for_each(|(_, e)| note(e));
+            }
+            target.lock.iter().for_each(&mut note);
+        }
+        for lookup in &lookups {
+            note(&lookup.values);
+            lookup.ensure_ids.iter().for_each(&mut note);
+        }
+        notify.iter().for_each(|n| note(&n.ids));
         source_fields.extend(spec.source.fields.iter().cloned());
+        source_fields.extend(spec.status.synced_at.iter().cloned());
+        source_fields.extend(spec.status.error.iter().cloned());
         Ok(Flow {
             name,
             source,
@@ -374,6 +470,9 @@ impl Flow {
             tenant,
             reference: Mutex::new(None),
             stats: FlowStats::default(),
+            lookups,
+            notify,
+            peers: std::sync::OnceLock::new(),
             spec,
         })
     }
@@ -442,6 +541,35 @@ impl FlowSet {
             match Flow::compile(spec, adapters, store.clone(), tenant.clone()) {
                 Ok(flow) => flows.push(Arc::new(flow)),
                 Err(mut e) => errors.append(&mut e),
+            }
+        }
+        let peers: BTreeMap<String, (System, String)> = flows
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str().to_string(),
+                    (f.spec.source.system, f.spec.source.object.clone()),
+                )
+            })
+            .collect();
+        for flow in &flows {
+            let _ = flow.peers.set(peers.clone());
+            for wanted in flow
+                .spec
+                .lookups
+                .iter()
+                .filter_map(|l| l.ensure.as_ref().map(|e| &e.flow))
+                .chain(flow.spec.notify.iter().map(|n| &n.flow))
+            {
+                if !peers.contains_key(wanted) {
+                    errors.push(SpecError {
+                        origin: format!("flow {}", flow.name),
+                        message: format!(
+                            "it hands work to flow {wanted}, which is not enabled: enable \
+                             {wanted} (or remove it from this flow's lookups/notify)"
+                        ),
+                    });
+                }
             }
         }
         if errors.is_empty() {

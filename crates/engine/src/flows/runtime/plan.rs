@@ -10,6 +10,7 @@ pub(crate) fn context(
     targets: &Map<String, Value>,
     base: &Value,
     link: Option<&Value>,
+    lookups: &Map<String, Value>,
 ) -> Value {
     let mut ctx = match base {
         Value::Object(map) => map.clone(),
@@ -18,6 +19,7 @@ pub(crate) fn context(
     ctx.insert("source".into(), source.clone());
     ctx.insert("targets".into(), Value::Object(targets.clone()));
     ctx.insert("link".into(), link.cloned().unwrap_or(Value::Null));
+    ctx.insert("lookups".into(), Value::Object(lookups.clone()));
     Value::Object(ctx)
 }
 
@@ -77,6 +79,40 @@ pub(crate) fn map_target(
             if let Some(value) = value {
                 fields.insert(field.clone(), value);
             }
+        }
+        for list in &target.lists {
+            let items = match list.each.eval(ctx).map_err(|e| {
+                format!(
+                    "flow {flow}, record {record_id}, field {}.{}: its `each` failed: {e}",
+                    target.spec.name, list.field
+                )
+            })? {
+                Value::Null => Vec::new(),
+                Value::Array(items) => items,
+                other => vec![other],
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for (n, item) in items.into_iter().enumerate() {
+                let mut map = ctx.as_object().cloned().unwrap_or_default();
+                map.insert("item".into(), item);
+                map.insert("index".into(), Value::from(n));
+                let scoped = Value::Object(map);
+                let mut object = Map::new();
+                for (key, expr) in &list.fields {
+                    let value = expr.eval_field(&scoped).map_err(|e| {
+                        format!(
+                            "flow {flow}, record {record_id}, field {}.{}[{n}].{key}: {e} — fix \
+                             the source record or the flow's mapping",
+                            target.spec.name, list.field
+                        )
+                    })?;
+                    if let Some(value) = value {
+                        object.insert(key.clone(), value);
+                    }
+                }
+                out.push(Value::Object(object));
+            }
+            fields.insert(list.field.clone(), Value::Array(out));
         }
         let violations = validate::check(&target.spec.rules, &fields);
         if !violations.is_empty() {
