@@ -41,6 +41,8 @@
 //! | `format_date` *filter* | date-time, format | formatted in UTC (`[year]-[month]-[day]`, time crate syntax) | bad format |
 //! | `newer` | a, b | true when a is later than b (none is oldest) | not a date |
 //! | `lookup` | table (map or name of a flow table), key, `default=none` | exact match, then case-insensitive trimmed | unknown table name |
+//! | `pick` | map, keys, `attribute=none` | `map[key]` (or its attribute) for each key with an entry | not a map |
+//! | `pairs` | first, list | `[[first, x], …]`: key tuples of a two-field lookup | — |
 
 pub mod address;
 mod call;
@@ -48,6 +50,7 @@ pub mod countries;
 pub mod dates;
 pub mod decimal;
 mod fold;
+mod lists;
 mod lookup;
 pub mod names;
 pub mod phone;
@@ -94,6 +97,8 @@ const LIBRARY: &[(&str, Impl, bool)] = &[
     ("format_date", dates::format_date, true),
     ("newer", dates::newer, false),
     ("lookup", lookup::lookup, false),
+    ("pick", lists::pick, false),
+    ("pairs", lists::pairs, false),
 ];
 
 /// The names of every function of the library (for `ferry flows check` and suggestions).
