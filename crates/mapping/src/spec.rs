@@ -121,6 +121,10 @@ pub struct LookupSpec {
     /// Ask another flow to create what is missing, then wait for it.
     #[serde(default)]
     pub ensure: Option<EnsureSpec>,
+    /// A condition over `found` (one found record) it must meet to count (a Contact already
+    /// linked to Brightpearl: `found.ExternalID__c`); the others are as if not found.
+    #[serde(default)]
+    pub require: Option<String>,
 }
 
 /// What a lookup that finds nothing does.

@@ -40,6 +40,34 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "inventory_to_salesforce",
         include_str!("../../flows/inventory_to_salesforce.toml"),
     ),
+    (
+        "orders_to_salesforce",
+        include_str!("../../flows/orders_to_salesforce.toml"),
+    ),
+    (
+        "shipments_to_salesforce",
+        include_str!("../../flows/shipments_to_salesforce.toml"),
+    ),
+    (
+        "opportunities_to_brightpearl",
+        include_str!("../../flows/opportunities_to_brightpearl.toml"),
+    ),
+    (
+        "credits_to_salesforce",
+        include_str!("../../flows/credits_to_salesforce.toml"),
+    ),
+    (
+        "returns_to_brightpearl",
+        include_str!("../../flows/returns_to_brightpearl.toml"),
+    ),
+    (
+        "payments_to_brightpearl",
+        include_str!("../../flows/payments_to_brightpearl.toml"),
+    ),
+    (
+        "payments_to_salesforce",
+        include_str!("../../flows/payments_to_salesforce.toml"),
+    ),
 ];
 
 /// Where a flow came from, for `ferry flows list` and for errors.
@@ -511,6 +539,50 @@ fn check(spec: &FlowSpec) -> Vec<Problem> {
                     .to_owned(),
             ));
         }
+        for (list, spec_list) in &target.lists {
+            ctx.expression(
+                &env,
+                &mut problems,
+                Some(name),
+                list,
+                &format!("list {list} each"),
+                &spec_list.each,
+                index,
+                has_each,
+            );
+            for (key, expr) in &spec_list.fields {
+                ctx.expression(
+                    &env,
+                    &mut problems,
+                    Some(name),
+                    list,
+                    &format!("list {list} field {key}"),
+                    expr,
+                    index,
+                    true,
+                );
+            }
+        }
+        if let Some(lock) = &target.lock {
+            ctx.expression(
+                &env,
+                &mut problems,
+                Some(name),
+                "lock",
+                "lock.when",
+                &lock.when,
+                index,
+                has_each,
+            );
+        }
+        for field in &target.create_only {
+            if !target.fields.contains_key(field) {
+                problems.push(problem(
+                    "create_only",
+                    format!("create_only names {field}, which is not mapped: map it or remove it"),
+                ));
+            }
+        }
         if let Some(xref) = &target.xref
             && xref.trim().is_empty()
         {
@@ -539,6 +611,54 @@ fn check(spec: &FlowSpec) -> Vec<Problem> {
                 ),
             });
         }
+    }
+    let mut lookup_names: Vec<&str> = Vec::new();
+    for lookup in &spec.lookups {
+        if lookup_names.contains(&lookup.name.as_str()) {
+            problems.push(flow_problem(
+                "lookups",
+                format!("two lookups are named {}: rename one", lookup.name),
+            ));
+        }
+        lookup_names.push(&lookup.name);
+        if lookup.by.is_empty() {
+            problems.push(flow_problem(
+                "lookups",
+                format!(
+                    "lookup {} has no `by` fields: name the fields to compare",
+                    lookup.name
+                ),
+            ));
+        }
+        let exprs = [
+            Some(("values", &lookup.values)),
+            lookup.ensure.as_ref().map(|e| ("ensure.ids", &e.ids)),
+            lookup.require.as_ref().map(|r| ("require", r)),
+        ];
+        for (what, expr) in exprs.into_iter().flatten() {
+            ctx.expression(
+                &env,
+                &mut problems,
+                None,
+                "lookups",
+                &format!("lookup {} {what}", lookup.name),
+                expr,
+                0,
+                false,
+            );
+        }
+    }
+    for notify in &spec.notify {
+        ctx.expression(
+            &env,
+            &mut problems,
+            None,
+            "notify",
+            &format!("notify {} ids", notify.flow),
+            &notify.ids,
+            spec.targets.len(),
+            false,
+        );
     }
     for (field, expr) in &spec.write_back {
         ctx.expression(
@@ -626,15 +746,34 @@ impl Ctx<'_> {
                 (Some("tables"), Some(name)) if !self.spec.tables.contains_key(name) => push(
                     format!("reads tables.{name}, which is not declared: add [tables.{name}]"),
                 ),
+                (Some("lookups"), Some(name))
+                    if !self.spec.lookups.iter().any(|l| l.name == name) =>
+                {
+                    push(format!(
+                        "reads lookups.{name}, which is not declared: add a [[lookups]] entry \
+                         named {name}"
+                    ))
+                }
                 (Some(root), _)
                     if !matches!(
                         root,
-                        "source" | "targets" | "item" | "vars" | "tables" | "ref" | "link" | "now"
+                        "source"
+                            | "targets"
+                            | "item"
+                            | "index"
+                            | "vars"
+                            | "tables"
+                            | "ref"
+                            | "link"
+                            | "now"
+                            | "lookups"
+                            | "existing"
+                            | "found"
                     ) && !is_function_call(text, root) =>
                 {
                     push(format!(
                         "reads {root}, which is not part of the context: expressions read \
-                         source, targets, item, vars, tables, ref, link and now"
+                         source, targets, item, vars, tables, ref, link, lookups and now"
                     ))
                 }
                 _ => {}

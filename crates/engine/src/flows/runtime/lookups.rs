@@ -20,6 +20,7 @@ pub(crate) struct CompiledLookup {
     pub(crate) reader: Arc<dyn Target>,
     pub(crate) values: Expr,
     pub(crate) ensure_ids: Option<Expr>,
+    pub(crate) require: Option<Expr>,
 }
 
 /// A compiled `notify` entry.
@@ -156,13 +157,44 @@ impl Flow {
                         fields.push(f.clone());
                     }
                 }
-                match lookup
-                    .reader
-                    .find(&lookup.spec.object, &lookup.spec.by, &values, &fields)
-                    .await
-                {
+                // By id: a read, which every adapter supports for every object it writes.
+                let by_id = matches!(lookup.spec.by.as_slice(), [f] if f == "Id" || f == "id");
+                let answer = if by_id {
+                    let ids: Vec<String> = values.iter().map(|t| lookup_key(t)).collect();
+                    fields.retain(|f| f != "Id" && f != "id");
+                    lookup
+                        .reader
+                        .read(&lookup.spec.object, &ids, &fields)
+                        .await
+                        .map(|rows| {
+                            rows.into_iter()
+                                .map(|mut row| {
+                                    if let Value::Object(map) = &mut row.data {
+                                        map.insert(
+                                            lookup.spec.by[0].clone(),
+                                            Value::from(row.id.clone()),
+                                        );
+                                    }
+                                    row
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                } else {
+                    lookup
+                        .reader
+                        .find(&lookup.spec.object, &lookup.spec.by, &values, &fields)
+                        .await
+                };
+                match answer {
                     Ok(rows) => {
                         for row in rows {
+                            if let Some(require) = &lookup.require {
+                                let mut ctx = base.as_object().cloned().unwrap_or_default();
+                                ctx.insert("found".into(), row.data.clone());
+                                if !require.truthy(&Value::Object(ctx)).unwrap_or(false) {
+                                    continue;
+                                }
+                            }
                             let tuple: Vec<Value> =
                                 lookup.spec.by.iter().map(|f| field_of(&row, f)).collect();
                             let mut data = row.data.clone();

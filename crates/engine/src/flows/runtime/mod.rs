@@ -336,12 +336,15 @@ impl Flow {
                 .ensure
                 .as_ref()
                 .and_then(|e| compile(&format!("lookups.{}.ensure.ids", lookup.name), &e.ids));
+            let require = lookup.require.as_ref().and_then(|r| {
+                compile(&format!("lookups.{}.require", lookup.name), r)
+            });
             let system = lookup.system.unwrap_or(match spec.source.system {
                 System::Brightpearl => System::Salesforce,
                 System::Salesforce => System::Brightpearl,
             });
             if let Some(values) = values {
-                compiled_lookups.push((lookup.clone(), system, values, ensure_ids));
+                compiled_lookups.push((lookup.clone(), system, values, ensure_ids, require));
             }
         }
         let notify: Vec<lookups::CompiledNotify> = spec
@@ -401,7 +404,7 @@ impl Flow {
             }
         }
         let mut lookups = Vec::new();
-        for (lookup, system, values, ensure_ids) in compiled_lookups {
+        for (lookup, system, values, ensure_ids, require) in compiled_lookups {
             match adapters.target(system) {
                 Ok(reader) => lookups.push(lookups::CompiledLookup {
                     spec: lookup,
@@ -409,6 +412,7 @@ impl Flow {
                     reader,
                     values,
                     ensure_ids,
+                    require,
                 }),
                 Err(e) => errors.push(e),
             }
