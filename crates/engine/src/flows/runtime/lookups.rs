@@ -79,10 +79,10 @@ fn field_of(row: &Row, field: &str) -> Value {
     if let Some(v) = row.data.get(field) {
         return v.clone();
     }
-    if let Value::Object(map) = &row.data {
-        if let Some((_, v)) = map.iter().find(|(k, _)| k.eq_ignore_ascii_case(field)) {
-            return v.clone();
-        }
+    if let Value::Object(map) = &row.data
+        && let Some((_, v)) = map.iter().find(|(k, _)| k.eq_ignore_ascii_case(field))
+    {
+        return v.clone();
     }
     let mut at = &row.data;
     for part in field.split('.') {
