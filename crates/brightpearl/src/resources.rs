@@ -9,12 +9,12 @@ use crate::Client;
 use crate::client::response_of;
 use crate::idset::{IdSet, MAX_GOODS_OUT_NOTE_IDS, MAX_IDS_PER_GET};
 use crate::model::accounting::{CustomerPayment, NewCustomerPayment};
-use crate::model::catalogue::{PriceList, Product, ProductPrice};
+use crate::model::catalogue::{Channel, PriceList, Product, ProductPrice};
 use crate::model::contacts::Contact;
 use crate::model::goods_out::GoodsOutNote;
 use crate::model::orders::Order;
 use crate::model::sales_orders::SalesOrder;
-use crate::model::stock::{ProductAvailability, Warehouse};
+use crate::model::stock::{ProductAvailability, ShippingMethod, Warehouse};
 use crate::search::Search;
 use ferry_http::{Error, Method, Reply};
 use futures_util::{StreamExt, TryStreamExt};
@@ -232,6 +232,56 @@ impl Client {
             .idempotent(false);
         let reply = self.send(&call).await?;
         response_of(&reply)
+    }
+}
+
+/// Reads for the order-to-cash objects: raw JSON where callers keep the record as Brightpearl
+/// sent it, typed lists for the reference data they name things from.
+impl Client {
+    /// Orders of any type by id as the GET JSON (`includeOptional=customFields`), for callers
+    /// that keep every key Brightpearl sends.
+    pub async fn orders_json(&self, ids: &IdSet) -> Result<Vec<serde_json::Value>, Error> {
+        self.get_many(
+            "/order-service/order?includeOptional=customFields",
+            ids,
+            MAX_IDS_PER_GET,
+        )
+        .await
+    }
+
+    /// Every sales channel (`GET /product-service/channel`).
+    pub async fn channels(&self) -> Result<Vec<Channel>, Error> {
+        self.get("/product-service/channel").await
+    }
+
+    /// Every shipping method (`GET /warehouse-service/shipping-method`).
+    pub async fn shipping_methods(&self) -> Result<Vec<ShippingMethod>, Error> {
+        self.get("/warehouse-service/shipping-method").await
+    }
+
+    /// Customer payments by payment id, as `customer-payment-search` rows (column name →
+    /// cell; there is no payment GET): one search per 200 ids, every page.
+    pub async fn customer_payment_rows(
+        &self,
+        payment_ids: &IdSet,
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, Error> {
+        let mut all = Vec::new();
+        for chunk in payment_ids.chunks(MAX_IDS_PER_GET) {
+            let search = Search::new(self, "accounting-service/customer-payment-search")
+                .filter("paymentId", &chunk.to_string())
+                .stable_by("paymentId");
+            let mut rows = std::pin::pin!(search.rows());
+            while let Some(row) = rows.next().await {
+                all.push(row?);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Journals by id as the GET JSON (`GET /accounting-service/journal/{ids}`).
+    pub async fn journals_json(&self, ids: &IdSet) -> Result<Vec<serde_json::Value>, Error> {
+        self.get_many("/accounting-service/journal", ids, MAX_IDS_PER_GET)
+            .await
     }
 }
 

@@ -1,7 +1,8 @@
-//! The Brightpearl adapter of the flow runtime: [`BrightpearlSource`] reads contacts, products
-//! and product availability; [`BrightpearlTarget`] reads, finds and writes contacts and
-//! products. Flow authors write expressions against the row shapes below (`source.…`) and name
-//! the write fields below in a target's `fields`.
+//! The Brightpearl adapter of the flow runtime: [`BrightpearlSource`] reads contacts, products,
+//! product availability, sales orders, sales credits, goods-out notes and customer payments;
+//! [`BrightpearlTarget`] reads, finds and writes contacts and products. Flow authors write
+//! expressions against the row shapes below (`source.…`) and name the write fields below in a
+//! target's `fields`.
 //!
 //! # Row shapes (`Row::data`)
 //!
@@ -60,6 +61,64 @@
 //! no availability: they are missing from reads (and scans skip them). The SKU comes from one
 //! `product-search` per 500 products (a scan's own search carries it, so scans add nothing).
 //!
+//! ## `sales-order` and `sales-credit`
+//! The order GET JSON (`GET /order-service/order/{ids}?includeOptional=customFields`) of
+//! orders of type `SO` (`sales-order`) or `SC` (`sales-credit`); ids of the other kind are
+//! missing from the answer. `modified_at`/`version` come from `updatedOn`, else `createdOn`
+//! (a just-created order has no `updatedOn`). Added keys (`delivery` replaces the GET's
+//! `{deliveryDate, shippingMethodId}`, which move to `deliveryDate` and `shippingMethodId`):
+//!
+//! | key | value |
+//! |---|---|
+//! | `id`, `type` | the order id (number); `"SO"` or `"SC"` |
+//! | `reference` | text, `""` when none; `externalRef`: text or `null` |
+//! | `parentOrderId` | the credit's sales order (0 none) |
+//! | `statusId`, `statusName` | `orderStatus`; `cancelled`: the name contains "cancel" (any case) |
+//! | `shippingStatus`, `paymentStatus`, `stockStatus` | `NST`/`SNS`/`SPS`/`ASS`; `orderPaymentStatus`; `stockStatusCode` |
+//! | `placedDate` | `YYYY-MM-DD` of `placedOn` in the offset Brightpearl wrote (`null` when unset); `deliveryDate` likewise |
+//! | `currency`, `exchangeRate` | `orderCurrencyCode`; the rate as decimal text (`"1"`) |
+//! | `channelId`, `channelName` | `assignment.current.channelId` (0 none); the channel's name or `null` |
+//! | `warehouseId`, `priceListId`, `shippingMethodId` | numbers (`shippingMethodId` `null` for none) |
+//! | `customerId` | `parties.customer.contactId` |
+//! | `customer`, `delivery`, `billing` | `{addressFullName, companyName, addressLine1`–`addressLine4, postalCode, country, countryIsoCode2` (alpha-2)`, countryIsoCode` (alpha-3)`, telephone, mobileTelephone, email}`, empty texts `null`; the whole party `null` when the order has none |
+//! | `totals` | `{net, tax, gross}` decimal text without trailing zeros (`totalValue.net`, `.taxAmount`, `.total`) |
+//! | `rows` | by `orderRowSequence`, then row id: `{rowId` (text)`, sequence, productId` (`null` for free text)`, sku, name, quantity` (`"2"`)`, unitPrice, net` (row net rounded to cents half away from zero)`, tax, gross` (net + tax)`, taxCode, discountPercentage, nominalCode, externalRef}` |
+//!
+//! One order GET per 200 orders; the channel list is read once and kept for five minutes.
+//!
+//! ## `goods-out-note`
+//! The note GET JSON (`GET /warehouse-service/order/*/goods-note/goods-out/{ids}`: `status`,
+//! `shipping`, `orderRows`, `events`, `sequence`, …) plus `id`, `orderId`, `warehouseId`,
+//! `shipped` (bool), `shippedOn` (`YYYY-MM-DD` or `null`), `shippedAt` (the timestamp text or
+//! `null`), `trackingReference` (`shipping.reference`, `null` when empty), `shippingMethodId`,
+//! `shippingMethodName`, `carrier` (the method's `carrier`, else its name, else `null`),
+//! `createdOn`, `rows` (`[{orderRowId` (text, as order rows' `rowId`)`, productId, quantity}]`),
+//! `order` (`{id, type, parentOrderId, reference, externalRef, currency, statusId, statusName,
+//! shippingStatus, paymentStatus, cancelled}` of its sales order), `notes` (every note of that
+//! order, this one included, by id: `[{id, shipped, shippedOn, shippedAt, trackingReference,
+//! shippingMethodId, shippingMethodName, carrier}]`) and `trackingReferences` (the distinct
+//! non-empty tracking numbers of those notes, by note id). A flow can act on any one note's
+//! event with the whole, current shipping picture: partial shipments, events out of order
+//! or twice change nothing. `modified_at`/`version`: the latest event (`occured`), else
+//! `createdOn`. Notes of external transfers (order 0) and of orders that are not sales orders
+//! are missing from reads. A read costs one note GET per 500 notes, one order GET and one GET
+//! of the orders' notes per 200 orders; shipping methods are kept for five minutes.
+//!
+//! ## `customer-payment`
+//! From `customer-payment-search` filtered by `paymentId` (there is no payment GET): `{id,
+//! transactionRef, transactionCode, paymentMethodCode, paymentType` (`RECEIPT`, `PAYMENT`,
+//! `AUTH`, `CAPTURE`, `VOID`)`, orderId, currencyCode, currencyId, amountPaid,
+//! amountAuthorized` (decimal text as Brightpearl keeps it, without trailing zeros)`, expires,
+//! paymentDate` (`YYYY-MM-DD`)`, paymentDateTime, createdOn, journalId, order}` where `order`
+//! is `{id, type, parentOrderId, reference, externalRef, currency, statusId, statusName,
+//! shippingStatus, paymentStatus, cancelled}` (`null` when the order is gone).
+//! `modified_at`/`version`: `createdOn` (payments are not edited). One search per 200 ids and
+//! one order GET per 200 orders; a scan's own search carries every column, so it adds only
+//! the order GET.
+//!
+//! ## `journal` (target reads)
+//! The journal GET JSON (`GET /accounting-service/journal/{ids}`) plus `id`; one GET per 200.
+//!
 //! # Scans and polling
 //! `scan` walks ids upwards: a `*-search` filtered to an id window above `after`, sorted by id,
 //! up to 500 rows a page, then the id-set GETs of the page. `changed_since` searches
@@ -67,6 +126,20 @@
 //! and Brightpearl has no search of availability changes, so `product-availability` polling
 //! returns nothing: inventory relies on the `product.modified.on-hand-modified` webhook and on
 //! reconciliation scans.
+//!
+//! Order-side objects: `sales-order`/`sales-credit` scans walk `order-search` filtered to
+//! their type (`orderTypeId` 1 or 3) and poll it by `updatedOn` and by `createdOn` (a new
+//! order has no `updatedOn`): two searches. `customer-payment` walks
+//! `customer-payment-search` by `paymentId` and polls `createdOn`. `goods-out-note` scans
+//! walk note ids through the note GET itself (windows of 500 ids, `order/*/…/{from}-{to}`;
+//! `goods-out-search` sorted by id tells where ids end), so they resume after any note id.
+//! Polling notes costs three searches: `goods-out-search` by `createdOn` and by `shippedOn`
+//! (a second partial shipment leaves the order part shipped and its `updatedOn` alone), and
+//! sales orders by `updatedOn` (a note's creation or shipment that changes the order's
+//! allocation or shipping status bumps it; then one GET of those orders' notes per 200
+//! orders). A note's change time is the later of its latest event and its order's
+//! `updatedOn`. A tracking-number edit changes neither: it arrives by the
+//! `goods-out-note.modified` webhook, or with reconciliation.
 //!
 //! # Write fields (`Write::fields`)
 //! Text values may be strings or numbers; `null` (or `""`) clears an optional field. Unknown
@@ -103,6 +176,71 @@
 //! **Marker**: products are made idempotent by their SKU: a create needs `sku`, and the adapter
 //! first looks the SKU up with `product-search` and updates the product found instead of
 //! creating another. `Write::marker` is not stored on products.
+//!
+//! ## `sales-order` and `sales-credit`
+//! Created whole, header and rows in one `POST /order-service/sales-order` (or
+//! `/sales-credit`). Fields: `customerId` (required, the customer contact's id), `ref` (at
+//! most 64 characters), `externalRef` (at most 32; default: the marker, see below),
+//! `placedOn` (ISO date or date-time), `statusId` or `statusName` (a status of the object's
+//! order type, matched ignoring case against `GET /order-service/order-status`; an unknown
+//! name is refused with the list of names), `channelId`, `warehouseId`, `priceListId`,
+//! `currency` (ISO 4217 code; default: the price list's), `exchangeRate` (decimal text, fixed
+//! on the order), `shippingMethodId`, `delivery` (an object of `addressFullName`,
+//! `companyName`, `addressLine1`–`addressLine4`, `postalCode`, `countryIsoCode` — alpha-2 or
+//! alpha-3, sent as the alpha-2 code the resource shows — `telephone`, `email`), and `rows`
+//! (required, a list; each `{productId` or `name` (a free-text row), `quantity`, `net` (the
+//! row's net total), `tax` (default `"0"`), `taxCode` (default: the account's zero-rate code,
+//! the lowest-id tax code without a rate), `externalRef}`; amounts and quantities are decimal
+//! text or numbers with at most 4 decimal places, sent exactly). A `sales-credit` also takes
+//! `parentId`, the sales order it credits.
+//!
+//! Brightpearl orders are not edited by Ferry after creation: an update (`Write::id` set) may
+//! carry only `statusId` / `statusName` (one `PUT /order-service/order/{id}/status`); any
+//! other field is refused with `BP_ORDER_FIELD_LOCKED` naming the fields. Map order flows
+//! so that only the status is compared for existing orders.
+//!
+//! **Marker**: `externalRef` holds the marker (markers longer than 32 characters are stored
+//! as `F-` + 30 hex digits of their SHA-256), or the flow's own `externalRef`. Before
+//! creating, the adapter looks the references up in `order-search` (filtered to the order
+//! type): credits with a `parentId` in one search over their parents' ids, other records one
+//! search per reference (order-search cannot filter a set of texts), four at a time; a record
+//! found is answered instead of a second one. Found by `["externalRef"]` (the marker or the
+//! flow's value) and by `["reference"]` (Brightpearl's `customerRef`, the order's `ref`).
+//!
+//! ## `customer-payment`
+//! Created through `POST /accounting-service/customer-payment`: `orderId` (required: the sales
+//! order or credit), `paymentType` (`RECEIPT`, the default, `PAYMENT` for a refund, or
+//! `CAPTURE`), `paymentMethodCode` (required; checked against
+//! `GET /accounting-service/payment-method`, an unknown code is refused with the list of
+//! codes), `amountPaid` (required, greater than 0, decimal text with at most 2 decimal places:
+//! round in the mapping; more is refused, never rounded by the adapter), `currencyIsoCode`
+//! (default: the order's currency, read with one order GET for the batch), `exchangeRate`,
+//! `paymentDate` (default: now), `transactionRef` (at most 64; default: the marker, hashed
+//! like an order's above 64 characters), `transactionCode`, `journalRef` (at most 64).
+//!
+//! Payments are never changed: a write with an id is compared with the payment
+//! (`customer-payment-search`; `exchangeRate` and `journalRef` are not shown there and are not
+//! compared) and answers its id when nothing differs, else `BP_PAYMENT_IMMUTABLE` (delete the
+//! payment in Brightpearl and retry the record to post it again). **Marker**: before
+//! creating, one `customer-payment-search` over the batch's order ids finds payments already
+//! posted with the same `transactionRef` and method. Found by `["transactionRef"]`.
+//!
+//! ## `journal`
+//! A balanced two-line general journal (`JJ`) through `POST /accounting-service/journal-entry`:
+//! `amount` (required, greater than 0, at most 2 decimal places) debited to `debitNominal` and
+//! credited to `creditNominal` (both required nominal codes), `date` (required, the accounting
+//! date), `currency` (ISO code) or `currencyId` (default: the base currency), `exchangeRate`,
+//! `description`, `journalRef` (at most 64; default: the marker). Journals are not changed
+//! once posted: a write with an id is compared with the journal (one journal GET) and refused
+//! with `BP_JOURNAL_IMMUTABLE` when it differs. **Marker**: `journalRef`, looked up with one
+//! `journal-search` per reference before posting. Found by `["journalRef"]`.
+//!
+//! ## Costs of order-side writes
+//! Creates left after the lookups go out up to ten per `multi-message` request (one request
+//! against the rate limit; a single create is a plain POST), each create refused on its own.
+//! Order statuses, tax codes, payment methods and currencies are read once and kept for five
+//! minutes. A batch of 10 new sales orders costs 10 searches and 1 multi-message; 10 new
+//! payments cost 1 search, 1 order GET (when the currency is not mapped) and 1 multi-message.
 //!
 //! # Finding (`Target::find`)
 //! `contact` by `["email"]` (primary email, compared case-insensitively) and by
@@ -220,7 +358,7 @@ pub struct BrightpearlSource {
 }
 
 impl BrightpearlSource {
-    /// A source of `object`: `contact`, `product` or `product-availability`.
+    /// A source of `object`: one of [`SOURCE_OBJECTS`].
     pub fn new(client: Client, object: &str) -> Result<Self, AdapterError> {
         let object = Object::parse(object, SOURCE_OBJECTS, "source")?;
         Ok(Self {
@@ -403,6 +541,9 @@ impl Source for BrightpearlSource {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        if self.object == Object::GoodsOutNote {
+            return orders::scan_notes(&self.client, &self.lookups, after, limit).await;
+        }
         let spec = scan::IdSearch::of(self.object);
         let found = scan::page_after(&self.client, &spec, after, limit)
             .await
@@ -416,6 +557,11 @@ impl Source for BrightpearlSource {
                     .collect();
                 product::read_availability(&self.client, &ids, Some(skus)).await?
             }
+            // The scan's search carries every payment column: the rows need no second read.
+            Object::CustomerPayment => {
+                let cells = found.into_iter().map(|(_, cells)| cells).collect();
+                orders::payment_rows(&self.client, cells).await?
+            }
             _ => read_rows(&self.client, &self.lookups, self.object, &ids).await?,
         };
         rows.sort_by_key(|row| row.id.parse::<u64>().unwrap_or(u64::MAX));
@@ -427,6 +573,30 @@ impl Source for BrightpearlSource {
             // Stock moves leave product-search's updatedOn alone and no search lists
             // availability changes: inventory relies on webhooks and reconciliation.
             Object::Availability => Ok(Vec::new()),
+            Object::GoodsOutNote => orders::notes_changed_since(&self.client, since).await,
+            // A just-created order has no updatedOn (reference §7.1): new orders are found by
+            // createdOn.
+            Object::SalesOrder | Object::SalesCredit => {
+                let spec = scan::IdSearch::of(self.object);
+                let created = scan::IdSearch {
+                    changed_column: "createdOn",
+                    ..spec
+                };
+                let mut latest: std::collections::BTreeMap<String, Timestamp> =
+                    std::collections::BTreeMap::new();
+                for spec in [spec, created] {
+                    let found = scan::changed_since(&self.client, &spec, since)
+                        .await
+                        .map_err(|e| call_error(e, &format!("the {} poll", spec.path)))?;
+                    for (id, at) in found {
+                        let entry = latest.entry(id).or_insert(at);
+                        *entry = (*entry).max(at);
+                    }
+                }
+                let mut out: Vec<(String, Timestamp)> = latest.into_iter().collect();
+                out.sort_by_key(|(id, at)| (*at, id.parse::<u64>().unwrap_or(0)));
+                Ok(out)
+            }
             object => {
                 let spec = scan::IdSearch::of(object);
                 scan::changed_since(&self.client, &spec, since)

@@ -23,6 +23,24 @@ const FIRST_WINDOW: u64 = 100_000;
 /// The widest id window.
 const MAX_WINDOW: u64 = 1_000_000;
 
+/// The columns of `customer-payment-search` (reference §6.5).
+pub(super) const PAYMENT_COLUMNS: &[&str] = &[
+    "paymentId",
+    "transactionRef",
+    "transactionCode",
+    "paymentMethodCode",
+    "paymentType",
+    "orderId",
+    "currencyId",
+    "currencyCode",
+    "amountAuthorized",
+    "amountPaid",
+    "expires",
+    "paymentDate",
+    "createdOn",
+    "journalId",
+];
+
 /// How one object is searched.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct IdSearch {
@@ -34,6 +52,9 @@ pub(super) struct IdSearch {
     pub columns: &'static [&'static str],
     /// Filters every walk of this object carries.
     pub filters: &'static [(&'static str, &'static str)],
+    /// The column polling asks for changes by (`updatedOn`; `createdOn` for records that are
+    /// never edited).
+    pub changed_column: &'static str,
 }
 
 impl IdSearch {
@@ -45,12 +66,14 @@ impl IdSearch {
                 id_column: "contactId",
                 columns: &["contactId", "updatedOn"],
                 filters: &[],
+                changed_column: "updatedOn",
             },
             Object::Product => IdSearch {
                 path: "product-service/product-search",
                 id_column: "productId",
                 columns: &["productId", "updatedOn"],
                 filters: &[],
+                changed_column: "updatedOn",
             },
             // Products that are not stock-tracked have no availability: skip them here so
             // that pages stay full of records that exist.
@@ -59,31 +82,56 @@ impl IdSearch {
                 id_column: "productId",
                 columns: &["productId", "SKU", "updatedOn"],
                 filters: &[("stockTracked", "true")],
+                changed_column: "updatedOn",
             },
             // Sales orders and credits share the order search; the type filter keeps each
-            // walk to its own kind. Goods-out notes, payments and journals: see orders.rs.
+            // walk to its own kind.
             Object::SalesOrder => IdSearch {
                 path: "order-service/order-search",
                 id_column: "orderId",
                 columns: &["orderId", "updatedOn"],
                 filters: &[("orderTypeId", "1")],
+                changed_column: "updatedOn",
             },
             Object::SalesCredit => IdSearch {
                 path: "order-service/order-search",
                 id_column: "orderId",
                 columns: &["orderId", "updatedOn"],
                 filters: &[("orderTypeId", "3")],
+                changed_column: "updatedOn",
             },
-            Object::GoodsOutNote | Object::CustomerPayment | Object::Journal => IdSearch {
-                path: "order-service/order-search",
-                id_column: "orderId",
-                columns: &["orderId", "updatedOn"],
-                filters: &[("orderTypeId", "0")],
+            // Goods-out notes are walked through their id-set GET (orders/notes.rs); this
+            // search tells the largest note id and finds notes created or shipped since a
+            // time. External transfers are no order's shipment.
+            Object::GoodsOutNote => IdSearch {
+                path: "warehouse-service/goods-note/goods-out-search",
+                id_column: "goodsOutNoteId",
+                columns: &["goodsOutNoteId", "orderId", "createdOn", "shippedOn"],
+                filters: &[("transfer", "false")],
+                changed_column: "createdOn",
+            },
+            // Payments are never edited: polling asks for new ones. A scan reads every column,
+            // which is the whole record (there is no payment GET).
+            Object::CustomerPayment => IdSearch {
+                path: "accounting-service/customer-payment-search",
+                id_column: "paymentId",
+                columns: PAYMENT_COLUMNS,
+                filters: &[],
+                changed_column: "createdOn",
+            },
+            // Journals are a target only; their search is here for completeness.
+            Object::Journal => IdSearch {
+                path: "accounting-service/journal-search",
+                id_column: "journalId",
+                columns: &["journalId", "journalDateEntered"],
+                filters: &[],
+                changed_column: "journalDateEntered",
             },
         }
     }
 
-    fn search(&self, client: &Client) -> Search {
+    /// A search of this object with its fixed filters.
+    pub fn search(&self, client: &Client) -> Search {
         self.filters
             .iter()
             .fold(Search::new(client, self.path), |search, (column, value)| {
@@ -166,7 +214,7 @@ pub(super) async fn page_after(
 }
 
 /// The largest id the search holds (0 when it is empty).
-async fn largest_id(client: &Client, spec: &IdSearch) -> Result<u64, Error> {
+pub(super) async fn largest_id(client: &Client, spec: &IdSearch) -> Result<u64, Error> {
     let mut search = spec
         .search(client)
         .columns(&[spec.id_column])
@@ -198,18 +246,19 @@ pub(super) fn stamp_time(text: &str) -> Option<Timestamp> {
     Stamp::parse(text).utc().map(Timestamp::from_datetime)
 }
 
-/// Ids changed at or after `since` with their `updatedOn`, oldest first (each id once, at its
-/// latest change).
+/// Ids changed at or after `since` with their change time (the search's `changed_column`),
+/// oldest first (each id once, at its latest change).
 pub(super) async fn changed_since(
     client: &Client,
     spec: &IdSearch,
     since: Timestamp,
 ) -> Result<Vec<(String, Timestamp)>, Error> {
+    let column = spec.changed_column;
     let search = spec
         .search(client)
-        .filter("updatedOn", &format!("{}/", search_time(since)))
-        .columns(&[spec.id_column, "updatedOn"])
-        .sort("updatedOn", Direction::Asc);
+        .filter(column, &format!("{}/", search_time(since)))
+        .columns(&[spec.id_column, column])
+        .sort(column, Direction::Asc);
     let mut rows = std::pin::pin!(search.rows());
     let mut latest: BTreeMap<u64, Timestamp> = BTreeMap::new();
     while let Some(row) = rows.next().await {
@@ -217,11 +266,7 @@ pub(super) async fn changed_since(
         let Some(id) = cell_id(row.get(spec.id_column)) else {
             continue;
         };
-        let Some(at) = row
-            .get("updatedOn")
-            .and_then(Value::as_str)
-            .and_then(stamp_time)
-        else {
+        let Some(at) = row.get(column).and_then(Value::as_str).and_then(stamp_time) else {
             continue;
         };
         let entry = latest.entry(id).or_insert(at);
