@@ -242,6 +242,71 @@
 //! minutes. A batch of 10 new sales orders costs 10 searches and 1 multi-message; 10 new
 //! payments cost 1 search, 1 order GET (when the currency is not mapped) and 1 multi-message.
 //!
+//! ## `sales-order` and `sales-credit`
+//! Created whole, header and rows in one `POST /order-service/sales-order` (or
+//! `/sales-credit`). Fields: `customerId` (required, the customer contact's id), `ref` (at
+//! most 64 characters), `externalRef` (at most 32; default: the marker, see below),
+//! `placedOn` (ISO date or date-time), `statusId` or `statusName` (a status of the object's
+//! order type, matched ignoring case against `GET /order-service/order-status`; an unknown
+//! name is refused with the list of names), `channelId`, `warehouseId`, `priceListId`,
+//! `currency` (ISO 4217 code; default: the price list's), `exchangeRate` (decimal text, fixed
+//! on the order), `shippingMethodId`, `delivery` (an object of `addressFullName`,
+//! `companyName`, `addressLine1`–`addressLine4`, `postalCode`, `countryIsoCode` — alpha-2 or
+//! alpha-3, sent as the alpha-2 code the resource shows — `telephone`, `email`), and `rows`
+//! (required, a list; each `{productId` or `name` (a free-text row), `quantity`, `net` (the
+//! row's net total), `tax` (default `"0"`), `taxCode` (default: the account's zero-rate code,
+//! the lowest-id tax code without a rate), `externalRef}`; amounts and quantities are decimal
+//! text or numbers with at most 4 decimal places, sent exactly). A `sales-credit` also takes
+//! `parentId`, the sales order it credits.
+//!
+//! Brightpearl orders are not edited by Ferry after creation: an update (`Write::id` set) may
+//! carry only `statusId` / `statusName` (one `PUT /order-service/order/{id}/status`); any
+//! other field is refused with `BP_ORDER_FIELD_LOCKED` naming the fields. Map order flows
+//! so that only the status is compared for existing orders.
+//!
+//! **Marker**: `externalRef` holds the marker (markers longer than 32 characters are stored
+//! as `F-` + 30 hex digits of their SHA-256), or the flow's own `externalRef`. Before
+//! creating, the adapter looks the references up in `order-search` (filtered to the order
+//! type): credits with a `parentId` in one search over their parents' ids, other records one
+//! search per reference (order-search cannot filter a set of texts), four at a time; a record
+//! found is answered instead of a second one. Found by `["externalRef"]` (the marker or the
+//! flow's value) and by `["reference"]` (Brightpearl's `customerRef`, the order's `ref`).
+//!
+//! ## `customer-payment`
+//! Created through `POST /accounting-service/customer-payment`: `orderId` (required: the sales
+//! order or credit), `paymentType` (`RECEIPT`, the default, `PAYMENT` for a refund, or
+//! `CAPTURE`), `paymentMethodCode` (required; checked against
+//! `GET /accounting-service/payment-method`, an unknown code is refused with the list of
+//! codes), `amountPaid` (required, greater than 0, decimal text with at most 2 decimal places:
+//! round in the mapping; more is refused, never rounded by the adapter), `currencyIsoCode`
+//! (default: the order's currency, read with one order GET for the batch), `exchangeRate`,
+//! `paymentDate` (default: now), `transactionRef` (at most 64; default: the marker, hashed
+//! like an order's above 64 characters), `transactionCode`, `journalRef` (at most 64).
+//!
+//! Payments are never changed: a write with an id is compared with the payment
+//! (`customer-payment-search`; `exchangeRate` and `journalRef` are not shown there and are not
+//! compared) and answers its id when nothing differs, else `BP_PAYMENT_IMMUTABLE` (delete the
+//! payment in Brightpearl and retry the record to post it again). **Marker**: before
+//! creating, one `customer-payment-search` over the batch's order ids finds payments already
+//! posted with the same `transactionRef` and method. Found by `["transactionRef"]`.
+//!
+//! ## `journal`
+//! A balanced two-line general journal (`JJ`) through `POST /accounting-service/journal-entry`:
+//! `amount` (required, greater than 0, at most 2 decimal places) debited to `debitNominal` and
+//! credited to `creditNominal` (both required nominal codes), `date` (required, the accounting
+//! date), `currency` (ISO code) or `currencyId` (default: the base currency), `exchangeRate`,
+//! `description`, `journalRef` (at most 64; default: the marker). Journals are not changed
+//! once posted: a write with an id is compared with the journal (one journal GET) and refused
+//! with `BP_JOURNAL_IMMUTABLE` when it differs. **Marker**: `journalRef`, looked up with one
+//! `journal-search` per reference before posting. Found by `["journalRef"]`.
+//!
+//! ## Costs of order-side writes
+//! Creates left after the lookups go out up to ten per `multi-message` request (one request
+//! against the rate limit; a single create is a plain POST), each create refused on its own.
+//! Order statuses, tax codes, payment methods and currencies are read once and kept for five
+//! minutes. A batch of 10 new sales orders costs 10 searches and 1 multi-message; 10 new
+//! payments cost 1 search, 1 order GET (when the currency is not mapped) and 1 multi-message.
+//!
 //! # Finding (`Target::find`)
 //! `contact` by `["email"]` (primary email, compared case-insensitively) and by
 //! `["lastName", "postalCode"]` (last name case-insensitively, postal code ignoring case and

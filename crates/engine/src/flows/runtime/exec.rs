@@ -1182,7 +1182,13 @@ impl Flow {
             match &rec.failed {
                 Some(failure) => {
                     if let Some(field) = &status.error {
-                        let text: String = format!("{}: {}", failure.code, failure.message)
+                        // The record is the one it is shown on: its flow and id go.
+                        let prefix = format!("flow {}, record {}: ", self.name, rec.row.id);
+                        let message = failure
+                            .message
+                            .strip_prefix(&prefix)
+                            .unwrap_or(&failure.message);
+                        let text: String = format!("{}: {message}", failure.code)
                             .chars()
                             .take(255)
                             .collect();

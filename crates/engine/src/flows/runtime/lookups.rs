@@ -300,7 +300,7 @@ impl Flow {
                     Missing::Fail => Failure::permanent(
                         "LOOKUP_MISSING",
                         format!(
-                            "flow {}, record {}: {told} (no {what}); fix it in the source or \
+                            "flow {}, record {}: no {what}: {told}; fix it in the source or \
                              create the missing record, then retry",
                             self.name, rec.id
                         ),
@@ -308,7 +308,7 @@ impl Flow {
                     _ => Failure::transient(
                         "DEPENDENCY_MISSING",
                         format!(
-                            "flow {}, record {}: waiting: {told} (no {what} yet){asked}; it is \
+                            "flow {}, record {}: waiting: no {what} yet: {told}{asked}; it is \
                              retried",
                             self.name, rec.id
                         ),
