@@ -13,7 +13,7 @@ use ferry_engine::flows::adapters::{Source, Target, Write};
 use ferry_engine::flows::brightpearl::{BrightpearlSource, BrightpearlTarget};
 use ferry_engine::{Worker, WorkerOptions};
 use ferry_http::Method;
-use ferry_store::{AppendBatch, DeadLetters, Journal, Queue, RoutedNotice, Store};
+use ferry_store::{AppendBatch, DeadLetters, Effects, Journal, Queue, RoutedNotice, Store};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::str::FromStr;
@@ -692,9 +692,20 @@ async fn a_closed_won_opportunity_becomes_exactly_one_brightpearl_order() {
     assert!(drain(&p).await.is_empty());
     assert_eq!(orders_with_marker(&p).await, 1);
 
-    // A crash after the create, before the link: a store without the link retries the create,
-    // and the marker finds the order made the first time.
+    // A crash after the create, before the link and the write-back: the store holds the intent
+    // Ferry records before every create but no link, and the Opportunity no order id. The retry
+    // looks the marker up and finds the order made the first time.
     let (store, _dir) = ferry_store::testing::fresh_sqlite_store().await;
+    store
+        .apply_effects(&[ferry_store::NewEffect {
+            tenant: ferry_core::TenantId::default_tenant(),
+            key: format!("create:{marker}"),
+            flow: ferry_core::FlowName::new("opportunities_to_brightpearl").unwrap(),
+            record_id: opportunity.clone(),
+            detail: json!({}),
+        }])
+        .await
+        .unwrap();
     let adapters = ferry_engine::flows::runtime::Adapters::new(
         Some(p.bp_client.clone()),
         Some((
@@ -702,19 +713,62 @@ async fn a_closed_won_opportunity_becomes_exactly_one_brightpearl_order() {
             ferry_salesforce::write::WriteOptions::default(),
         )),
     );
-    let fresh = ferry_engine::flows::runtime::FlowSet::build(
+    let crashed = ferry_engine::flows::runtime::FlowSet::build(
         common::default_specs(),
         &adapters,
-        store as Arc<dyn Store>,
+        store.clone() as Arc<dyn Store>,
         ferry_core::TenantId::default_tenant(),
     )
     .unwrap();
-    let retried = fresh
+    sf_patch(
+        &p,
+        "Opportunity",
+        &opportunity,
+        json!({"BrightpearlOrderId__c": null}),
+    )
+    .await;
+    let retried = crashed
         .get("opportunities_to_brightpearl")
         .unwrap()
         .sync_ids(std::slice::from_ref(&opportunity))
         .await;
-    assert!(retried[0].result.is_ok(), "{retried:?}");
+    assert!(
+        matches!(
+            retried[0].result,
+            Ok(ferry_engine::flows::runtime::Change::Created)
+        ),
+        "{retried:?}"
+    );
+    assert_eq!(orders_with_marker(&p).await, 1, "no second order");
+    let again = one(
+        &p,
+        &format!("SELECT BrightpearlOrderId__c FROM Opportunity WHERE Id = '{opportunity}'"),
+    )
+    .await;
+    assert_eq!(again["BrightpearlOrderId__c"], json!(order_id.to_string()));
+
+    // A store restored from a backup older than the order (no link, no intent): the
+    // Opportunity shows its order id, so it is not ordered again.
+    let (restored_store, _dir2) = ferry_store::testing::fresh_sqlite_store().await;
+    let restored = ferry_engine::flows::runtime::FlowSet::build(
+        common::default_specs(),
+        &adapters,
+        restored_store as Arc<dyn Store>,
+        ferry_core::TenantId::default_tenant(),
+    )
+    .unwrap();
+    let skipped = restored
+        .get("opportunities_to_brightpearl")
+        .unwrap()
+        .sync_ids(std::slice::from_ref(&opportunity))
+        .await;
+    assert!(
+        matches!(
+            skipped[0].result,
+            Ok(ferry_engine::flows::runtime::Change::Skipped(_))
+        ),
+        "{skipped:?}"
+    );
     assert_eq!(orders_with_marker(&p).await, 1, "no second order");
 
     // The Brightpearl order comes back as a Salesforce Order of this Opportunity, and its status

@@ -167,6 +167,21 @@ pub trait Target: Send + Sync {
     /// record written (created or updated).
     async fn write(&self, object: &str, writes: &[Write]) -> Vec<AdapterResult<String>>;
 
+    /// [`Target::write`], told which creates are *fresh*: Ferry's ledger holds no earlier
+    /// attempt to create them (no intent was recorded for their marker), so no record can
+    /// carry their marker yet and the adapter may skip looking it up — the lookup that makes a
+    /// retried create idempotent is then paid only by records whose earlier attempt may have
+    /// succeeded (a crash between the create and the link). `fresh` has one entry per write.
+    async fn write_fresh(
+        &self,
+        object: &str,
+        writes: &[Write],
+        fresh: &[bool],
+    ) -> Vec<AdapterResult<String>> {
+        let _ = fresh;
+        self.write(object, writes).await
+    }
+
     /// Reference data the mapping reads as `ref.*` (Salesforce: `pricebooks` = name → id,
     /// `standard_pricebook` = the standard price book's id).
     async fn reference(&self) -> AdapterResult<Value> {

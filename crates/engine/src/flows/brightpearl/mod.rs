@@ -652,7 +652,21 @@ impl Target for BrightpearlTarget {
         match object {
             Object::Contact => write::contacts(&self.client, writes).await,
             Object::Product => write::products(&self.client, &self.lookups, writes).await,
-            _ => order_writes::write(&self.client, &self.lookups, object, writes).await,
+            _ => order_writes::write(&self.client, &self.lookups, object, writes, &[]).await,
+        }
+    }
+
+    async fn write_fresh(
+        &self,
+        object: &str,
+        writes: &[Write],
+        fresh: &[bool],
+    ) -> Vec<AdapterResult<String>> {
+        match Object::parse(object, TARGET_OBJECTS, "target") {
+            Ok(Object::Contact | Object::Product) | Err(_) => self.write(object, writes).await,
+            Ok(parsed) => {
+                order_writes::write(&self.client, &self.lookups, parsed, writes, fresh).await
+            }
         }
     }
 

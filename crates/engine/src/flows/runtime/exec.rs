@@ -770,7 +770,14 @@ impl Flow {
         }
         if !writes.is_empty() {
             let batch: Vec<Write> = writes.iter().map(|(_, w)| w.clone()).collect();
-            let results = target.writer.write(object, &batch).await;
+            let results = if batch.iter().any(|w| w.marker.is_some() && w.id.is_none()) {
+                let fresh = self
+                    .record_intents(&batch, &recs_ids(recs, &planned, &writes))
+                    .await;
+                target.writer.write_fresh(object, &batch, &fresh).await
+            } else {
+                target.writer.write(object, &batch).await
+            };
             for (n, (i, write)) in writes.iter().enumerate() {
                 let rec = &mut recs[planned[*i].rec];
                 match results.get(n) {
@@ -1130,6 +1137,39 @@ impl Flow {
         }
     }
 
+    /// Records the intent to create each marked record before the create is sent, in one
+    /// store transaction; returns which creates are fresh (no intent was recorded before, so
+    /// no earlier attempt can have made the record). When the ledger cannot be read, none is.
+    async fn record_intents(&self, batch: &[Write], record_ids: &[String]) -> Vec<bool> {
+        let mut effects = Vec::new();
+        let mut at = Vec::new();
+        for (n, write) in batch.iter().enumerate() {
+            if let (Some(marker), None) = (&write.marker, &write.id) {
+                at.push(n);
+                effects.push(ferry_store::NewEffect {
+                    tenant: self.tenant.clone(),
+                    key: format!("create:{marker}"),
+                    flow: self.name.clone(),
+                    record_id: record_ids.get(n).cloned().unwrap_or_default(),
+                    detail: json!({ "marker": marker }),
+                });
+            }
+        }
+        let mut fresh = vec![false; batch.len()];
+        match self.store.apply_effects(&effects).await {
+            Ok(outcomes) => {
+                for (n, outcome) in at.into_iter().zip(outcomes) {
+                    fresh[n] = matches!(outcome, ferry_store::EffectOutcome::Applied { .. });
+                }
+            }
+            Err(e) => {
+                tracing::warn!(flow = %self.name, error = %e,
+                    "recording create intents failed; every create looks its marker up");
+            }
+        }
+        fresh
+    }
+
     /// Hands related records to the flows named in `notify` (after a successful sync).
     async fn notify(&self, recs: &[Rec], base: &Value) {
         for notify in &self.notify {
@@ -1318,6 +1358,14 @@ impl Flow {
         }
         outcomes
     }
+}
+
+/// The source record id of each write of a batch.
+fn recs_ids(recs: &[Rec], planned: &[Planned], writes: &[(usize, Write)]) -> Vec<String> {
+    writes
+        .iter()
+        .map(|(i, _)| recs[planned[*i].rec].row.id.clone())
+        .collect()
 }
 
 fn active(rec: &Rec) -> bool {

@@ -336,9 +336,10 @@ impl Flow {
                 .ensure
                 .as_ref()
                 .and_then(|e| compile(&format!("lookups.{}.ensure.ids", lookup.name), &e.ids));
-            let require = lookup.require.as_ref().and_then(|r| {
-                compile(&format!("lookups.{}.require", lookup.name), r)
-            });
+            let require = lookup
+                .require
+                .as_ref()
+                .and_then(|r| compile(&format!("lookups.{}.require", lookup.name), r));
             let system = lookup.system.unwrap_or(match spec.source.system {
                 System::Brightpearl => System::Salesforce,
                 System::Salesforce => System::Brightpearl,

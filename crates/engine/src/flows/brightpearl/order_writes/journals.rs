@@ -203,7 +203,11 @@ impl Journal {
 
 /// Writes journals: updates are checked against the journals as they are (one GET), creates
 /// looked up by `journalRef` (one search per reference) and the rest posted.
-pub(super) async fn write(client: &Client, writes: &[Write]) -> Vec<AdapterResult<String>> {
+pub(super) async fn write(
+    client: &Client,
+    writes: &[Write],
+    fresh: &[bool],
+) -> Vec<AdapterResult<String>> {
     let currencies = cached_list(client, "currency", || client.currencies()).await;
     let mut results: Vec<Option<AdapterResult<String>>> = vec![None; writes.len()];
     let mut updates: Vec<(usize, u64, Journal)> = Vec::new();
@@ -274,8 +278,10 @@ pub(super) async fn write(client: &Client, writes: &[Write]) -> Vec<AdapterResul
         }
     }
     if !creates.is_empty() {
+        // A fresh create (no earlier attempt recorded) cannot have been posted yet.
         let mut references: Vec<&str> = creates
             .iter()
+            .filter(|(i, _)| !fresh.get(*i).copied().unwrap_or(false))
             .filter_map(|(_, j)| j.journal_ref.as_deref())
             .collect();
         references.sort_unstable();

@@ -62,17 +62,22 @@ pub(super) async fn find(
     with_reads(client, lookups, object, rows).await
 }
 
-/// Writes a batch of an order-side object; one result per write, in order.
+/// Writes a batch of an order-side object; one result per write, in order. `fresh[i]`: no
+/// earlier attempt to create write `i` was recorded, so its marker needs no lookup (see
+/// `Target::write_fresh`); missing entries count as not fresh.
 pub(super) async fn write(
     client: &Client,
     _lookups: &Lookups,
     object: Object,
     writes: &[Write],
+    fresh: &[bool],
 ) -> Vec<AdapterResult<String>> {
     match object {
-        Object::SalesOrder | Object::SalesCredit => sales::write(client, object, writes).await,
+        Object::SalesOrder | Object::SalesCredit => {
+            sales::write(client, object, writes, fresh).await
+        }
         Object::CustomerPayment => payments::write(client, writes).await,
-        Object::Journal => journals::write(client, writes).await,
+        Object::Journal => journals::write(client, writes, fresh).await,
         _ => writes
             .iter()
             .map(|_| {

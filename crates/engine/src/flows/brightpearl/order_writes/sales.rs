@@ -147,6 +147,7 @@ impl Lists {
 }
 
 /// A checked create: its body, and the `externalRef` it is found by (if any).
+#[derive(Clone)]
 struct Create {
     body: Value,
     external_ref: Option<String>,
@@ -159,6 +160,7 @@ pub(super) async fn write(
     client: &Client,
     object: Object,
     writes: &[Write],
+    fresh: &[bool],
 ) -> Vec<AdapterResult<String>> {
     let kind = Kind::of(object);
     let needs_statuses = writes.iter().any(|w| w.fields.contains_key("statusName"));
@@ -214,7 +216,14 @@ pub(super) async fn write(
     }
 
     // Creates: look the references up, create the rest once each.
-    let found = match existing(client, kind, &creates).await {
+    // A fresh create (Ferry recorded no earlier attempt) cannot have been made yet: only the
+    // others are looked up.
+    let maybe_made: Vec<(usize, Create)> = creates
+        .iter()
+        .filter(|(i, _)| !fresh.get(*i).copied().unwrap_or(false))
+        .cloned()
+        .collect();
+    let found = match existing(client, kind, &maybe_made).await {
         Ok(found) => found,
         Err(e) => {
             for (i, _) in &creates {
