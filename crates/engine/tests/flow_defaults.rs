@@ -124,7 +124,14 @@ fn every_default_parses_and_passes_the_static_checks() {
             "customers_to_brightpearl",
             "products_to_salesforce",
             "products_to_brightpearl",
-            "inventory_to_salesforce"
+            "inventory_to_salesforce",
+            "orders_to_salesforce",
+            "shipments_to_salesforce",
+            "opportunities_to_brightpearl",
+            "credits_to_salesforce",
+            "returns_to_brightpearl",
+            "payments_to_brightpearl",
+            "payments_to_salesforce",
         ]
     );
     let mut specs = Vec::new();
@@ -137,7 +144,7 @@ fn every_default_parses_and_passes_the_static_checks() {
     assert_eq!(defaults::check_set(&specs), []);
     let enabled: Vec<_> = specs.iter().map(|s| (s.name.as_str(), s.enabled)).collect();
     assert!(enabled.contains(&("products_to_brightpearl", false)));
-    assert_eq!(enabled.iter().filter(|(_, on)| *on).count(), 4);
+    assert_eq!(enabled.iter().filter(|(_, on)| *on).count(), 11);
     assert_eq!(
         spec("inventory_to_salesforce").depends_on,
         ["products_to_salesforce"]
@@ -458,7 +465,7 @@ fn a_flow_folder_replaces_and_adds_flows_and_the_lists_override_enabled() {
     std::fs::write(flows.join("notes.txt"), "not a flow").unwrap();
     let config = config(
         "[flows]\ndir = \"flows\"\nenabled = [\"products_to_brightpearl\"]\n\
-         disabled = [\"customers_to_brightpearl\"]\n",
+         disabled = [\"customers_to_brightpearl\", \"opportunities_to_brightpearl\"]\n",
     );
     let loaded = defaults::load_detailed(&config, dir.path()).unwrap();
     let names: Vec<_> = loaded
@@ -473,6 +480,13 @@ fn a_flow_folder_replaces_and_adds_flows_and_the_lists_override_enabled() {
             ("products_to_salesforce", true),
             ("products_to_brightpearl", true),
             ("inventory_to_salesforce", true),
+            ("orders_to_salesforce", true),
+            ("shipments_to_salesforce", true),
+            ("opportunities_to_brightpearl", false),
+            ("credits_to_salesforce", true),
+            ("returns_to_brightpearl", true),
+            ("payments_to_brightpearl", true),
+            ("payments_to_salesforce", true),
             ("leads_to_brightpearl", true),
         ]
     );
@@ -485,7 +499,7 @@ fn a_flow_folder_replaces_and_adds_flows_and_the_lists_override_enabled() {
             flows.join("inventory.toml").display()
         )
     );
-    assert_eq!(defaults::load(&config, dir.path()).unwrap().len(), 6);
+    assert_eq!(defaults::load(&config, dir.path()).unwrap().len(), 13);
 }
 
 #[test]
@@ -527,7 +541,7 @@ fn mistakes_name_the_file_and_line_and_what_to_do() {
         ))),
         "{shown:#?}"
     );
-    assert!(shown.contains(&"ferry.toml [flows] disabled: \"inventory\" is not a flow; the flows are customers_to_salesforce, customers_to_brightpearl, products_to_salesforce, products_to_brightpearl, inventory_to_salesforce, broken. Fix the name or remove it (`ferry flows list` shows them)".to_owned()), "{shown:#?}");
+    assert!(shown.contains(&"ferry.toml [flows] disabled: \"inventory\" is not a flow; the flows are customers_to_salesforce, customers_to_brightpearl, products_to_salesforce, products_to_brightpearl, inventory_to_salesforce, orders_to_salesforce, shipments_to_salesforce, opportunities_to_brightpearl, credits_to_salesforce, returns_to_brightpearl, payments_to_brightpearl, payments_to_salesforce, broken. Fix the name or remove it (`ferry flows list` shows them)".to_owned()), "{shown:#?}");
 
     std::fs::write(&file, "name = \"broken\"\nentity = 3\n").unwrap();
     let errors = defaults::load(&config(""), dir.path());
