@@ -1133,3 +1133,58 @@ async fn credits_and_returns_link_cases_orders_and_refunds() {
         );
     }
 }
+
+/// An order whose customer the customer flow holds (a rule refuses its email) waits without
+/// asking again and again: its reason names the held customer and what to do; it is
+/// dead-lettered only after the queue's attempts, and the customer has one dead letter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_of_a_held_customer_says_where_its_customer_is_held() {
+    let p = pair().await;
+    let n = unique();
+    let target = BrightpearlTarget::new(p.bp_client.clone());
+    let write = Write {
+        id: None,
+        upsert_key: None,
+        fields: json!({"firstName": "Bad", "lastName": format!("Email{n}"),
+                       "email": format!(".bad{n}@example.com")})
+        .as_object()
+        .unwrap()
+        .clone(),
+        marker: None,
+    };
+    let customer: u64 = target
+        .write("contact", &[write])
+        .await
+        .remove(0)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (warehouse, a, _) = stocked_products(&p).await;
+    let order = place_order(&p, customer, warehouse, "GBP", &[(a, "1", "5.00")]).await;
+    notify(&p, "orders_to_salesforce", &[order.to_string()]).await;
+    let dead = drain(&p).await;
+    let of = |flow: &str| -> Vec<&DeadLetter> {
+        dead.iter().filter(|d| d.flow.as_str() == flow).collect()
+    };
+    let held = of("customers_to_salesforce");
+    assert_eq!(held.len(), 1, "{:#?}", describe(&dead));
+    assert_eq!(held[0].record_id, customer.to_string());
+    let waiting = of("orders_to_salesforce");
+    assert_eq!(waiting.len(), 1, "{:#?}", describe(&dead));
+    assert_eq!(waiting[0].error_code, "DEPENDENCY_MISSING");
+    assert!(
+        waiting[0]
+            .error_message
+            .contains("customers_to_salesforce holds it as a dead letter"),
+        "{}",
+        waiting[0].error_message
+    );
+    assert!(
+        p.soql(&format!(
+            "SELECT Id FROM Order WHERE ExternalID__c = '{order}'"
+        ))
+        .await
+        .is_empty(),
+        "never written half-way"
+    );
+}

@@ -370,7 +370,11 @@ async fn spawn_salesforce_capture(
         let pubsub = ferry_salesforce::pubsub::PubSub::new(settings, client.session().clone())
             .map_err(|e| anyhow!("salesforce.pubsub_url: {e}"))?;
         for (object, (flow_names, _)) in objects {
-            let topic = format!("/data/{object}ChangeEvent");
+            // Custom objects drop the `c` of `__c`: `/data/Payment__ChangeEvent`.
+            let topic = match object.strip_suffix("__c") {
+                Some(custom) => format!("/data/{custom}__ChangeEvent"),
+                None => format!("/data/{object}ChangeEvent"),
+            };
             let config = CdcConfig {
                 client_name: sf_config.client_name.clone(),
                 ..CdcConfig::new(tenant.clone(), topic, flow_names.clone())

@@ -287,12 +287,18 @@ impl Flow {
                         rec.lookups,
                     );
                     let ids = ids.eval(&ctx).map(id_list).unwrap_or_default();
-                    if !ids.is_empty() {
+                    let flow = lookup.spec.ensure.as_ref().map_or("", |e| e.flow.as_str());
+                    let held = self.held_in(flow, &ids).await;
+                    if !held.is_empty() {
+                        // Asking again would only dead-letter it again: say where it is held.
                         asked = format!(
-                            "; flow {} was asked to create it ({})",
-                            lookup.spec.ensure.as_ref().map_or("", |e| e.flow.as_str()),
-                            ids.join(", ")
+                            "; flow {flow} holds it as a dead letter ({}): fix it there and \
+                             retry it, then this record follows",
+                            held.join("; ")
                         );
+                    } else if !ids.is_empty() {
+                        asked =
+                            format!("; flow {flow} was asked to create it ({})", ids.join(", "));
                         ensure.extend(ids);
                     }
                 }
@@ -325,6 +331,29 @@ impl Flow {
                 }
             }
         }
+    }
+
+    /// The records of `ids` that `flow` holds as dead letters, as "id (code)"; a dead letter
+    /// is not re-asked for (at most a few are checked per record).
+    async fn held_in(&self, flow: &str, ids: &[String]) -> Vec<String> {
+        let Ok(name) = FlowName::new(flow.to_string()) else {
+            return Vec::new();
+        };
+        let mut held = Vec::new();
+        for id in ids.iter().take(5) {
+            let filter = ferry_core::DeadLetterFilter {
+                tenant: Some(self.tenant.clone()),
+                flow: Some(name.clone()),
+                record_id: Some(id.clone()),
+                ..Default::default()
+            };
+            if let Ok(found) = self.store.list_dead(&filter, 1).await
+                && let Some(dead) = found.first()
+            {
+                held.push(format!("{id}: {}", dead.error_code));
+            }
+        }
+        held
     }
 
     /// Journals work for `flow` (another flow of this set) for its source records `ids`.

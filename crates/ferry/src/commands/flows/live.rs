@@ -269,7 +269,10 @@ fn check_target(spec: &FlowSpec, target: &TargetSpec, describe: &SObjectDescribe
             fix,
         })
     };
-    let creates = target.mode == ferry_mapping::WriteMode::Upsert;
+    let creates = matches!(
+        target.mode,
+        ferry_mapping::WriteMode::Upsert | ferry_mapping::WriteMode::Create
+    );
     for (name, expr) in &target.fields {
         let Some(field) = describe.field(name) else {
             push(
@@ -288,6 +291,14 @@ fn check_target(spec: &FlowSpec, target: &TargetSpec, describe: &SObjectDescribe
             continue;
         };
         let is_key = target.key.contains(name);
+        // A target keyed by `Id` names the record it updates; the id is not written.
+        if name == "Id" && target.key.iter().any(|k| k == "Id") {
+            continue;
+        }
+        if target.create_only.contains(name) && !field.updateable && field.createable {
+            // Sent only on create, as the flow says.
+            continue;
+        }
         if field.is_read_only() {
             push(
                 true,
