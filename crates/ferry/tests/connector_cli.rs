@@ -539,13 +539,20 @@ async fn webhooks_sync_converges_and_leaves_foreign_subscriptions() {
                 .is_some_and(|u| u.starts_with(intake))
         })
         .collect();
-    // The enabled default flows read Brightpearl contacts (polled: no events), products and
-    // availability: one `product` subscription delivers both product and on-hand events.
+    // The enabled default flows read Brightpearl contacts and payments (polled: no events),
+    // products and availability (one `product` subscription delivers both product and on-hand
+    // events), orders and credits (`order`, `sales-order`) and goods-out notes.
     let events: Vec<&str> = ours
         .iter()
         .filter_map(|h| h["subscribeTo"].as_str())
         .collect();
-    assert_eq!(events, ["product"], "{first}");
+    let mut events = events;
+    events.sort_unstable();
+    assert_eq!(
+        events,
+        ["goods-out-note", "order", "product", "sales-order"],
+        "{first}"
+    );
     assert!(
         first.contains("flow customers_to_salesforce: Brightpearl raises no events"),
         "{first}"
@@ -653,10 +660,12 @@ async fn webhooks_sync_registers_ferrys_own_intake_route_with_the_token() {
         .iter()
         .filter_map(|h| h["uriTemplate"].as_str().map(str::to_owned))
         .collect();
-    assert_eq!(
-        uris,
-        [format!("http://127.0.0.1:18099/hooks/brightpearl/{token}")],
-        "{out}"
+    // One subscription per event the enabled flows need, all to the one intake route.
+    assert_eq!(uris.len(), 4, "{out}");
+    assert!(
+        uris.iter()
+            .all(|u| *u == format!("http://127.0.0.1:18099/hooks/brightpearl/{token}")),
+        "{uris:?} {out}"
     );
 
     // With server.public_url; a new token replaces the subscriptions with the old one.
@@ -679,7 +688,7 @@ async fn webhooks_sync_registers_ferrys_own_intake_route_with_the_token() {
     // Each deployment's subscriptions are foreign to the other's address.
     let local_again = assert_ok(&local.run(&["bp", "webhooks", "sync"]).await);
     assert!(
-        local_again.contains("created 0, deleted 0, kept 1; foreign 1"),
+        local_again.contains("created 0, deleted 0, kept 4; foreign 4"),
         "{local_again}"
     );
     // A rotated token: the subscription with the old one is Ferry's and is replaced.
@@ -688,7 +697,7 @@ async fn webhooks_sync_registers_ferrys_own_intake_route_with_the_token() {
         env("rotated"),
     );
     let out = assert_ok(&rotated.run(&["bp", "webhooks", "sync"]).await);
-    assert!(out.contains("created 1, deleted 1"), "{out}");
+    assert!(out.contains("created 4, deleted 4"), "{out}");
     let uris: Vec<String> = hooks()
         .await
         .iter()
