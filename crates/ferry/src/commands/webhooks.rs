@@ -348,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn the_enabled_default_flows_need_product_events_only() {
+    fn the_enabled_default_flows_need_product_order_and_note_events() {
         let specs = defaults();
         let flows = flow_events(&specs, &[]).unwrap();
         let by_flow: Vec<(&str, Vec<&str>)> = flows
@@ -369,10 +369,18 @@ mod tests {
                     "inventory_to_salesforce",
                     vec!["product.modified.on-hand-modified"]
                 ),
+                ("orders_to_salesforce", vec!["order", "sales-order"]),
+                ("shipments_to_salesforce", vec!["goods-out-note"]),
+                ("credits_to_salesforce", vec!["order", "sales-order"]),
+                ("payments_to_salesforce", vec![]),
             ]
         );
-        // `product` already delivers the on-hand refinement: one subscription, not two.
-        assert_eq!(subscriptions(&flows), ["product"]);
+        // `product` already delivers the on-hand refinement: one subscription, not two; the
+        // order and credit flows share theirs.
+        assert_eq!(
+            subscriptions(&flows),
+            ["product", "order", "sales-order", "goods-out-note"]
+        );
         let inventory = flow_events(&specs, &["inventory_to_salesforce".into()]).unwrap();
         assert_eq!(
             subscriptions(&inventory),
