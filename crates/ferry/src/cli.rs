@@ -275,9 +275,10 @@ pub struct SandboxArgs {
     /// repriced, ...), each firing webhooks. 0 keeps the account still.
     #[arg(long, value_name = "EVENTS_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=6000))]
     pub activity: u32,
-    /// The demo: Salesforce contact edits per minute (a phone or title changed by a "sales
-    /// rep"), which flow back to Brightpearl. 0 turns them off.
-    #[arg(long, value_name = "EDITS_PER_MINUTE", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=600))]
+    /// The demo: Salesforce "sales rep" actions per minute, in turn a Contact's mobile number
+    /// changed, a deal won (an Opportunity with two products, then Closed Won) and a card
+    /// payment taken on an Order, which flow to Brightpearl. 0 turns them off.
+    #[arg(long, value_name = "ACTIONS_PER_MINUTE", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=600))]
     pub salesforce_activity: u32,
     /// The demo: Brightpearl requests per minute (Brightpearl's real allowance is 200); 0
     /// turns throttling off.
