@@ -132,6 +132,7 @@ fn every_default_parses_and_passes_the_static_checks() {
             "returns_to_brightpearl",
             "payments_to_brightpearl",
             "payments_to_salesforce",
+            "activated_orders_to_brightpearl",
         ]
     );
     let mut specs = Vec::new();
@@ -487,6 +488,7 @@ fn a_flow_folder_replaces_and_adds_flows_and_the_lists_override_enabled() {
             ("returns_to_brightpearl", true),
             ("payments_to_brightpearl", true),
             ("payments_to_salesforce", true),
+            ("activated_orders_to_brightpearl", false),
             ("leads_to_brightpearl", true),
         ]
     );
@@ -499,7 +501,7 @@ fn a_flow_folder_replaces_and_adds_flows_and_the_lists_override_enabled() {
             flows.join("inventory.toml").display()
         )
     );
-    assert_eq!(defaults::load(&config, dir.path()).unwrap().len(), 13);
+    assert_eq!(defaults::load(&config, dir.path()).unwrap().len(), 14);
 }
 
 #[test]
@@ -541,7 +543,7 @@ fn mistakes_name_the_file_and_line_and_what_to_do() {
         ))),
         "{shown:#?}"
     );
-    assert!(shown.contains(&"ferry.toml [flows] disabled: \"inventory\" is not a flow; the flows are customers_to_salesforce, customers_to_brightpearl, products_to_salesforce, products_to_brightpearl, inventory_to_salesforce, orders_to_salesforce, shipments_to_salesforce, opportunities_to_brightpearl, credits_to_salesforce, returns_to_brightpearl, payments_to_brightpearl, payments_to_salesforce, broken. Fix the name or remove it (`ferry flows list` shows them)".to_owned()), "{shown:#?}");
+    assert!(shown.contains(&"ferry.toml [flows] disabled: \"inventory\" is not a flow; the flows are customers_to_salesforce, customers_to_brightpearl, products_to_salesforce, products_to_brightpearl, inventory_to_salesforce, orders_to_salesforce, shipments_to_salesforce, opportunities_to_brightpearl, credits_to_salesforce, returns_to_brightpearl, payments_to_brightpearl, payments_to_salesforce, activated_orders_to_brightpearl, broken. Fix the name or remove it (`ferry flows list` shows them)".to_owned()), "{shown:#?}");
 
     std::fs::write(&file, "name = \"broken\"\nentity = 3\n").unwrap();
     let errors = defaults::load(&config(""), dir.path());

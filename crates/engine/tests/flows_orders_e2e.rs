@@ -1188,3 +1188,125 @@ async fn an_order_of_a_held_customer_says_where_its_customer_is_held() {
         "never written half-way"
     );
 }
+
+/// The alternative lead-to-order trigger (off by default): an Order built and activated in
+/// Salesforce becomes one Brightpearl order, whose id becomes the Order's key, so that the
+/// orders flow then keeps that same Order in step instead of making another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_activated_salesforce_order_becomes_one_brightpearl_order_when_enabled() {
+    let mut p = pair().await;
+    let specs: Vec<ferry_mapping::FlowSpec> = ferry_engine::flows::defaults::DEFAULTS
+        .iter()
+        .map(|(name, text)| {
+            let mut spec = ferry_mapping::FlowSpec::parse(text, name).unwrap();
+            if *name == "activated_orders_to_brightpearl" {
+                spec.enabled = true;
+            }
+            spec
+        })
+        .filter(|s| s.enabled)
+        .collect();
+    let adapters = ferry_engine::flows::runtime::Adapters::new(
+        Some(p.bp_client.clone()),
+        Some((
+            p.sf_client.clone(),
+            ferry_salesforce::write::WriteOptions::default(),
+        )),
+    );
+    p.flows = ferry_engine::flows::runtime::FlowSet::build(
+        specs,
+        &adapters,
+        p.store.clone() as Arc<dyn Store>,
+        ferry_core::TenantId::default_tenant(),
+    )
+    .unwrap();
+    let (_, a, _) = stocked_products(&p).await;
+    let made = p
+        .flow("products_to_salesforce")
+        .sync_ids(&[a.to_string()])
+        .await;
+    assert!(made.iter().all(|o| o.result.is_ok()), "{made:?}");
+    let entry = one(
+        &p,
+        &format!(
+            "SELECT Id, Pricebook2Id FROM PricebookEntry WHERE Product2.ExternalID__c = '{a}' \
+             AND Pricebook2.IsStandard = true"
+        ),
+    )
+    .await;
+    let n = unique();
+    let account = sf_create(&p, "Account", json!({"Name": format!("Fjord Supply {n}")})).await;
+    sf_create(
+        &p,
+        "Contact",
+        json!({"AccountId": account, "LastName": format!("Rep{n}"),
+               "Email": format!("rep{n}@example.com")}),
+    )
+    .await;
+    let order = sf_create(
+        &p,
+        "Order",
+        json!({"AccountId": account, "EffectiveDate": "2026-11-27", "Status": "Draft",
+               "Pricebook2Id": entry["Pricebook2Id"]}),
+    )
+    .await;
+    sf_create(
+        &p,
+        "OrderItem",
+        json!({"OrderId": order, "PricebookEntryId": entry["Id"], "Quantity": 4,
+               "UnitPrice": "12.50"}),
+    )
+    .await;
+    // Draft: nothing happens.
+    notify(&p, "activated_orders_to_brightpearl", std::slice::from_ref(&order)).await;
+    assert!(drain(&p).await.is_empty());
+    sf_patch(&p, "Order", &order, json!({"Status": "Activated"})).await;
+    notify(&p, "activated_orders_to_brightpearl", std::slice::from_ref(&order)).await;
+    let dead = drain(&p).await;
+    assert!(dead.is_empty(), "{:#?}", describe(&dead));
+    let keyed = one(
+        &p,
+        &format!("SELECT ExternalID__c, FerryError__c FROM Order WHERE Id = '{order}'"),
+    )
+    .await;
+    let bp_id = keyed["ExternalID__c"]
+        .as_str()
+        .expect("the Brightpearl order id is the Order's key")
+        .to_string();
+    let bp = BrightpearlSource::new(p.bp_client.clone(), "sales-order")
+        .unwrap()
+        .read(std::slice::from_ref(&bp_id), &[])
+        .await
+        .unwrap();
+    let rows = bp[0].data["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["productId"], json!(a));
+    assert_eq!(dec(&rows[0]["net"]), Decimal::from_str("50").unwrap());
+
+    // The orders flow keeps the same Order in step: no second Order, no second item.
+    notify(&p, "orders_to_salesforce", std::slice::from_ref(&bp_id)).await;
+    let dead = drain(&p).await;
+    assert!(dead.is_empty(), "{:#?}", describe(&dead));
+    let orders = p
+        .soql(&format!(
+            "SELECT Id, Status, BrightpearlStatus__c FROM Order WHERE ExternalID__c = '{bp_id}'"
+        ))
+        .await;
+    assert_eq!(orders.len(), 1, "{orders:#?}");
+    assert_eq!(orders[0]["Id"], json!(order));
+    assert!(orders[0]["BrightpearlStatus__c"].is_string());
+    assert_eq!(sf_items(&p, &order).await.len(), 1);
+    notify(&p, "activated_orders_to_brightpearl", std::slice::from_ref(&order)).await;
+    assert!(drain(&p).await.is_empty());
+    let marker = format!("ferry:sf_order:{order}");
+    let found = BrightpearlTarget::new(p.bp_client.clone())
+        .find(
+            "sales-order",
+            &["externalRef".to_string()],
+            &[vec![json!(marker)]],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one Brightpearl order");
+}

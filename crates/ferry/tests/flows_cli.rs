@@ -78,7 +78,7 @@ async fn the_default_flows_fit_both_sandboxes() {
     assert_eq!(text(&checked.stdout), "", "no findings");
     assert_eq!(
         text(&checked.stderr).trim(),
-        "12 flows, static and live checks: 0 errors, 0 warnings"
+        "13 flows, static and live checks: 0 errors, 0 warnings"
     );
 
     let listed = systems.run(&["flows", "list", "--format", "json"]).await;
@@ -150,7 +150,7 @@ async fn unknown_fields_bad_picklist_values_and_long_literals_fail_with_what_to_
         "an existing custom field is not a finding:\n{out}"
     );
     assert!(
-        text(&checked.stderr).contains("13 flows, static and live checks: 4 errors"),
+        text(&checked.stderr).contains("14 flows, static and live checks: 4 errors"),
         "{}",
         text(&checked.stderr)
     );

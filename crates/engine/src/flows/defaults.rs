@@ -68,6 +68,10 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "payments_to_salesforce",
         include_str!("../../flows/payments_to_salesforce.toml"),
     ),
+    (
+        "activated_orders_to_brightpearl",
+        include_str!("../../flows/activated_orders_to_brightpearl.toml"),
+    ),
 ];
 
 /// Where a flow came from, for `ferry flows list` and for errors.
