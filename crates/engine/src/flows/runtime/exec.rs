@@ -80,6 +80,8 @@ struct Rec {
     lookups: Map<String, Value>,
     /// Fields a target's lock kept from being written (target.field), for the log.
     locked: Vec<String>,
+    /// The sync status went out with the write-back (one update of the source record).
+    status_sent: bool,
 }
 
 /// One mapped target record of one source record.
@@ -215,6 +217,7 @@ impl Flow {
                 fresh: Vec::new(),
                 lookups: Map::new(),
                 locked: Vec::new(),
+                status_sent: false,
             })
             .collect();
         self.filter(&mut recs, &base);
@@ -1110,6 +1113,10 @@ impl Flow {
                 }
             }
             if !fields.is_empty() && rec.failed.is_none() {
+                // The sync status rides along: one update of the source record, not two.
+                let status = self.success_status(rec);
+                rec.status_sent = true;
+                fields.extend(status);
                 owners.push(index);
                 writes.push(Write {
                     id: Some(rec.row.id.clone()),
@@ -1191,6 +1198,34 @@ impl Flow {
         }
     }
 
+    /// The `[status]` fields of a record that synced: the time when something was written
+    /// (or an error is cleared), the error cleared when one shows.
+    fn success_status(&self, rec: &Rec) -> Map<String, Value> {
+        let status = &self.spec.status;
+        let mut fields = Map::new();
+        let shows_error = status
+            .error
+            .as_ref()
+            .and_then(|f| rec.row.data.get(f))
+            .and_then(Value::as_str)
+            .is_some_and(|e| !e.is_empty());
+        if let Some(field) = &status.error
+            && shows_error
+        {
+            fields.insert(field.clone(), Value::Null);
+        }
+        if let Some(field) = &status.synced_at
+            && (rec.created || rec.updated || shows_error)
+        {
+            let now = Timestamp::now()
+                .to_datetime()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            fields.insert(field.clone(), Value::from(now));
+        }
+        fields
+    }
+
     /// Writes each record's sync result into the source fields named by `[status]`: the time
     /// after a write, the error (or the reason it waits) when it differs from what is there.
     async fn write_status(&self, recs: &mut [Rec]) {
@@ -1201,14 +1236,10 @@ impl Flow {
         if status.synced_at.is_none() && status.error.is_none() {
             return;
         }
-        let now = Timestamp::now()
-            .to_datetime()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
         let mut writes = Vec::new();
         let mut owners = Vec::new();
         for (index, rec) in recs.iter().enumerate() {
-            if rec.skipped.is_some() {
+            if rec.skipped.is_some() || (rec.status_sent && rec.failed.is_none()) {
                 continue;
             }
             let mut fields = Map::new();
@@ -1237,18 +1268,7 @@ impl Flow {
                         }
                     }
                 }
-                None => {
-                    if let Some(field) = &status.error
-                        && !current_error.is_empty()
-                    {
-                        fields.insert(field.clone(), Value::Null);
-                    }
-                    if let Some(field) = &status.synced_at
-                        && (rec.created || rec.updated || !fields.is_empty())
-                    {
-                        fields.insert(field.clone(), Value::from(now.clone()));
-                    }
-                }
+                None => fields = self.success_status(rec),
             }
             if !fields.is_empty() {
                 owners.push(index);
