@@ -568,6 +568,38 @@ async fn products_are_created_once_by_sku_updated_and_found() {
         .map(|(id, _)| id)
         .collect();
     assert!(ids.contains(&id), "the updated product is polled");
+
+    // Many SKUs at once (an order's lines): one walk of the catalogue's pages, not a search
+    // per SKU; SKUs compare ignoring case; an unknown SKU finds nothing.
+    let catalogue = scan_all(&source, 500).await;
+    let skus: Vec<String> = catalogue
+        .iter()
+        .filter_map(|r| r.data["sku"].as_str().map(str::to_owned))
+        .take(6)
+        .collect();
+    assert_eq!(skus.len(), 6);
+    let mut asked: Vec<Vec<Value>> = skus.iter().map(|s| vec![json!(s)]).collect();
+    asked[0] = vec![json!(skus[0].to_lowercase())];
+    asked.push(vec![json!("NO-SUCH-SKU-42")]);
+    let before = calls(&client);
+    let found = target
+        .find("product", &["sku".into()], &asked, &[])
+        .await
+        .unwrap();
+    let spent = calls(&client) - before;
+    let mut got: Vec<String> = found
+        .iter()
+        .map(|r| r.data["sku"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    let mut want = skus.clone();
+    want.sort();
+    assert_eq!(got, want);
+    let pages = (catalogue.len() as u64).div_ceil(500);
+    assert!(
+        spent <= pages + 2,
+        "{spent} calls for 7 SKUs over {pages} catalogue pages (a walk, then the product and price reads)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

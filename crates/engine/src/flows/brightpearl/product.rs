@@ -246,14 +246,70 @@ pub(super) async fn find(
             "products are found by [\"sku\"]; change the target's match keys",
         ));
     }
-    let mut ids = BTreeSet::new();
+    let mut skus: Vec<String> = Vec::new();
     for tuple in values {
         let sku = match tuple.first() {
             Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
             Some(Value::Number(n)) => n.to_string(),
             _ => continue,
         };
-        ids.extend(ids_with_sku(client, &sku).await?);
+        if !skus.iter().any(|k| k.eq_ignore_ascii_case(&sku)) {
+            skus.push(sku);
+        }
+    }
+    let mut ids = BTreeSet::new();
+    if skus.len() > 2 {
+        // Many SKUs: one walk of the catalogue's (id, SKU) pairs costs fewer calls than a
+        // search per SKU whenever the catalogue has fewer pages than there are SKUs.
+        if let Some(found) = ids_by_walk(client, &skus).await? {
+            return read(client, lookups, &found.into_iter().collect()).await;
+        }
+    }
+    for sku in &skus {
+        ids.extend(ids_with_sku(client, sku).await?);
     }
     read(client, lookups, &ids.into_iter().collect()).await
+}
+
+/// The ids of the products whose SKU is one of `skus` (ignoring case), by walking
+/// `product-search` (id and SKU, 500 rows a page); `None`, after one page, when the catalogue
+/// has as many pages as there are SKUs (a search per SKU is then no dearer).
+async fn ids_by_walk(client: &Client, skus: &[String]) -> AdapterResult<Option<BTreeSet<u64>>> {
+    let wanted: BTreeSet<String> = skus.iter().map(|s| s.to_lowercase()).collect();
+    let mut search = Search::new(client, "product-service/product-search")
+        .columns(&["productId", "SKU"])
+        .page_size(MAX_PAGE_SIZE)
+        .stable_by("productId");
+    let mut ids = BTreeSet::new();
+    let mut first = true;
+    while let Some(page) = search
+        .next_page()
+        .await
+        .map_err(|e| call_error(e, "the product search by SKU"))?
+    {
+        let meta = &page.response.meta_data;
+        if first {
+            first = false;
+            let pages = meta.results_available.div_ceil(u64::from(MAX_PAGE_SIZE));
+            if pages >= skus.len() as u64 {
+                return Ok(None);
+            }
+        }
+        let at = |name: &str| meta.columns.iter().position(|c| c.name == name);
+        let (Some(id_at), Some(sku_at)) = (at("productId"), at("SKU")) else {
+            return Ok(None);
+        };
+        for row in &page.response.results {
+            let sku = row.get(sku_at).and_then(Value::as_str).map(str::trim);
+            if sku.is_some_and(|s| wanted.contains(&s.to_lowercase()))
+                && let Some(id) = cell_id(row.get(id_at))
+            {
+                ids.insert(id);
+            }
+        }
+        if !meta.more_pages_available {
+            break;
+        }
+    }
+    Ok(Some(ids))
 }
