@@ -12,7 +12,9 @@
 //!   (the same validation as its POST endpoints), so seeding spends none of the allowance.
 //! - Salesforce sandbox (empty org): C Accounts, each with one Contact whose `ExternalID__c` is
 //!   a Brightpearl customer's id (linked, as the customers flow leaves them); P Product2s with
-//!   `ProductCode` = the Brightpearl SKU and a standard PricebookEntry each; N Opportunities
+//!   `ProductCode` = the Brightpearl SKU, `ExternalID__c` = the Brightpearl product id (as the
+//!   products flow leaves them; `--sku-only` leaves it out, so the flow searches by SKU) and a
+//!   standard PricebookEntry each; N Opportunities
 //!   (`StageName` Closed Won, spread over the Accounts) with L OpportunityLineItems each (L
 //!   distinct products). Made through sObject Collections, 200 records a call.
 //!
@@ -26,7 +28,7 @@
 //! `externalRef`; no dead letters.
 //!
 //! `cargo bench -p ferry-engine --bench orders -- [--opportunities N] [--lines L]
-//!  [--products P] [--customers C] [--throttle R] [--runs K]`
+//!  [--products P] [--customers C] [--throttle R] [--runs K] [--sku-only]`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -76,6 +78,9 @@ struct Args {
     customers: usize,
     throttle: u32,
     runs: usize,
+    /// Product2s without `ExternalID__c` (a catalogue keyed in Salesforce by hand): the flow
+    /// finds each Brightpearl product by SKU, one search per distinct SKU per batch.
+    sku_only: bool,
 }
 
 fn args() -> Args {
@@ -86,6 +91,7 @@ fn args() -> Args {
         customers: 200,
         throttle: 200,
         runs: 1,
+        sku_only: false,
     };
     let mut it = std::env::args().skip(1).filter(|a| a != "--bench");
     while let Some(arg) = it.next() {
@@ -101,9 +107,10 @@ fn args() -> Args {
             "--customers" => out.customers = value("--customers") as usize,
             "--throttle" => out.throttle = value("--throttle") as u32,
             "--runs" => out.runs = value("--runs") as usize,
+            "--sku-only" => out.sku_only = true,
             other => panic!(
                 "unknown argument {other}: --opportunities N --lines L --products P \
-                 --customers C --throttle R (0 = off) --runs K"
+                 --customers C --throttle R (0 = off) --runs K --sku-only"
             ),
         }
     }
@@ -296,8 +303,14 @@ async fn seed_salesforce(
         "Product2",
         (0..product_ids.len())
             .map(|i| {
-                json!({"Name": format!("Order bench product {i:05}"), "ProductCode": sku(i),
-                       "IsActive": true})
+                // As products_to_salesforce leaves them: the Brightpearl id is the key
+                // (unless --sku-only).
+                let mut product = json!({"Name": format!("Order bench product {i:05}"),
+                                         "ProductCode": sku(i), "IsActive": true});
+                if !args.sku_only {
+                    product["ExternalID__c"] = json!(product_ids[i].to_string());
+                }
+                product
             })
             .collect(),
     )
