@@ -1258,10 +1258,20 @@ async fn an_activated_salesforce_order_becomes_one_brightpearl_order_when_enable
     )
     .await;
     // Draft: nothing happens.
-    notify(&p, "activated_orders_to_brightpearl", std::slice::from_ref(&order)).await;
+    notify(
+        &p,
+        "activated_orders_to_brightpearl",
+        std::slice::from_ref(&order),
+    )
+    .await;
     assert!(drain(&p).await.is_empty());
     sf_patch(&p, "Order", &order, json!({"Status": "Activated"})).await;
-    notify(&p, "activated_orders_to_brightpearl", std::slice::from_ref(&order)).await;
+    notify(
+        &p,
+        "activated_orders_to_brightpearl",
+        std::slice::from_ref(&order),
+    )
+    .await;
     let dead = drain(&p).await;
     assert!(dead.is_empty(), "{:#?}", describe(&dead));
     let keyed = one(
@@ -1296,7 +1306,12 @@ async fn an_activated_salesforce_order_becomes_one_brightpearl_order_when_enable
     assert_eq!(orders[0]["Id"], json!(order));
     assert!(orders[0]["BrightpearlStatus__c"].is_string());
     assert_eq!(sf_items(&p, &order).await.len(), 1);
-    notify(&p, "activated_orders_to_brightpearl", std::slice::from_ref(&order)).await;
+    notify(
+        &p,
+        "activated_orders_to_brightpearl",
+        std::slice::from_ref(&order),
+    )
+    .await;
     assert!(drain(&p).await.is_empty());
     let marker = format!("ferry:sf_order:{order}");
     let found = BrightpearlTarget::new(p.bp_client.clone())
@@ -1309,4 +1324,112 @@ async fn an_activated_salesforce_order_becomes_one_brightpearl_order_when_enable
         .await
         .unwrap();
     assert_eq!(found.len(), 1, "one Brightpearl order");
+}
+
+/// Payments posted as journals (`vars.post_as = "journal"`): a balanced journal debiting the
+/// bank and crediting debtors, once, its id written back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_can_be_posted_as_journals_once() {
+    let mut p = pair().await;
+    let specs: Vec<ferry_mapping::FlowSpec> = ferry_engine::flows::defaults::DEFAULTS
+        .iter()
+        .map(|(name, text)| {
+            let mut spec = ferry_mapping::FlowSpec::parse(text, name).unwrap();
+            if *name == "payments_to_brightpearl" {
+                spec.vars.insert("post_as".into(), json!("journal"));
+            }
+            spec
+        })
+        .filter(|s| s.enabled)
+        .collect();
+    let adapters = ferry_engine::flows::runtime::Adapters::new(
+        Some(p.bp_client.clone()),
+        Some((
+            p.sf_client.clone(),
+            ferry_salesforce::write::WriteOptions::default(),
+        )),
+    );
+    p.flows = ferry_engine::flows::runtime::FlowSet::build(
+        specs,
+        &adapters,
+        p.store.clone() as Arc<dyn Store>,
+        ferry_core::TenantId::default_tenant(),
+    )
+    .unwrap();
+    let customer = new_customer(&p).await;
+    let (warehouse, a, _) = stocked_products(&p).await;
+    let order = place_order(&p, customer, warehouse, "GBP", &[(a, "2", "30.00")]).await;
+    notify(&p, "orders_to_salesforce", &[order.to_string()]).await;
+    assert!(drain(&p).await.is_empty());
+    let sf = sf_order(&p, order).await;
+    let payment = sf_create(
+        &p,
+        "Payment__c",
+        json!({"Order__c": sf["Id"], "Amount__c": "30.00", "Currency__c": "GBP",
+               "Method__c": "Bank Transfer", "Status__c": "Captured",
+               "PaymentDate__c": "2026-11-26"}),
+    )
+    .await;
+    notify(
+        &p,
+        "payments_to_brightpearl",
+        &[payment.clone(), payment.clone()],
+    )
+    .await;
+    let dead = drain(&p).await;
+    assert!(dead.is_empty(), "{:#?}", describe(&dead));
+    notify(
+        &p,
+        "payments_to_brightpearl",
+        std::slice::from_ref(&payment),
+    )
+    .await;
+    assert!(drain(&p).await.is_empty());
+    let written = one(
+        &p,
+        &format!("SELECT BrightpearlPaymentId__c FROM Payment__c WHERE Id = '{payment}'"),
+    )
+    .await;
+    let journal: u64 = written["BrightpearlPaymentId__c"]
+        .as_str()
+        .expect("the journal id is written back")
+        .parse()
+        .unwrap();
+    let posted: Vec<Value> = p
+        .bp_client
+        .get_many(
+            "/accounting-service/journal",
+            &IdSet::from_ids([journal]),
+            200,
+        )
+        .await
+        .unwrap();
+    assert_eq!(posted[0]["debits"][0]["nominalCode"], json!("1200"));
+    assert_eq!(posted[0]["credits"][0]["nominalCode"], json!("1100"));
+    assert_eq!(
+        dec(&posted[0]["debits"][0]["transactionAmount"]),
+        Decimal::from_str("30").unwrap()
+    );
+    let found = BrightpearlTarget::new(p.bp_client.clone())
+        .find(
+            "journal",
+            &["journalRef".to_string()],
+            &[vec![json!(format!("ferry:payment:{payment}"))]],
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "posted once");
+    let receipts: Value = p
+        .bp_client
+        .get(&format!(
+            "/accounting-service/customer-payment-search?orderId={order}&columns=paymentId"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        receipts["results"].as_array().map_or(0, Vec::len),
+        0,
+        "a journal, not a customer payment"
+    );
 }
