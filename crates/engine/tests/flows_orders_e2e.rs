@@ -27,6 +27,37 @@ fn unique() -> u64 {
     UNIQUE.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Rebuilds the pair's flows from the defaults, each edited by `edit` first (turned on, a var
+/// set), on the same store.
+fn with_flows(p: &mut Pair, edit: impl Fn(&mut ferry_mapping::FlowSpec)) {
+    let specs: Vec<ferry_mapping::FlowSpec> = ferry_engine::flows::defaults::DEFAULTS
+        .iter()
+        .map(|(name, text)| {
+            let mut spec = ferry_mapping::FlowSpec::parse(text, name).unwrap();
+            edit(&mut spec);
+            spec
+        })
+        .filter(|s| s.enabled)
+        .collect();
+    p.flows = ferry_engine::flows::runtime::FlowSet::build(
+        specs,
+        &adapters_of(p),
+        p.store.clone() as Arc<dyn Store>,
+        ferry_core::TenantId::default_tenant(),
+    )
+    .unwrap();
+}
+
+fn adapters_of(p: &Pair) -> ferry_engine::flows::runtime::Adapters {
+    ferry_engine::flows::runtime::Adapters::new(
+        Some(p.bp_client.clone()),
+        Some((
+            p.sf_client.clone(),
+            ferry_salesforce::write::WriteOptions::default(),
+        )),
+    )
+}
+
 /// Journals notices for `flow` (as a webhook or change event would).
 async fn notify(p: &Pair, flow: &str, ids: &[String]) {
     let route = p.flow(flow).route();
@@ -560,7 +591,9 @@ async fn a_closed_won_opportunity_becomes_exactly_one_brightpearl_order() {
     let account = sf_create(
         &p,
         "Account",
-        json!({"Name": format!("Summit Outfitters {n}")}),
+        json!({"Name": format!("Summit Outfitters {n}"), "ShippingStreet": "12 Harbour Road",
+               "ShippingCity": "Plymouth", "ShippingPostalCode": "PL1 2AB",
+               "ShippingCountry": "United Kingdom"}),
     )
     .await;
     sf_create(
@@ -666,6 +699,14 @@ async fn a_closed_won_opportunity_becomes_exactly_one_brightpearl_order() {
         nets.contains(&Decimal::from_str("14.5").unwrap()),
         "{nets:?}"
     );
+    assert_eq!(
+        bp["delivery"]["addressLine1"],
+        json!("12 Harbour Road"),
+        "{bp:#}"
+    );
+    assert_eq!(bp["delivery"]["addressLine3"], json!("Plymouth"));
+    assert_eq!(bp["delivery"]["postalCode"], json!("PL1 2AB"));
+    assert_eq!(bp["delivery"]["countryIsoCode2"], json!("GB"));
     let products: Vec<u64> = rows
         .iter()
         .map(|r| r["productId"].as_u64().unwrap())
@@ -706,13 +747,7 @@ async fn a_closed_won_opportunity_becomes_exactly_one_brightpearl_order() {
         }])
         .await
         .unwrap();
-    let adapters = ferry_engine::flows::runtime::Adapters::new(
-        Some(p.bp_client.clone()),
-        Some((
-            p.sf_client.clone(),
-            ferry_salesforce::write::WriteOptions::default(),
-        )),
-    );
+    let adapters = adapters_of(&p);
     let crashed = ferry_engine::flows::runtime::FlowSet::build(
         common::default_specs(),
         &adapters,
@@ -1195,31 +1230,11 @@ async fn an_order_of_a_held_customer_says_where_its_customer_is_held() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_activated_salesforce_order_becomes_one_brightpearl_order_when_enabled() {
     let mut p = pair().await;
-    let specs: Vec<ferry_mapping::FlowSpec> = ferry_engine::flows::defaults::DEFAULTS
-        .iter()
-        .map(|(name, text)| {
-            let mut spec = ferry_mapping::FlowSpec::parse(text, name).unwrap();
-            if *name == "activated_orders_to_brightpearl" {
-                spec.enabled = true;
-            }
-            spec
-        })
-        .filter(|s| s.enabled)
-        .collect();
-    let adapters = ferry_engine::flows::runtime::Adapters::new(
-        Some(p.bp_client.clone()),
-        Some((
-            p.sf_client.clone(),
-            ferry_salesforce::write::WriteOptions::default(),
-        )),
-    );
-    p.flows = ferry_engine::flows::runtime::FlowSet::build(
-        specs,
-        &adapters,
-        p.store.clone() as Arc<dyn Store>,
-        ferry_core::TenantId::default_tenant(),
-    )
-    .unwrap();
+    with_flows(&mut p, |spec| {
+        if spec.name == "activated_orders_to_brightpearl" {
+            spec.enabled = true;
+        }
+    });
     let (_, a, _) = stocked_products(&p).await;
     let made = p
         .flow("products_to_salesforce")
@@ -1331,31 +1346,11 @@ async fn an_activated_salesforce_order_becomes_one_brightpearl_order_when_enable
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn payments_can_be_posted_as_journals_once() {
     let mut p = pair().await;
-    let specs: Vec<ferry_mapping::FlowSpec> = ferry_engine::flows::defaults::DEFAULTS
-        .iter()
-        .map(|(name, text)| {
-            let mut spec = ferry_mapping::FlowSpec::parse(text, name).unwrap();
-            if *name == "payments_to_brightpearl" {
-                spec.vars.insert("post_as".into(), json!("journal"));
-            }
-            spec
-        })
-        .filter(|s| s.enabled)
-        .collect();
-    let adapters = ferry_engine::flows::runtime::Adapters::new(
-        Some(p.bp_client.clone()),
-        Some((
-            p.sf_client.clone(),
-            ferry_salesforce::write::WriteOptions::default(),
-        )),
-    );
-    p.flows = ferry_engine::flows::runtime::FlowSet::build(
-        specs,
-        &adapters,
-        p.store.clone() as Arc<dyn Store>,
-        ferry_core::TenantId::default_tenant(),
-    )
-    .unwrap();
+    with_flows(&mut p, |spec| {
+        if spec.name == "payments_to_brightpearl" {
+            spec.vars.insert("post_as".into(), json!("journal"));
+        }
+    });
     let customer = new_customer(&p).await;
     let (warehouse, a, _) = stocked_products(&p).await;
     let order = place_order(&p, customer, warehouse, "GBP", &[(a, "2", "30.00")]).await;
@@ -1431,5 +1426,42 @@ async fn payments_can_be_posted_as_journals_once() {
         receipts["results"].as_array().map_or(0, Vec::len),
         0,
         "a journal, not a customer payment"
+    );
+}
+
+/// `vars.placed_since` leaves older orders out: skipped, not written, not an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_placed_before_placed_since_are_left_out() {
+    let mut p = pair().await;
+    with_flows(&mut p, |spec| {
+        if spec.name == "orders_to_salesforce" {
+            spec.vars.insert("placed_since".into(), json!("2999-01-01"));
+        }
+    });
+    let customer = new_customer(&p).await;
+    let (warehouse, a, _) = stocked_products(&p).await;
+    let order = place_order(&p, customer, warehouse, "GBP", &[(a, "1", "9.00")]).await;
+    let outcome = p
+        .flow("orders_to_salesforce")
+        .sync_ids(&[order.to_string()])
+        .await;
+    assert!(
+        matches!(
+            outcome[0].result,
+            Ok(ferry_engine::flows::runtime::Change::Skipped(_))
+        ),
+        "{outcome:?}"
+    );
+    with_flows(&mut p, |_| {});
+    let outcome = p
+        .flow("orders_to_salesforce")
+        .sync_ids(&[order.to_string()])
+        .await;
+    assert!(
+        !matches!(
+            outcome[0].result,
+            Ok(ferry_engine::flows::runtime::Change::Skipped(_))
+        ),
+        "without the setting the order is synced: {outcome:?}"
     );
 }

@@ -395,16 +395,7 @@ pub(super) async fn find(
         "the journal lookup",
     )
     .await?;
-    let mut by_id: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
-    for row in rows {
-        if let Some(id) = cell_id(&row, "journalId") {
-            by_id.entry(id).or_insert(row);
-        }
-    }
-    Ok(by_id
-        .into_iter()
-        .map(|(id, cells)| search_row(id, cells))
-        .collect())
+    Ok(super::rows_by_id(rows, "journalId"))
 }
 
 #[cfg(test)]

@@ -209,6 +209,20 @@ pub(super) fn cell_text(row: &Map<String, Value>, column: &str) -> Option<String
     }
 }
 
+/// Search rows as found rows, one per id (the first row of an id wins), in id order.
+pub(super) fn rows_by_id(rows: Vec<Map<String, Value>>, id_column: &str) -> Vec<Row> {
+    let mut by_id: std::collections::BTreeMap<u64, Map<String, Value>> = Default::default();
+    for row in rows {
+        if let Some(id) = cell_id(&row, id_column) {
+            by_id.entry(id).or_insert(row);
+        }
+    }
+    by_id
+        .into_iter()
+        .map(|(id, cells)| search_row(id, cells))
+        .collect()
+}
+
 /// A row built from a search answer: the id and the cells.
 pub(super) fn search_row(id: u64, cells: Map<String, Value>) -> Row {
     Row {

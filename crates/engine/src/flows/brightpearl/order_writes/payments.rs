@@ -475,16 +475,7 @@ pub(super) async fn find(
         "the customer-payment lookup",
     )
     .await?;
-    let mut by_id: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
-    for row in rows {
-        if let Some(id) = cell_id(&row, "paymentId") {
-            by_id.entry(id).or_insert(row);
-        }
-    }
-    Ok(by_id
-        .into_iter()
-        .map(|(id, cells)| search_row(id, cells))
-        .collect())
+    Ok(super::rows_by_id(rows, "paymentId"))
 }
 
 #[cfg(test)]
