@@ -144,6 +144,21 @@ fn the_demo_runs_unattended_and_reports_zero_drift() {
             assert_eq!(flow["drift"], 0, "{name} drifted: {report:#}");
         }
     }
+    // The order-to-cash flows carry the demo's history: orders (with their items), their
+    // shipments, credits and payments reach Salesforce.
+    for (name, counted) in [
+        ("orders_to_salesforce", "created"),
+        ("shipments_to_salesforce", "updated"),
+        ("credits_to_salesforce", "created"),
+        ("payments_to_salesforce", "created"),
+    ] {
+        let flow = &flows[name];
+        assert_eq!(flow["direction"], "brightpearl→salesforce", "{report:#}");
+        assert!(
+            flow[counted].as_u64().unwrap() > 0,
+            "{name}: nothing {counted}: {report:#}"
+        );
+    }
     assert!(
         report["api_calls"]["brightpearl"].as_u64().unwrap() > 0,
         "{report:#}"
