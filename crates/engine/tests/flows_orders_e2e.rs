@@ -1169,9 +1169,9 @@ async fn credits_and_returns_link_cases_orders_and_refunds() {
     }
 }
 
-/// An order whose customer the customer flow holds (a rule refuses its email) waits without
-/// asking again and again: its reason names the held customer and what to do; it is
-/// dead-lettered only after the queue's attempts, and the customer has one dead letter.
+/// An order whose customer the customer flow holds (a rule refuses its email) does not wait in
+/// vain or ask again and again: it is held too (`DEPENDENCY_HELD`), naming where its customer
+/// is held and what to do; the customer has one dead letter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_of_a_held_customer_says_where_its_customer_is_held() {
     let p = pair().await;
@@ -1206,7 +1206,7 @@ async fn an_order_of_a_held_customer_says_where_its_customer_is_held() {
     assert_eq!(held[0].record_id, customer.to_string());
     let waiting = of("orders_to_salesforce");
     assert_eq!(waiting.len(), 1, "{:#?}", describe(&dead));
-    assert_eq!(waiting[0].error_code, "DEPENDENCY_MISSING");
+    assert_eq!(waiting[0].error_code, "DEPENDENCY_HELD");
     assert!(
         waiting[0]
             .error_message

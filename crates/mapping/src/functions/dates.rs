@@ -145,7 +145,13 @@ pub(crate) fn date_only(call: &Call) -> Result<Value, Error> {
 pub(crate) fn format_date(call: &Call) -> Result<Value, Error> {
     call.arity(2, 2)?;
     let format = call.text(1, "the format")?.unwrap_or_default();
-    let items = time::format_description::parse_borrowed::<2>(&format).map_err(|e| {
+    // The time crate's parser trips a debug assertion on some malformed descriptions (a
+    // panic in debug builds): a format from a flow file must give an error, never a panic.
+    let parsed = std::panic::catch_unwind(|| {
+        time::format_description::parse_borrowed::<2>(&format).map_err(|e| e.to_string())
+    })
+    .unwrap_or_else(|_| Err("it cannot be parsed".to_owned()));
+    let items = parsed.map_err(|e| {
         call.error(format!(
             "the format {} is not a time format description ({e}); see \
              https://time-rs.github.io/book/api/format-description.html",

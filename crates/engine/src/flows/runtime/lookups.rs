@@ -278,6 +278,7 @@ impl Flow {
                     .clone()
                     .unwrap_or_else(|| format!("lookup {name} found nothing"));
                 let mut asked = String::new();
+                let mut held_there = false;
                 if let Some(ids) = &lookup.ensure_ids {
                     let ctx = context(
                         rec.source,
@@ -290,10 +291,12 @@ impl Flow {
                     let flow = lookup.spec.ensure.as_ref().map_or("", |e| e.flow.as_str());
                     let held = self.held_in(flow, &ids).await;
                     if !held.is_empty() {
-                        // Asking again would only dead-letter it again: say where it is held.
+                        // Asking again would only dead-letter it again, and waiting cannot
+                        // help: this record is held too, naming where its dependency is.
+                        held_there = true;
                         asked = format!(
                             "; flow {flow} holds it as a dead letter ({}): fix it there and \
-                             retry it, then this record follows",
+                             retry it, then retry this record",
                             held.join("; ")
                         );
                     } else if !ids.is_empty() {
@@ -303,6 +306,13 @@ impl Flow {
                     }
                 }
                 *rec.failed = Some(match lookup.spec.missing {
+                    _ if held_there => Failure::permanent(
+                        "DEPENDENCY_HELD",
+                        format!(
+                            "flow {}, record {}: no {what}: {told}{asked}",
+                            self.name, rec.id
+                        ),
+                    ),
                     Missing::Fail => Failure::permanent(
                         "LOOKUP_MISSING",
                         format!(

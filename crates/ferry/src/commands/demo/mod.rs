@@ -337,10 +337,23 @@ async fn catch_up(flows: &FlowSet, store: &Arc<dyn Store>, tenant: &TenantId) {
     let mut seen = Vec::new();
     for flow in flows.flows() {
         let route = flow.route();
-        if route.system != System::Brightpearl
-            || route.poll_seconds == 0
-            || seen.contains(&route.object)
-        {
+        if route.system == System::Brightpearl && route.poll_seconds == 0 {
+            // Nothing to poll (stock moves): a webhook still in flight when the activity paused
+            // would be missed, so one reconciliation queues whatever drifted.
+            if let Err(error) = ferry_engine::flows::reconcile::reconcile(
+                flow,
+                store.as_ref(),
+                tenant,
+                true,
+                ferry_engine::flows::load::DEFAULT_PAGE,
+            )
+            .await
+            {
+                tracing::warn!(flow = %route.flow, %error, "the last reconciliation before stopping failed");
+            }
+            continue;
+        }
+        if route.system != System::Brightpearl || seen.contains(&route.object) {
             continue;
         }
         seen.push(route.object.clone());
