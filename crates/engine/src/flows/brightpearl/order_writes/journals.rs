@@ -4,7 +4,7 @@
 use super::fields::{Fields, money_text, same_instant};
 use super::{
     cached_list, cell_id, cell_text, check_find_key, create_all, describe, find_value, search_each,
-    search_row, stored_ref, write_id,
+    stored_ref, write_id,
 };
 use crate::flows::adapters::{AdapterError, AdapterResult, Row, Write};
 use crate::flows::brightpearl::call_error;
@@ -13,7 +13,7 @@ use ferry_brightpearl::idset::{IdSet, MAX_IDS_PER_GET};
 use ferry_brightpearl::model::accounting::Currency;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// The longest `journalRef` Ferry sends.

@@ -4,7 +4,7 @@
 use super::fields::{Fields, money_text, same_instant};
 use super::{
     cached_list, cell_id, cell_text, check_find_key, create_all, describe, find_value, search_each,
-    search_row, search_rows, stored_ref, write_id,
+    search_rows, stored_ref, write_id,
 };
 use crate::flows::adapters::{AdapterError, AdapterResult, Row, Write};
 use crate::flows::brightpearl::call_error;
