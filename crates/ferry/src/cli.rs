@@ -70,6 +70,28 @@ pub enum Command {
     /// Compare every source record of the flows with its target records and report the
     /// drift; --repair enqueues the fixes. Exit code: 0 in step, 2 drift found, 1 error.
     Reconcile(ReconcileArgs),
+    /// Tokens of the admin API (`/api/...` of `ferry serve`).
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
+}
+
+/// `ferry api-token ...`
+#[derive(Debug, Subcommand)]
+pub enum ApiTokenCommand {
+    /// Make a new random token: prints it once, and the `[[server.api_tokens]]` entry (its
+    /// SHA-256, never the token) to add to ferry.toml. Needs no ferry.toml.
+    New(ApiTokenNewArgs),
+}
+
+/// `ferry api-token new`
+#[derive(Debug, Args)]
+pub struct ApiTokenNewArgs {
+    /// Who or what will use it (the audit log names it as the actor).
+    #[arg(long)]
+    pub name: String,
+    /// viewer (reads), operator (also retries and discards dead letters) or admin.
+    #[arg(long)]
+    pub role: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -369,3 +369,41 @@ fn worker_starts_record_configuration_changes_and_prune_is_audited() {
         "{table}"
     );
 }
+
+#[test]
+fn api_token_new_prints_a_token_once_and_only_its_hash_for_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ferry(dir.path())
+        .args(["api-token", "new", "--name", "ci", "--role", "operator"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(token.starts_with("fy_") && token.len() > 40, "{token}");
+    let told = String::from_utf8_lossy(&out.stderr).to_string();
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    assert!(told.contains(&format!("sha256 = \"{digest}\"")), "{told}");
+    assert!(
+        told.contains("role = \"operator\"") && told.contains("name = \"ci\""),
+        "{told}"
+    );
+    assert!(
+        !told.contains(&token),
+        "the token is printed once, on stdout: {told}"
+    );
+    // Two tokens differ.
+    let again = ferry(dir.path())
+        .args(["api-token", "new", "--name", "ci", "--role", "viewer"])
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8_lossy(&again.stdout).trim(), token);
+    fails_with(
+        ferry(dir.path()).args(["api-token", "new", "--name", "ci", "--role", "root"]),
+        &["root"],
+    );
+}

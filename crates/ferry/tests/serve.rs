@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 const MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const HOOK_TOKEN: &str = "serve-smoke-test-token-0123456789";
 
+/// An admin-API token and its SHA-256, as `ferry api-token new` would print them.
+const API_TOKEN: &str = "fy_serve-test-token";
+const API_TOKEN_SHA256: &str = "c42bb579a68186481811a62d1088e9656a9152702b28d2dd4a7bb7d8ae15a5cd";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_journals_a_webhook_and_stops_on_sigterm() {
     let org = sf::Sandbox::start(sf::api::Options {
@@ -39,6 +43,7 @@ async fn serve_journals_a_webhook_and_stops_on_sigterm() {
     let origin = bpb.base_url.split("/public-api/").next().unwrap();
     let toml = format!(
         "[store]\nurl = \"sqlite://ferry.db\"\n\n[server]\nintake_token = \"env:TEST_HOOK_TOKEN\"\n\n\
+         [[server.api_tokens]]\nname = \"ana\"\nrole = \"viewer\"\nsha256 = \"{API_TOKEN_SHA256}\"\n\n\
          [salesforce]\nlogin_url = \"{}\"\nclient_id = \"{}\"\n\
          client_secret = \"env:TEST_SF_CLIENT_SECRET\"\npubsub_url = \"{}\"\n\n[brightpearl]\n\
          account = \"{}\"\nbase_url = \"{origin}\"\napp_ref = \"{}\"\n\
@@ -96,6 +101,30 @@ async fn serve_journals_a_webhook_and_stops_on_sigterm() {
         assert_eq!(response.status().as_u16(), 200);
         serde_json::from_str::<Value>(&response.text().await.unwrap()).unwrap()
     };
+    // The admin API takes the configured token (its hash is in ferry.toml), and no other.
+    let api = |token: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            http.get(format!("{base}/api/flows"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let flows = api(API_TOKEN).await;
+    assert_eq!(flows.status().as_u16(), 200);
+    let flows: Value = serde_json::from_str(&flows.text().await.unwrap()).unwrap();
+    assert!(
+        flows["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "orders_to_salesforce"),
+        "{flows}"
+    );
+    assert_eq!(api("fy_not-the-token").await.status().as_u16(), 401);
+
     let before = status(http.clone(), base.clone()).await;
     assert_eq!(before["intake"]["enabled"], true, "{before}");
     assert_eq!(before["intake"]["notices"], 0, "{before}");

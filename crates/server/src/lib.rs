@@ -12,6 +12,7 @@
 //! [`ferry_store::Journal::append`] returned: a 200 means the notices are durable. It does no
 //! sync work itself; workers pick the journaled items up from the queue.
 
+pub mod admin;
 pub mod intake;
 mod status;
 
@@ -61,6 +62,8 @@ pub struct ServerState {
     pub intake_counts: Arc<IntakeCounts>,
     /// How long a journal append may take before the intake answers 503 (Brightpearl retries).
     pub append_timeout: Duration,
+    /// The tokens of the admin API (`/api/...`); none: every call is 401.
+    pub api_tokens: Arc<Vec<admin::ApiToken>>,
     /// When the server state was made (`uptime_seconds`).
     started: Instant,
 }
@@ -96,6 +99,7 @@ impl ServerState {
             sources: SourceBoard::default(),
             intake_counts: Arc::default(),
             append_timeout: Duration::from_secs(10),
+            api_tokens: Arc::default(),
             started: Instant::now(),
         }
     }
@@ -165,6 +169,16 @@ pub fn router(state: ServerState) -> Router {
         .route("/readyz", get(status::readyz))
         .route("/status", get(status::status))
         .route("/metrics", get(status::metrics))
+        .route("/api/openapi.json", get(admin::openapi))
+        .route("/api/flows", get(admin::flows))
+        .route("/api/dead-letters", get(admin::dead_letters))
+        .route("/api/dead-letters/retry", axum::routing::post(admin::retry))
+        .route(
+            "/api/dead-letters/discard",
+            axum::routing::post(admin::discard),
+        )
+        .route("/api/dead-letters/{id}", get(admin::dead_letter))
+        .route("/api/audit", get(admin::audit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

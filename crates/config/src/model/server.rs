@@ -25,6 +25,35 @@ pub struct ServerConfig {
     /// are registered at `<public_url>/hooks/brightpearl/<token>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    /// Tokens of the admin API (`/api/...`): `[[server.api_tokens]]` with `name`, `role` and
+    /// the token's `sha256` (`ferry api-token new` prints one). None: the API refuses every
+    /// call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_tokens: Vec<ApiTokenConfig>,
+}
+
+/// One `[[server.api_tokens]]` entry. The token itself is never stored: only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTokenConfig {
+    /// Who or what uses it (recorded in the audit log as the actor).
+    pub name: String,
+    /// What it may do.
+    pub role: ApiRole,
+    /// The SHA-256 of the token text, 64 hexadecimal digits.
+    pub sha256: String,
+}
+
+/// What an admin API token may do; each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiRole {
+    /// Reads flows, queues, dead letters and the audit log.
+    Viewer,
+    /// Also retries and discards dead letters.
+    Operator,
+    /// Also changes configuration.
+    Admin,
 }
 
 /// The default listen address: this machine only.
@@ -50,6 +79,7 @@ impl Default for ServerConfig {
             intake_token: None,
             max_body_bytes: default_max_body_bytes(),
             public_url: None,
+            api_tokens: Vec::new(),
         }
     }
 }
@@ -89,6 +119,34 @@ impl ServerConfig {
                     self.max_body_bytes
                 ),
             ));
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for token in &self.api_tokens {
+            let name = token.name.trim();
+            if name.is_empty() {
+                return Err(at(
+                    "api_tokens",
+                    "server.api_tokens: a token has an empty name: name who uses it".to_owned(),
+                ));
+            }
+            if names.contains(&name) {
+                return Err(at(
+                    "api_tokens",
+                    format!("server.api_tokens: two tokens are named {name:?}: names must differ"),
+                ));
+            }
+            names.push(name);
+            let hex = token.sha256.trim();
+            if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(at(
+                    "api_tokens",
+                    format!(
+                        "server.api_tokens {name:?}: sha256 must be the token's SHA-256 as 64 \
+                         hexadecimal digits (`ferry api-token new` prints the entry), not the \
+                         token itself"
+                    ),
+                ));
+            }
         }
         if let Some(url) = &self.public_url {
             check_http_url(url).map_err(|r| at("public_url", format!("server.public_url {r}")))?;

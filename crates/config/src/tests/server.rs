@@ -89,3 +89,48 @@ fn salesforce_change_capture_defaults_to_cdc_on_the_global_endpoint() {
          sandbox), not \"grpc://x\"",
     );
 }
+
+#[test]
+fn api_tokens_hold_a_hash_a_role_and_a_unique_name() {
+    let hash = "a".repeat(64);
+    let config = check(
+        &format!(
+            "{MINIMAL}[[server.api_tokens]]\nname = \"ci\"\nrole = \"operator\"\nsha256 = \"{hash}\"\n"
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(config.server.api_tokens.len(), 1);
+    assert_eq!(config.server.api_tokens[0].role, ApiRole::Operator);
+    let err = check(
+        &format!(
+            "{MINIMAL}[[server.api_tokens]]\nname = \"ci\"\nrole = \"operator\"\nsha256 = \"fy_plain-token\"\n"
+        ),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("64 hexadecimal digits") && err.contains("not the token itself"),
+        "{err}"
+    );
+    let err = check(
+        &format!(
+            "{MINIMAL}[[server.api_tokens]]\nname = \"ci\"\nrole = \"operator\"\nsha256 = \"{hash}\"\n\
+             [[server.api_tokens]]\nname = \"ci\"\nrole = \"viewer\"\nsha256 = \"{hash}\"\n"
+        ),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("two tokens are named \"ci\""), "{err}");
+    let err = check(
+        &format!(
+            "{MINIMAL}[[server.api_tokens]]\nname = \"ci\"\nrole = \"root\"\nsha256 = \"{hash}\"\n"
+        ),
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("root"), "{err}");
+}

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+mod api_token;
 mod audit;
 mod bp;
 mod config;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => serve::run(&Context::load(&cli.config)?, &cli.config, &args).await,
         Command::Audit(command) => audit::run(&Context::load(&cli.config)?, command).await,
+        Command::ApiToken(command) => api_token::run(command),
         Command::Sandbox(args) => sandbox::run(*args).await,
         Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,
         Command::Brightpearl(command) => bp::run(&Context::load(&cli.config)?, command).await,

@@ -148,6 +148,7 @@ impl Engine {
         state.account = config.brightpearl.as_ref().map(|bp| bp.account.clone());
         state.metrics = metrics;
         state.sources = board.clone();
+        state.api_tokens = Arc::new(api_tokens(&config.server.api_tokens));
 
         let (stop, shutdown) = Shutdown::new();
         let mut tasks: JoinSet<()> = JoinSet::new();
@@ -234,6 +235,26 @@ impl Engine {
         }
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// The admin API's tokens from `[[server.api_tokens]]` (validated when the configuration was
+/// loaded: 64 hexadecimal digits each).
+fn api_tokens(config: &[ferry_config::ApiTokenConfig]) -> Vec<ferry_server::admin::ApiToken> {
+    config
+        .iter()
+        .filter_map(|t| {
+            let bytes = hex::decode(t.sha256.trim()).ok()?;
+            Some(ferry_server::admin::ApiToken {
+                name: t.name.trim().to_owned(),
+                role: match t.role {
+                    ferry_config::ApiRole::Viewer => ferry_server::admin::Role::Viewer,
+                    ferry_config::ApiRole::Operator => ferry_server::admin::Role::Operator,
+                    ferry_config::ApiRole::Admin => ferry_server::admin::Role::Admin,
+                },
+                sha256: bytes.try_into().ok()?,
+            })
+        })
+        .collect()
 }
 
 /// The intake token from `server.intake_token`, or an empty one (intake off).
