@@ -88,6 +88,18 @@ fn store_error(e: impl std::fmt::Display) -> ApiError {
     )
 }
 
+/// The configured token whose text this is (every one compared in constant time).
+pub(crate) fn token_for<'a>(state: &'a ServerState, presented: &str) -> Option<&'a ApiToken> {
+    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    let mut found = None;
+    for token in state.api_tokens.iter() {
+        if bool::from(token.sha256.ct_eq(&digest)) {
+            found = Some(token);
+        }
+    }
+    found
+}
+
 /// The token of the request, checked against the configured ones (every one compared in
 /// constant time), and its role checked against `needed`.
 fn authorize(state: &ServerState, headers: &HeaderMap, needed: Role) -> Result<String, ApiError> {
@@ -105,14 +117,7 @@ fn authorize(state: &ServerState, headers: &HeaderMap, needed: Role) -> Result<S
                     .into(),
             )
         })?;
-    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-    let mut found: Option<&ApiToken> = None;
-    for token in state.api_tokens.iter() {
-        if bool::from(token.sha256.ct_eq(&digest)) {
-            found = Some(token);
-        }
-    }
-    let token = found.ok_or_else(|| {
+    let token = token_for(state, presented).ok_or_else(|| {
         ApiError(
             StatusCode::UNAUTHORIZED,
             "BAD_TOKEN",

@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod intake;
 mod status;
+pub mod ui;
 
 pub use status::{SourceBoard, SourceStatus};
 
@@ -64,6 +65,10 @@ pub struct ServerState {
     pub append_timeout: Duration,
     /// The tokens of the admin API (`/api/...`); none: every call is 401.
     pub api_tokens: Arc<Vec<admin::ApiToken>>,
+    /// The dashboard's live sessions.
+    pub ui_sessions: Arc<ui::Sessions>,
+    /// Mark the dashboard's cookies `Secure` (the server is reached over https).
+    pub secure_cookies: bool,
     /// When the server state was made (`uptime_seconds`).
     started: Instant,
 }
@@ -100,6 +105,8 @@ impl ServerState {
             intake_counts: Arc::default(),
             append_timeout: Duration::from_secs(10),
             api_tokens: Arc::default(),
+            ui_sessions: Arc::default(),
+            secure_cookies: false,
             started: Instant::now(),
         }
     }
@@ -179,6 +186,20 @@ pub fn router(state: ServerState) -> Router {
         )
         .route("/api/dead-letters/{id}", get(admin::dead_letter))
         .route("/api/audit", get(admin::audit))
+        .route(
+            "/ui",
+            get(|| async { axum::response::Redirect::to("/ui/") }),
+        )
+        .route("/ui/", get(ui::overview))
+        .route("/ui/login", get(ui::login_page).post(ui::login))
+        .route("/ui/logout", axum::routing::post(ui::logout))
+        .route("/ui/fragments/flows", get(ui::flows_fragment))
+        .route("/ui/dead-letters", get(ui::dead_letters))
+        .route(
+            "/ui/dead-letters/act",
+            axum::routing::post(ui::dead_letter_action),
+        )
+        .route("/ui/static/{file}", get(ui::asset))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

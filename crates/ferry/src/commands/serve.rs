@@ -149,6 +149,11 @@ impl Engine {
         state.metrics = metrics;
         state.sources = board.clone();
         state.api_tokens = Arc::new(api_tokens(&config.server.api_tokens));
+        state.secure_cookies = config
+            .server
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.trim().starts_with("https://"));
 
         let (stop, shutdown) = Shutdown::new();
         let mut tasks: JoinSet<()> = JoinSet::new();

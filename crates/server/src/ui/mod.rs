@@ -1,0 +1,498 @@
+//! The dashboard (`/ui/...`): server-rendered pages (askama templates compiled into the binary,
+//! htmx and the stylesheet embedded: no Node build), usable on a phone.
+//!
+//! **Login** takes an admin-API token (`[[server.api_tokens]]`): its role is the session's. A
+//! session is a random 256-bit id in a cookie (`HttpOnly`, `SameSite=Strict`, `Path=/ui`, and
+//! `Secure` when the server's public address is https), kept in memory for eight hours; every
+//! form that changes something carries the session's CSRF token, and a POST without it (or
+//! with another) is refused. Pages: the overview of the flows (refreshed every five seconds),
+//! the dead letters (filter, retry, discard, retry all shown).
+
+mod session;
+
+use crate::ServerState;
+use crate::admin::Role;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use ferry_core::{DeadLetterFilter, FlowName};
+use ferry_store::DeadSelection;
+use serde::Deserialize;
+pub use session::Sessions;
+use session::User;
+
+/// The embedded static files (`crates/server/assets`).
+#[derive(rust_embed::Embed)]
+#[folder = "assets/"]
+struct Assets;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    user: Option<User>,
+    notice: Option<String>,
+}
+
+struct FlowRow {
+    name: String,
+    source: String,
+    pending: i64,
+    retrying: i64,
+    in_flight: i64,
+    dead: i64,
+    oldest: String,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    user: Option<User>,
+    notice: Option<String>,
+    flows: Vec<FlowRow>,
+}
+
+#[derive(Template)]
+#[template(path = "flows_table.html")]
+struct FlowsFragment {
+    flows: Vec<FlowRow>,
+}
+
+struct DeadRow {
+    id: i64,
+    flow: String,
+    source: String,
+    object: String,
+    record_id: String,
+    error_code: String,
+    error_message: String,
+    attempts: usize,
+    failed_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "dead_letters.html")]
+struct DeadLettersPage {
+    user: Option<User>,
+    notice: Option<String>,
+    flow_names: Vec<String>,
+    flow: String,
+    code: String,
+    letters: Vec<DeadRow>,
+    can_act: bool,
+    csrf: String,
+}
+
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the page could not be rendered: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+fn problem(status: StatusCode, message: &str) -> Response {
+    (status, Html(format!(
+        "<!doctype html><meta charset=utf-8><title>Ferry</title><p>{}</p><p><a href=\"/ui/\">Back</a></p>",
+        escape(message)
+    )))
+        .into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /ui/static/{file}`: htmx and the stylesheet, cached for a day.
+pub(crate) async fn asset(Path(file): Path<String>) -> Response {
+    match Assets::get(&file) {
+        Some(content) => {
+            let kind = if file.ends_with(".js") {
+                "text/javascript; charset=utf-8"
+            } else if file.ends_with(".css") {
+                "text/css; charset=utf-8"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, kind),
+                    (header::CACHE_CONTROL, "public, max-age=86400"),
+                ],
+                content.data.into_owned(),
+            )
+                .into_response()
+        }
+        None => problem(StatusCode::NOT_FOUND, "no such file"),
+    }
+}
+
+/// `GET /ui/login`.
+pub(crate) async fn login_page(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    if state.ui_sessions.user(&headers).is_some() {
+        return Redirect::to("/ui/").into_response();
+    }
+    render(&LoginPage {
+        user: None,
+        notice: None,
+    })
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginForm {
+    token: String,
+}
+
+/// `POST /ui/login`: a configured token starts a session with its role.
+pub(crate) async fn login(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if !same_origin(&headers) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "the form was sent from another site: log in from Ferry's own page",
+        );
+    }
+    let Ok(Form(form)) = form else {
+        return problem(StatusCode::BAD_REQUEST, "send the login form with a token");
+    };
+    let Some(token) = crate::admin::token_for(&state, form.token.trim()) else {
+        let mut page = render(&LoginPage {
+            user: None,
+            notice: Some(
+                "That token is not one of [[server.api_tokens]]: check it, or ask an admin for one."
+                    .into(),
+            ),
+        });
+        *page.status_mut() = StatusCode::UNAUTHORIZED;
+        return page;
+    };
+    let cookie = state.ui_sessions.start(&token.name, token.role);
+    let mut response = Redirect::to("/ui/").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie.header(state.secure_cookies)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A form with only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /ui/logout`.
+pub(crate) async fn logout(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(user) = state.ui_sessions.user(&headers) else {
+        return Redirect::to("/ui/login").into_response();
+    };
+    match form {
+        Ok(Form(form)) if user.csrf_matches(&form.csrf) => {}
+        _ => return problem(StatusCode::FORBIDDEN, "the form is stale: reload the page"),
+    }
+    state.ui_sessions.end(&headers);
+    let mut response = Redirect::to("/ui/login").into_response();
+    if let Ok(value) = HeaderValue::from_str(&session::expired_cookie(state.secure_cookies)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn flow_rows(state: &ServerState) -> Result<Vec<FlowRow>, Box<Response>> {
+    let stats = state.store.stats(Some(&state.tenant)).await.map_err(|e| {
+        Box::new(problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the store did not answer: {e}; reload in a moment"),
+        ))
+    })?;
+    let now = ferry_core::Timestamp::now();
+    Ok(state
+        .routes
+        .iter()
+        .map(|route| {
+            let queue = stats.iter().find(|s| s.flow == route.flow);
+            let oldest = queue
+                .and_then(|q| q.oldest_enqueued_at)
+                .map(|at| {
+                    let seconds = (now.as_micros() - at.as_micros()).max(0) / 1_000_000;
+                    format!("{seconds} s")
+                })
+                .unwrap_or_else(|| "—".into());
+            FlowRow {
+                name: route.flow.as_str().to_owned(),
+                source: format!("{} {}", route.system, route.object),
+                pending: queue.map_or(0, |q| q.pending),
+                retrying: queue.map_or(0, |q| q.retrying),
+                in_flight: queue.map_or(0, |q| q.in_flight),
+                dead: queue.map_or(0, |q| q.dead),
+                oldest,
+            }
+        })
+        .collect())
+}
+
+/// `GET /ui/`: the flows and their queues.
+pub(crate) async fn overview(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    let Some(user) = state.ui_sessions.user(&headers) else {
+        return Redirect::to("/ui/login").into_response();
+    };
+    match flow_rows(&state).await {
+        Ok(flows) => render(&OverviewPage {
+            user: Some(user),
+            notice: None,
+            flows,
+        }),
+        Err(response) => *response,
+    }
+}
+
+/// `GET /ui/fragments/flows`: the overview's table alone (htmx refreshes it).
+pub(crate) async fn flows_fragment(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Response {
+    if state.ui_sessions.user(&headers).is_none() {
+        return problem(StatusCode::UNAUTHORIZED, "log in again");
+    }
+    match flow_rows(&state).await {
+        Ok(flows) => {
+            let table = match (FlowsFragment { flows }).render() {
+                Ok(html) => html,
+                Err(e) => {
+                    return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+                }
+            };
+            Html(format!(
+                "<div id=\"flows\" hx-get=\"/ui/fragments/flows\" hx-trigger=\"every 5s\" \
+                 hx-swap=\"outerHTML\">{table}</div>"
+            ))
+            .into_response()
+        }
+        Err(response) => *response,
+    }
+}
+
+/// The dead-letter page's filter (and the notice after an action).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DeadFilter {
+    #[serde(default)]
+    flow: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /ui/dead-letters?flow=&code=`.
+pub(crate) async fn dead_letters(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    filter: Result<Query<DeadFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(user) = state.ui_sessions.user(&headers) else {
+        return Redirect::to("/ui/login").into_response();
+    };
+    let Query(filter) = filter.unwrap_or_default();
+    let flow = match flow_name(&filter.flow) {
+        Ok(flow) => flow,
+        Err(response) => return *response,
+    };
+    let store_filter = DeadLetterFilter {
+        tenant: Some(state.tenant.clone()),
+        flow,
+        error_code: Some(filter.code.trim().to_owned()).filter(|c| !c.is_empty()),
+        ..Default::default()
+    };
+    let letters = match state.store.list_dead(&store_filter, 200).await {
+        Ok(list) => list,
+        Err(e) => {
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the store did not answer: {e}; reload in a moment"),
+            );
+        }
+    };
+    let letters = letters
+        .iter()
+        .map(|d| DeadRow {
+            id: d.id,
+            flow: d.flow.as_str().to_owned(),
+            source: d.source.to_string(),
+            object: d.object.clone(),
+            record_id: d.record_id.clone(),
+            error_code: d.error_code.clone(),
+            error_message: d.error_message.clone(),
+            attempts: d.history.len(),
+            failed_at: d.failed_at.to_string(),
+        })
+        .collect();
+    let notice = (!filter.done.is_empty()).then(|| filter.done.clone());
+    render(&DeadLettersPage {
+        can_act: user.role >= Role::Operator,
+        csrf: user.csrf.clone(),
+        user: Some(user),
+        notice,
+        flow_names: state
+            .routes
+            .iter()
+            .map(|r| r.flow.as_str().to_owned())
+            .collect(),
+        flow: filter.flow.trim().to_owned(),
+        code: filter.code.trim().to_owned(),
+        letters,
+    })
+}
+
+fn flow_name(text: &str) -> Result<Option<FlowName>, Box<Response>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    FlowName::new(text.to_owned()).map(Some).map_err(|e| {
+        Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            &format!("{text:?} is not a flow name ({e}): pick one from the list"),
+        ))
+    })
+}
+
+/// A dead-letter action from the page.
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeadActionForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    flow: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /ui/dead-letters/act`: retry or discard one, or retry every one the filter shows
+/// (operator).
+pub(crate) async fn dead_letter_action(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    form: Result<Form<DeadActionForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(user) = state.ui_sessions.user(&headers) else {
+        return Redirect::to("/ui/login").into_response();
+    };
+    let Ok(Form(form)) = form else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the form is incomplete: reload the page",
+        );
+    };
+    if !user.csrf_matches(&form.csrf) || !same_origin(&headers) {
+        return problem(StatusCode::FORBIDDEN, "the form is stale: reload the page");
+    }
+    if user.role < Role::Operator {
+        return problem(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} is a {}: retrying and discarding need an operator token",
+                user.name,
+                user.role.as_str()
+            ),
+        );
+    }
+    let flow = match flow_name(&form.flow) {
+        Ok(flow) => flow,
+        Err(response) => return *response,
+    };
+    let actor = format!("ui:{}", user.name);
+    let (done, what) = match (form.action.as_str(), form.id) {
+        ("retry", Some(id)) => (
+            state
+                .store
+                .retry_dead(&DeadSelection::Ids(vec![id]), &actor)
+                .await,
+            "retried",
+        ),
+        ("discard", Some(id)) => (
+            state
+                .store
+                .discard_dead(&DeadSelection::Ids(vec![id]), &actor)
+                .await,
+            "discarded",
+        ),
+        ("retry-all", _) => {
+            let filter = DeadLetterFilter {
+                tenant: Some(state.tenant.clone()),
+                flow: flow.clone(),
+                error_code: Some(form.code.trim().to_owned()).filter(|c| !c.is_empty()),
+                ..Default::default()
+            };
+            (
+                state
+                    .store
+                    .retry_dead(&DeadSelection::Filter(filter), &actor)
+                    .await,
+                "retried",
+            )
+        }
+        _ => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "unknown action: use the page's buttons",
+            );
+        }
+    };
+    match done {
+        Ok(count) => {
+            let back = format!(
+                "/ui/dead-letters?flow={}&code={}&done={}",
+                url_encode(&form.flow),
+                url_encode(&form.code),
+                url_encode(&format!("{count} dead letter(s) {what}."))
+            );
+            Redirect::to(&back).into_response()
+        }
+        Err(e) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the store did not answer: {e}; nothing was changed, try again"),
+        ),
+    }
+}
+
+/// Whether a POST comes from this site: when the browser names the origin, it must be the
+/// host the request was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
