@@ -64,7 +64,11 @@ impl std::fmt::Debug for ApiToken {
 
 /// An API error: status and a JSON body `{"error": {"code", "message"}}` whose message says
 /// what to do.
-struct ApiError(StatusCode, &'static str, String);
+pub(crate) struct ApiError(
+    pub(crate) StatusCode,
+    pub(crate) &'static str,
+    pub(crate) String,
+);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -80,7 +84,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn store_error(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn store_error(e: impl std::fmt::Display) -> ApiError {
     ApiError(
         StatusCode::SERVICE_UNAVAILABLE,
         "STORE_UNAVAILABLE",
@@ -102,7 +106,11 @@ pub(crate) fn token_for<'a>(state: &'a ServerState, presented: &str) -> Option<&
 
 /// The token of the request, checked against the configured ones (every one compared in
 /// constant time), and its role checked against `needed`.
-fn authorize(state: &ServerState, headers: &HeaderMap, needed: Role) -> Result<String, ApiError> {
+pub(crate) fn authorize(
+    state: &ServerState,
+    headers: &HeaderMap,
+    needed: Role,
+) -> Result<String, ApiError> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -487,6 +495,11 @@ pub fn openapi_document() -> Value {
                     {"name": "action", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
                 "responses": with_ok(json!({"description": "audit entries"}), &[])}},
+            "/api/trace": {"get": {"summary": "A record's trace by either system's id: notices, queued work and attempts, dead letters, links with what was last written, audit entries, and one timeline in time order (viewer)",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 128}, "description": "a Brightpearl id or a Salesforce id (15 or 18 characters)"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "description": "newest notices per record"}],
+                "responses": with_ok(json!({"description": "the trace (empty lists for an unknown id)"}), &[("400", "q is missing, too long or holds control characters")])}},
             "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },

@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod intake;
 mod status;
+pub mod trace;
 pub mod ui;
 
 pub use status::{SourceBoard, SourceStatus};
@@ -186,6 +187,7 @@ pub fn router(state: ServerState) -> Router {
         )
         .route("/api/dead-letters/{id}", get(admin::dead_letter))
         .route("/api/audit", get(admin::audit))
+        .route("/api/trace", get(trace::trace))
         .route(
             "/ui",
             get(|| async { axum::response::Redirect::to("/ui/") }),

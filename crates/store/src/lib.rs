@@ -71,6 +71,12 @@ pub trait Journal: Send + Sync {
 
     /// Deletes journal entries older than `before` that no queued item or dead letter refers to.
     async fn prune_journal(&self, before: Timestamp) -> Result<u64>;
+
+    /// What the store keeps about one record, each list oldest first: its newest `limit`
+    /// journaled notices (at most 1000), its work items waiting or in flight with their attempt
+    /// history, and its dead letters. A record never seen gives empty lists. Read through the
+    /// journal's record index, so it stays cheap however long the journal.
+    async fn record_history(&self, record: &RecordRef, limit: u32) -> Result<RecordHistory>;
 }
 
 /// The work queue.

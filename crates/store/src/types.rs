@@ -359,3 +359,84 @@ pub struct RecordSummary {
     /// How many notices were journaled for it.
     pub notices: i64,
 }
+
+/// One source record, as the journal keys it: what [`crate::Journal::record_history`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The system the record lives in.
+    pub source: System,
+    /// The source object name (`contact`, `Account`, ...).
+    pub object: String,
+    /// The source record id.
+    pub record_id: String,
+}
+
+/// One journaled change notice, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The journal id (ascending in the order notices were journaled).
+    pub id: i64,
+    /// The system the change came from.
+    pub source: System,
+    /// The source object name.
+    pub object: String,
+    /// The source record id.
+    pub record_id: String,
+    /// What happened.
+    pub operation: ferry_core::Operation,
+    /// When the source says it happened.
+    pub observed_at: Timestamp,
+    /// Who caused it, when the source says.
+    pub origin: Option<String>,
+    /// What the source sent with it (a payload that does not parse is shown as its text).
+    pub payload: serde_json::Value,
+    /// When Ferry journaled it.
+    pub journaled_at: Timestamp,
+}
+
+/// A work item as it stands in the queue, waiting or in flight (never its lease token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedItem {
+    /// The item's id.
+    pub id: i64,
+    /// The flow that must process the record.
+    pub flow: FlowName,
+    /// The system the change came from.
+    pub source: System,
+    /// The source object name.
+    pub object: String,
+    /// The source record id.
+    pub record_id: String,
+    /// The coalesced operation.
+    pub operation: ferry_core::Operation,
+    /// The newest journal entry merged into it.
+    pub journal_id: i64,
+    /// How many notices it stands for.
+    pub notices: i64,
+    /// `pending` (waiting, maybe for a retry) or `leased` (a worker holds it).
+    pub state: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// When a pending item may be leased, or when a lease runs out.
+    pub due_at: Timestamp,
+    /// When its first notice was enqueued.
+    pub enqueued_at: Timestamp,
+    /// The worker holding it, while leased.
+    pub lease_owner: Option<String>,
+    /// Its failed attempts, oldest first.
+    pub history: Vec<ferry_core::Attempt>,
+}
+
+/// Everything the store keeps about one record's way through the queue, each list oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordHistory {
+    /// Its journaled notices (the newest ones, up to the limit asked for).
+    pub notices: Vec<JournalEntry>,
+    /// Its work items waiting or in flight, with their attempts. A finished item leaves the
+    /// queue, so its attempts are no longer kept.
+    pub items: Vec<QueuedItem>,
+    /// Its dead letters, with every attempt.
+    pub dead_letters: Vec<ferry_core::DeadLetter>,
+}

@@ -200,3 +200,119 @@ pub async fn pruning_keeps_journal_entries_still_referenced(store: TestStore) {
         .unwrap();
     assert_eq!(pruned, 1, "only the finished record's entry goes");
 }
+
+pub async fn record_history_shows_notices_attempts_and_dead_letters(store: TestStore) {
+    let record = |id: &str| RecordRef {
+        tenant: tenant("t1"),
+        source: System::Brightpearl,
+        object: "contact".into(),
+        record_id: id.into(),
+    };
+    let mut elsewhere = notice("7", Operation::Update, 3);
+    elsewhere.object = "product".into();
+    let mut other_tenant = notice("7", Operation::Update, 4);
+    other_tenant.tenant = tenant("t2");
+    let mut with_origin = notice("7", Operation::Update, 2);
+    with_origin.origin = Some("app-ref".into());
+    let ids = store
+        .append(batch(vec![
+            notice("7", Operation::Create, 1),
+            with_origin,
+            elsewhere,
+            other_tenant,
+            notice("8", Operation::Update, 5),
+        ]))
+        .await
+        .unwrap();
+
+    // Record 7 fails once (back off and retry); record 8 fails for good.
+    let items = lease_all(&store).await;
+    for item in &items {
+        let failure = if item.record_id == "8" {
+            Failure::permanent("SF_REQUIRED_FIELD_MISSING", "LastName is required")
+        } else {
+            Failure::transient("SF_UNAVAILABLE", "Salesforce answered 503")
+        };
+        store
+            .fail(&LeaseRef::from(item), &failure, &quick_retry())
+            .await
+            .unwrap();
+    }
+
+    let seven = store.record_history(&record("7"), 100).await.unwrap();
+    let notices: Vec<(i64, Operation, Option<&str>)> = seven
+        .notices
+        .iter()
+        .map(|n| (n.id, n.operation, n.origin.as_deref()))
+        .collect();
+    assert_eq!(
+        notices,
+        vec![
+            (ids[0], Operation::Create, None),
+            (ids[1], Operation::Update, Some("app-ref")),
+        ],
+        "only this tenant's contact 7, oldest first"
+    );
+    let first = &seven.notices[0];
+    assert_eq!(first.payload, serde_json::json!({ "seq": 1 }));
+    assert_eq!(
+        first.observed_at,
+        Timestamp::from_micros(1_700_000_000_000_001)
+    );
+    assert_eq!(
+        (first.source, first.object.as_str()),
+        (System::Brightpearl, "contact")
+    );
+    assert!(first.journaled_at <= Timestamp::now());
+
+    assert_eq!(seven.items.len(), 1, "one waiting item: {:?}", seven.items);
+    let item = &seven.items[0];
+    assert_eq!(item.flow, flow("customers"));
+    assert_eq!(item.state, "pending");
+    assert_eq!(
+        (item.operation, item.journal_id, item.notices, item.attempts),
+        (Operation::Create, ids[1], 2, 1)
+    );
+    assert_eq!(item.lease_owner, None);
+    let codes: Vec<(i64, &str)> = item
+        .history
+        .iter()
+        .map(|a| (a.number, a.code.as_str()))
+        .collect();
+    assert_eq!(codes, vec![(1, "SF_UNAVAILABLE")]);
+    assert!(seven.dead_letters.is_empty());
+
+    // Leased again: the trace shows who holds it.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let again = lease_all(&store).await;
+    assert!(
+        again.iter().any(|i| i.record_id == "7"),
+        "retried: {again:?}"
+    );
+    let seven = store.record_history(&record("7"), 100).await.unwrap();
+    assert_eq!(seven.items[0].state, "leased");
+    assert_eq!(seven.items[0].lease_owner.as_deref(), Some("conformance"));
+    assert_eq!(seven.items[0].attempts, 2);
+
+    let eight = store.record_history(&record("8"), 100).await.unwrap();
+    assert_eq!(eight.notices.len(), 1);
+    assert!(eight.items.is_empty());
+    assert_eq!(eight.dead_letters.len(), 1);
+    assert_eq!(
+        eight.dead_letters[0].error_code,
+        "SF_REQUIRED_FIELD_MISSING"
+    );
+    assert_eq!(eight.dead_letters[0].history.len(), 1);
+
+    // The limit keeps the newest notices.
+    let newest = store.record_history(&record("7"), 1).await.unwrap();
+    assert_eq!(
+        newest.notices.iter().map(|n| n.id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    // A record never seen (or an id full of quotes) is simply empty.
+    for unknown in ["9", "7' OR '1'='1", ""] {
+        let none = store.record_history(&record(unknown), 100).await.unwrap();
+        assert_eq!(none, RecordHistory::default(), "{unknown:?}");
+    }
+}

@@ -138,6 +138,7 @@ macro_rules! store_conformance {
             effect_batches_apply_each_key_once_in_order,
             a_retried_dead_letter_is_older_than_the_waiting_item,
             deeply_nested_payloads_are_refused_with_the_record_named,
+            record_history_shows_notices_attempts_and_dead_letters,
             a_fresh_rate_window_grants_its_limit_then_says_how_long_to_wait,
             a_rate_window_reopens_when_it_ends,
             concurrent_rate_takers_never_share_a_unit,

@@ -171,6 +171,92 @@ macro_rules! store_queue {
                 .await?;
                 Ok(done.rows_affected())
             }
+
+            async fn record_history(
+                &self,
+                record: &RecordRef,
+                limit: u32,
+            ) -> Result<RecordHistory> {
+                let limit = i64::from(limit.min(1000));
+                let mut history = RecordHistory::default();
+                if limit > 0 {
+                    // The newest `limit` through the record index, then oldest first.
+                    let rows = sqlx::query(<$store>::sql(
+                        "SELECT id, source, object, record_id, operation, observed_at, origin, \
+                         payload, journaled_at FROM journal \
+                         WHERE tenant = ? AND source = ? AND object = ? AND record_id = ? \
+                         ORDER BY id DESC LIMIT ?",
+                    ))
+                    .bind(record.tenant.as_str())
+                    .bind(record.source.as_str())
+                    .bind(&record.object)
+                    .bind(&record.record_id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for row in rows.iter().rev() {
+                        let id = int(row, 0)?;
+                        history.notices.push(JournalEntry {
+                            id,
+                            source: system_col(row, 1, "journal")?,
+                            object: text(row, 2)?,
+                            record_id: text(row, 3)?,
+                            operation: parse_operation(&text(row, 4)?, "journal", id)?,
+                            observed_at: Timestamp::from_micros(int(row, 5)?),
+                            origin: opt_text(row, 6)?,
+                            payload: lenient_json(text(row, 7)?),
+                            journaled_at: Timestamp::from_micros(int(row, 8)?),
+                        });
+                    }
+                }
+
+                let rows = sqlx::query(<$store>::sql(
+                    "SELECT id, flow, source, object, record_id, operation, journal_id, notices, \
+                     state, attempts, due_at, enqueued_at, lease_owner, history FROM work_items \
+                     WHERE tenant = ? AND source = ? AND object = ? AND record_id = ? ORDER BY id",
+                ))
+                .bind(record.tenant.as_str())
+                .bind(record.source.as_str())
+                .bind(&record.object)
+                .bind(&record.record_id)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in &rows {
+                    let id = int(row, 0)?;
+                    history.items.push(QueuedItem {
+                        id,
+                        flow: flow_col(row, 1, "work_items")?,
+                        source: system_col(row, 2, "work_items")?,
+                        object: text(row, 3)?,
+                        record_id: text(row, 4)?,
+                        operation: parse_operation(&text(row, 5)?, "work_items", id)?,
+                        journal_id: int(row, 6)?,
+                        notices: int(row, 7)?,
+                        state: text(row, 8)?,
+                        attempts: int(row, 9)?,
+                        due_at: Timestamp::from_micros(int(row, 10)?),
+                        enqueued_at: Timestamp::from_micros(int(row, 11)?),
+                        lease_owner: opt_text(row, 12)?,
+                        history: parse_json(&text(row, 13)?, "work_items", &id.to_string())?,
+                    });
+                }
+
+                // Through the dead letters' (tenant, record_id) index.
+                let rows = sqlx::query(<$store>::sql_owned(format!(
+                    "SELECT {DEAD_COLUMNS} FROM dead_letters \
+                     WHERE tenant = ? AND record_id = ? AND source = ? AND object = ? ORDER BY id"
+                )))
+                .bind(record.tenant.as_str())
+                .bind(&record.record_id)
+                .bind(record.source.as_str())
+                .bind(&record.object)
+                .fetch_all(&self.pool)
+                .await?;
+                for row in &rows {
+                    history.dead_letters.push(dead_from_row(row)?);
+                }
+                Ok(history)
+            }
         }
 
         async fn fail_once(
