@@ -278,8 +278,12 @@ impl Worker {
             self.top_up(&mut items, more).await;
         }
         let leased = items.len();
+        let flows: HashMap<i64, String> = items
+            .iter()
+            .map(|item| (item.id, item.flow.as_str().to_owned()))
+            .collect();
         let outcomes = self.process(items).await;
-        self.settle(outcomes).await?;
+        self.settle(outcomes, &flows).await?;
         Ok(leased)
     }
 
@@ -458,10 +462,19 @@ impl Worker {
         outcomes
     }
 
+    /// Acks the successes and records the failures. `flows` names each item's flow, for
+    /// `ferry_worker_items_total` [flow, outcome]: `succeeded`, `retried`, `dead_lettered`,
+    /// `lost` (the lease had passed to another worker).
     async fn settle(
         &self,
         outcomes: Vec<(LeaseRef, Result<(), Failure>)>,
+        flows: &HashMap<i64, String>,
     ) -> ferry_store::Result<()> {
+        let count = |id: i64, outcome: &'static str| {
+            let flow = flows.get(&id).cloned().unwrap_or_default();
+            metrics::counter!("ferry_worker_items_total", "flow" => flow, "outcome" => outcome)
+                .increment(1);
+        };
         let mut done = Vec::with_capacity(outcomes.len());
         let mut failed = Vec::new();
         for (lease, result) in outcomes {
@@ -475,6 +488,10 @@ impl Worker {
         let mut first_error = None;
         match self.store.ack(&done).await {
             Ok(acked) => {
+                for lease in &done {
+                    let lost = acked.lost.contains(&lease.id);
+                    count(lease.id, if lost { "lost" } else { "succeeded" });
+                }
                 self.totals
                     .succeeded
                     .fetch_add(acked.acked, Ordering::Relaxed);
@@ -495,14 +512,17 @@ impl Worker {
             };
             match outcome {
                 FailOutcome::Retrying { due_at } => {
+                    count(lease.id, "retried");
                     self.totals.retried.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(item = lease.id, code = %failure.code, %due_at, "item failed; will retry");
                 }
                 FailOutcome::DeadLettered { dead_letter_id } => {
+                    count(lease.id, "dead_lettered");
                     self.totals.dead_lettered.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(item = lease.id, dead_letter_id, code = %failure.code, message = %failure.message, "item dead-lettered");
                 }
                 FailOutcome::LeaseLost => {
+                    count(lease.id, "lost");
                     self.totals.lost.fetch_add(1, Ordering::Relaxed);
                 }
             }

@@ -287,7 +287,7 @@ impl Transport {
                     }
                     match self.api.classify(status, &headers, &body) {
                         Verdict::Ok => {
-                            breaker.success();
+                            self.note_success(&breaker, &call.family);
                             self.stats.request(api, &call.family, "ok", None, took);
                             self.stats.with(|s| s.succeeded += 1);
                             tracing::Span::current().record("attempts", failed_attempts + 1);
@@ -300,7 +300,7 @@ impl Transport {
                             });
                         }
                         Verdict::Permanent { code, message } => {
-                            breaker.success();
+                            self.note_success(&breaker, &call.family);
                             self.stats
                                 .request(api, &call.family, "rejected", Some(&code), took);
                             return Err(Error::Rejected(Box::new(Rejection {
@@ -313,7 +313,7 @@ impl Transport {
                             })));
                         }
                         Verdict::Reauthenticate { message } => {
-                            breaker.success();
+                            self.note_success(&breaker, &call.family);
                             self.stats.request(
                                 api,
                                 &call.family,
@@ -408,6 +408,13 @@ impl Transport {
             self.stats.with(|s| s.retries += 1);
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// A healthy answer closes the family's breaker; `ferry_api_breaker_open` goes back to 0.
+    fn note_success(&self, breaker: &crate::breaker::Breaker, family: &str) {
+        breaker.success();
+        metrics::gauge!("ferry_api_breaker_open", "api" => self.api.name(), "family" => family.to_owned())
+            .set(0.0);
     }
 
     fn note_failure(&self, breaker: &crate::breaker::Breaker, family: &str, what: &str) {

@@ -1,6 +1,8 @@
 //! `/healthz`, `/readyz`, `/status` and `/metrics`, and the board where capture sources report
 //! what they last did.
 
+mod telemetry;
+
 use crate::ServerState;
 use axum::Json;
 use axum::extract::State;
@@ -189,6 +191,7 @@ pub(crate) async fn status(State(state): State<ServerState>) -> Response {
 
 /// `GET /metrics`: the Prometheus text format.
 pub(crate) async fn metrics(State(state): State<ServerState>) -> Response {
+    telemetry::refresh(&state).await;
     match &state.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
