@@ -4,10 +4,12 @@ use crate::{ConfigError, Location, SecretRef};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+mod alerts;
 mod connectors;
 mod flows;
 mod server;
 
+pub use alerts::*;
 pub use connectors::*;
 pub use flows::*;
 pub use server::*;
@@ -43,6 +45,9 @@ pub struct Config {
     /// Ferry's HTTP server: webhook intake, status and metrics (`ferry serve`).
     #[serde(default)]
     pub server: ServerConfig,
+    /// Alert rules and where their notices go; none when the section is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsConfig>,
     /// The directory relative paths resolve against (the config file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -370,6 +375,9 @@ impl Config {
             .validate(&|key, message| at(Some("flows"), key, message))?;
         self.server
             .validate(&|key, message| at(Some("server"), key, message))?;
+        if let Some(alerts) = &self.alerts {
+            alerts.validate(&|section, key, message| at(Some(section), key, message))?;
+        }
         Ok(())
     }
 
@@ -386,6 +394,9 @@ impl Config {
             refs.extend(sf.secret_refs());
         }
         refs.extend(self.server.secret_refs());
+        if let Some(alerts) = &self.alerts {
+            refs.extend(alerts.secret_refs());
+        }
         refs
     }
 }

@@ -66,6 +66,7 @@ fn settable_keys() -> Vec<(String, toml::Value)> {
         tenant: String::new(),
         worker: Default::default(),
         log: Default::default(),
+        alerts: None,
         base_dir: Default::default(),
     };
     example.base_dir.clear();

@@ -277,6 +277,7 @@ fn every_key_has_an_environment_variable() {
     }
 }
 
+mod alerts;
 mod connectors;
 mod flows;
 mod server;

@@ -8,6 +8,7 @@
 //! **Architecture invariant:** the engine does no SQL and no HTTP itself; it acts through the
 //! store traits (and, later, the connector clients).
 
+pub mod alerts;
 pub mod flows;
 pub mod housekeeping;
 mod ledger;

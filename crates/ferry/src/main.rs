@@ -1,6 +1,7 @@
 //! `ferry`: the command-line entry point. Parses arguments, runs one command, and turns any
 //! error into one line on stderr with what to do next.
 
+mod alerting;
 mod cli;
 mod commands;
 mod connectors;

@@ -140,6 +140,7 @@ impl Engine {
         let routes = flows.routes();
         let intake_token = intake_token(context, store, tenant).await?;
         let bound = listener.local_addr()?;
+        let alerting = crate::alerting::Alerting::from_config(context, store, tenant).await?;
 
         let board = SourceBoard::default();
         let mut state =
@@ -174,6 +175,11 @@ impl Engine {
             Duration::from_secs(3600),
             shutdown.clone(),
         ));
+        if let Some(alerting) = alerting {
+            let metrics = state.metrics.clone();
+            let text = move || metrics.as_ref().map(|m| m.render()).unwrap_or_default();
+            tasks.spawn(alerting.run(board.clone(), Box::new(text), stop.subscribe()));
+        }
         // Reconciliation with repair on a schedule: what events missed is found and fixed.
         let every = config.flows.reconcile_every_minutes;
         if every > 0 {

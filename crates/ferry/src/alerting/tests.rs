@@ -1,0 +1,415 @@
+//! Alerts over real sockets: a local HTTP receiver stands in for Slack, a tiny SMTP server
+//! written here receives the email, and the queue is a real SQLite store.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use base64::Engine as _;
+use ferry_core::{ChangeNotice, FlowName, Operation, System, Timestamp};
+use ferry_store::testing::fresh_sqlite_store;
+use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, RoutedNotice};
+use std::sync::Mutex;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+type Inbox = Arc<Mutex<Vec<String>>>;
+
+/// An HTTP server on 127.0.0.1 that records each request body and answers `status`.
+async fn receiver(status: Arc<Mutex<u16>>) -> (String, Inbox) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/services/T0/B0/secret",
+        listener.local_addr().unwrap()
+    );
+    let inbox: Inbox = Arc::default();
+    let bodies = inbox.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (bodies, status) = (bodies.clone(), status.clone());
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut read = BufReader::new(read);
+                // Keep-alive: several requests may come over one connection.
+                loop {
+                    let mut length = 0usize;
+                    let mut request_line = String::new();
+                    if read.read_line(&mut request_line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    assert!(
+                        request_line.starts_with("POST /services/T0/B0/secret "),
+                        "{request_line}"
+                    );
+                    loop {
+                        let mut line = String::new();
+                        read.read_line(&mut line).await.unwrap();
+                        let line = line.trim_end();
+                        if line.is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    read.read_exact(&mut body).await.unwrap();
+                    let code = *status.lock().unwrap();
+                    if code == 200 {
+                        bodies
+                            .lock()
+                            .unwrap()
+                            .push(String::from_utf8(body).unwrap());
+                    }
+                    let reply = format!("HTTP/1.1 {code} X\r\ncontent-length: 2\r\n\r\nok");
+                    write.write_all(reply.as_bytes()).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, inbox)
+}
+
+/// A minimal SMTP server: records `AUTH PLAIN` credentials, the envelope and each message.
+async fn smtp_server() -> (u16, Inbox) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let log = inbox.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut read = BufReader::new(read);
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut transcript = String::new();
+                loop {
+                    let mut line = String::new();
+                    if read.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let command = line.trim_end().to_owned();
+                    let upper = command.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-test\r\n250 AUTH PLAIN\r\n"
+                    } else if let Some(token) = command.strip_prefix("AUTH PLAIN ") {
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(token)
+                            .unwrap();
+                        transcript.push_str(&format!(
+                            "AUTH {}\n",
+                            String::from_utf8(decoded).unwrap().replace('\0', "|")
+                        ));
+                        b"235 ok\r\n"
+                    } else if upper.starts_with("MAIL FROM:") || upper.starts_with("RCPT TO:") {
+                        transcript.push_str(&command);
+                        transcript.push('\n');
+                        b"250 ok\r\n"
+                    } else if upper == "DATA" {
+                        write.write_all(b"354 go on\r\n").await.unwrap();
+                        loop {
+                            let mut data = String::new();
+                            read.read_line(&mut data).await.unwrap();
+                            if data == ".\r\n" {
+                                break;
+                            }
+                            transcript.push_str(&data);
+                        }
+                        log.lock().unwrap().push(std::mem::take(&mut transcript));
+                        b"250 queued\r\n"
+                    } else if upper == "QUIT" {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        return;
+                    } else {
+                        b"500 what\r\n"
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
+
+fn lag_rules() -> Rules {
+    Rules {
+        window_seconds: 600,
+        dead_letters_growth: None,
+        lag_seconds: Some(60),
+        error_rate: None,
+        error_rate_min_records: 20,
+        outage_minutes: None,
+    }
+}
+
+/// One waiting item of flow `orders`, enqueued now.
+async fn enqueue_one(store: &Arc<dyn Store>) {
+    store
+        .append(AppendBatch {
+            notices: vec![RoutedNotice {
+                notice: ChangeNotice {
+                    tenant: TenantId::default_tenant(),
+                    source: System::Brightpearl,
+                    object: "order".into(),
+                    record_id: "1001".into(),
+                    operation: Operation::Update,
+                    observed_at: Timestamp::now(),
+                    origin: None,
+                    payload: serde_json::json!({}),
+                },
+                flows: vec![FlowName::new("orders").unwrap()],
+            }],
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+}
+
+/// Leases and acknowledges everything waiting: the queue is empty afterwards.
+async fn drain(store: &Arc<dyn Store>) {
+    let leased = store
+        .lease(&LeaseRequest {
+            worker: "test".into(),
+            limit: 100,
+            lease_for: Duration::from_secs(60),
+            flows: vec![],
+            tenant: None,
+            max_attempts: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    let refs: Vec<LeaseRef> = leased.iter().map(LeaseRef::from).collect();
+    store.ack(&refs).await.unwrap();
+}
+
+fn no_metrics() -> MetricsText {
+    Box::new(String::new)
+}
+
+fn now() -> i64 {
+    Timestamp::now().to_datetime().unix_timestamp()
+}
+
+#[tokio::test]
+async fn one_slack_notice_while_the_lag_holds_and_one_recovery_after() {
+    let (store, _dir) = fresh_sqlite_store().await;
+    let store: Arc<dyn Store> = store;
+    let (url, inbox) = receiver(Arc::new(Mutex::new(200))).await;
+    let slack = Slack::new(SecretString::from(url)).unwrap();
+    let mut alerting = Alerting::new(
+        lag_rules(),
+        store.clone(),
+        TenantId::default_tenant(),
+        Some(slack),
+        None,
+    );
+    let (board, metrics) = (SourceBoard::default(), no_metrics());
+    enqueue_one(&store).await;
+    let start = now();
+    // Below the threshold: nothing.
+    assert_eq!(
+        alerting
+            .check_at(start + 10, &board, &metrics)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(inbox.lock().unwrap().is_empty());
+    // Above it, across several checks: exactly one notice.
+    for offset in [70, 100, 130, 160] {
+        alerting
+            .check_at(start + offset, &board, &metrics)
+            .await
+            .unwrap();
+    }
+    {
+        let got = inbox.lock().unwrap();
+        assert_eq!(got.len(), 1, "{got:?}");
+        let body: serde_json::Value = serde_json::from_str(&got[0]).unwrap();
+        let text = body["text"].as_str().unwrap();
+        assert!(text.starts_with("[FIRING] lag_seconds: orders"), "{text}");
+        assert!(text.contains("oldest of 1 waiting items"), "{text}");
+    }
+    // The item is processed: one recovery, then silence.
+    drain(&store).await;
+    for offset in [190, 220, 250] {
+        alerting
+            .check_at(start + offset, &board, &metrics)
+            .await
+            .unwrap();
+    }
+    let got = inbox.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got[1].contains("[RECOVERED] lag_seconds: orders"),
+        "{}",
+        got[1]
+    );
+}
+
+#[tokio::test]
+async fn an_undelivered_notice_is_sent_at_the_next_check() {
+    let (store, _dir) = fresh_sqlite_store().await;
+    let store: Arc<dyn Store> = store;
+    let status = Arc::new(Mutex::new(503));
+    let (url, inbox) = receiver(status.clone()).await;
+    let slack = Slack::new(SecretString::from(url)).unwrap();
+    let mut alerting = Alerting::new(
+        lag_rules(),
+        store.clone(),
+        TenantId::default_tenant(),
+        Some(slack),
+        None,
+    );
+    let (board, metrics) = (SourceBoard::default(), no_metrics());
+    enqueue_one(&store).await;
+    let start = now();
+    assert_eq!(
+        alerting
+            .check_at(start + 70, &board, &metrics)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(inbox.lock().unwrap().is_empty());
+    *status.lock().unwrap() = 200;
+    assert_eq!(
+        alerting
+            .check_at(start + 100, &board, &metrics)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        alerting
+            .check_at(start + 130, &board, &metrics)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(inbox.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn email_goes_out_over_smtp_with_auth_and_every_recipient() {
+    let (store, _dir) = fresh_sqlite_store().await;
+    let store: Arc<dyn Store> = store;
+    let (port, inbox) = smtp_server().await;
+    let server = SmtpServer::parse(&format!("smtp://alerts:p%40ss@127.0.0.1:{port}")).unwrap();
+    let email = Email::new(
+        server,
+        "ferry@example.com".into(),
+        vec!["ops@example.com".into(), "oncall@example.org".into()],
+    );
+    let mut alerting = Alerting::new(
+        lag_rules(),
+        store.clone(),
+        TenantId::default_tenant(),
+        None,
+        Some(email),
+    );
+    let (board, metrics) = (SourceBoard::default(), no_metrics());
+    enqueue_one(&store).await;
+    let start = now();
+    for offset in [70, 100] {
+        alerting
+            .check_at(start + offset, &board, &metrics)
+            .await
+            .unwrap();
+    }
+    drain(&store).await;
+    alerting
+        .check_at(start + 130, &board, &metrics)
+        .await
+        .unwrap();
+    let mails = inbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let first = &mails[0];
+    assert!(first.contains("AUTH |alerts|p@ss\n"), "{first}");
+    assert!(first.contains("MAIL FROM:<ferry@example.com>\n"), "{first}");
+    assert!(
+        first.contains("RCPT TO:<ops@example.com>\nRCPT TO:<oncall@example.org>\n"),
+        "{first}"
+    );
+    assert!(
+        first.contains("Subject: Ferry [FIRING] lag_seconds: orders\r\n"),
+        "{first}"
+    );
+    assert!(
+        first.contains("To: ops@example.com, oncall@example.org\r\n"),
+        "{first}"
+    );
+    assert!(first.contains("oldest of 1 waiting items"), "{first}");
+    assert!(
+        mails[1].contains("Subject: Ferry [RECOVERED] lag_seconds: orders"),
+        "{}",
+        mails[1]
+    );
+}
+
+#[tokio::test]
+async fn an_outage_on_the_source_board_and_the_error_rate_from_metrics_are_seen() {
+    let (store, _dir) = fresh_sqlite_store().await;
+    let store: Arc<dyn Store> = store;
+    let (url, inbox) = receiver(Arc::new(Mutex::new(200))).await;
+    let rules = Rules {
+        window_seconds: 600,
+        dead_letters_growth: None,
+        lag_seconds: None,
+        error_rate: Some(0.5),
+        error_rate_min_records: 2,
+        outage_minutes: Some(1),
+    };
+    let mut alerting = Alerting::new(
+        rules,
+        store,
+        TenantId::default_tenant(),
+        Some(Slack::new(SecretString::from(url)).unwrap()),
+        None,
+    );
+    let board = SourceBoard::default();
+    board.register("poll:brightpearl:product", "poll", vec!["products".into()]);
+    board.record(
+        "poll:brightpearl:product",
+        Err("503 Service Unavailable".into()),
+    );
+    let counts = Arc::new(Mutex::new((0u64, 0u64)));
+    let shared = counts.clone();
+    let metrics: MetricsText = Box::new(move || {
+        let (ok, failed) = *shared.lock().unwrap();
+        format!(
+            "ferry_flow_records_total{{flow=\"products\",outcome=\"updated\"}} {ok}\n\
+             ferry_flow_records_total{{flow=\"products\",outcome=\"failed\"}} {failed}\n"
+        )
+    });
+    let start = now();
+    alerting.check_at(start, &board, &metrics).await.unwrap();
+    *counts.lock().unwrap() = (1, 3);
+    alerting
+        .check_at(start + 61, &board, &metrics)
+        .await
+        .unwrap();
+    let got = inbox.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got.iter()
+            .any(|b| b.contains("[FIRING] error_rate: products")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(
+            |b| b.contains("[FIRING] outage_minutes: poll:brightpearl:product")
+                && b.contains("503 Service Unavailable")
+        ),
+        "{got:?}"
+    );
+}
