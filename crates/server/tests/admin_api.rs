@@ -3,19 +3,18 @@
 //! document.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferry_core::{
-    ChangeNotice, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
-};
+mod common;
+
+use ferry_core::{FlowName, System, TenantId};
 use ferry_http::reqwest;
 use ferry_server::admin::{ApiToken, Role};
 use ferry_server::{ServerState, serve};
+use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, RoutedNotice, Store};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Duration;
 
 const VIEWER: &str = "fy_viewer-token-for-tests";
 const OPERATOR: &str = "fy_operator-token-for-tests";
@@ -96,51 +95,14 @@ impl Api {
 
     /// `n` dead letters of the orders flow, each refused for good with `code`.
     async fn dead_letters(&self, n: usize, code: &str) {
-        let flow = FlowName::new("orders_to_salesforce").unwrap();
-        let notices = (0..n)
-            .map(|i| RoutedNotice {
-                notice: ChangeNotice {
-                    tenant: TenantId::default_tenant(),
-                    source: System::Brightpearl,
-                    object: "sales-order".into(),
-                    record_id: format!("{}", 1000 + i),
-                    operation: Operation::Update,
-                    observed_at: Timestamp::now(),
-                    origin: None,
-                    payload: json!({"id": 1000 + i}),
-                },
-                flows: vec![flow.clone()],
-            })
-            .collect();
-        self.store
-            .append(AppendBatch {
-                notices,
-                checkpoints: vec![],
-            })
-            .await
-            .unwrap();
-        let leased = self
-            .store
-            .lease(&LeaseRequest {
-                worker: "test".into(),
-                limit: 100,
-                lease_for: Duration::from_secs(60),
-                flows: vec![flow],
-                tenant: None,
-                max_attempts: 5,
-            })
-            .await
-            .unwrap();
-        for item in &leased {
-            self.store
-                .fail(
-                    &LeaseRef::from(item),
-                    &Failure::permanent(code, "the customer is held in customers_to_salesforce"),
-                    &RetryPolicy::default(),
-                )
-                .await
-                .unwrap();
-        }
+        common::dead_letters(
+            self.store.as_ref(),
+            1000,
+            n,
+            code,
+            "the customer is held in customers_to_salesforce",
+        )
+        .await;
     }
 }
 

@@ -2,19 +2,17 @@
 //! overview, the dead-letter page, CSRF and roles on its actions, logout, static files.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferry_core::{
-    ChangeNotice, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
-};
+mod common;
+
+use ferry_core::{FlowName, System, TenantId};
 use ferry_http::reqwest;
 use ferry_server::admin::{ApiToken, Role};
 use ferry_server::{ServerState, serve};
+use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, RoutedNotice, Store};
 use secrecy::SecretString;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Duration;
 
 const VIEWER: &str = "fy_dashboard-viewer";
 const OPERATOR: &str = "fy_dashboard-operator";
@@ -131,54 +129,14 @@ impl Ui {
     }
 
     async fn dead_letters(&self, n: usize) {
-        let flow = FlowName::new("orders_to_salesforce").unwrap();
-        let notices = (0..n)
-            .map(|i| RoutedNotice {
-                notice: ChangeNotice {
-                    tenant: TenantId::default_tenant(),
-                    source: System::Brightpearl,
-                    object: "sales-order".into(),
-                    record_id: format!("{}", 500 + i),
-                    operation: Operation::Update,
-                    observed_at: Timestamp::now(),
-                    origin: None,
-                    payload: json!({}),
-                },
-                flows: vec![flow.clone()],
-            })
-            .collect();
-        self.store
-            .append(AppendBatch {
-                notices,
-                checkpoints: vec![],
-            })
-            .await
-            .unwrap();
-        let leased = self
-            .store
-            .lease(&LeaseRequest {
-                worker: "test".into(),
-                limit: 100,
-                lease_for: Duration::from_secs(60),
-                flows: vec![flow],
-                tenant: None,
-                max_attempts: 5,
-            })
-            .await
-            .unwrap();
-        for item in &leased {
-            self.store
-                .fail(
-                    &LeaseRef::from(item),
-                    &Failure::permanent(
-                        "LOOKUP_MISSING",
-                        "a product of the order is not in Salesforce <b>yet</b>",
-                    ),
-                    &RetryPolicy::default(),
-                )
-                .await
-                .unwrap();
-        }
+        common::dead_letters(
+            self.store.as_ref(),
+            500,
+            n,
+            "LOOKUP_MISSING",
+            "a product of the order is not in Salesforce <b>yet</b>",
+        )
+        .await;
     }
 }
 
