@@ -4,7 +4,10 @@
 //! it and see it back in the queue.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use fantoccini::{ClientBuilder, Locator};
+mod common;
+
+use common::browser::{browser, driver, screenshot};
+use fantoccini::Locator;
 use ferry_core::{
     ChangeNotice, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
 };
@@ -15,67 +18,10 @@ use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, RoutedNotice, Store};
 use secrecy::SecretString;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const OPERATOR: &str = "fy_browser-operator";
-
-/// With `FERRY_SCREENSHOTS_DIR` set, saves the page as `<dir>/<name>.png` (how the
-/// screenshots in docs/ are made: `FERRY_SCREENSHOTS_DIR=$PWD/docs/screenshots cargo nextest run
-/// -p ferry-server --test browser`).
-async fn screenshot(browser: &fantoccini::Client, name: &str) {
-    if let Ok(dir) = std::env::var("FERRY_SCREENSHOTS_DIR") {
-        let png = browser.screenshot().await.unwrap();
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
-}
-
-/// chromedriver on a free port; stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn driver() -> Driver {
-    let binary = std::env::var("FERRY_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(&binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start {binary}: {e}; the browser tests need Chromium and chromedriver: \
-                 run `eval \"$(scripts/browser-env)\"` (the test command does)"
-            )
-        });
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }
-}
 
 async fn ferry_with_dead_letters(store: Arc<dyn Store>) -> String {
     let flow = FlowName::new("orders_to_salesforce").unwrap();
@@ -151,18 +97,7 @@ async fn in_a_browser_log_in_find_a_dead_letter_and_retry_it() {
     let store: Arc<dyn Store> = store;
     let base = ferry_with_dead_letters(store.clone()).await;
     let driver = driver();
-    let mut options = serde_json::Map::new();
-    let mut chrome = json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                                      "--disable-dev-shm-usage", "--window-size=420,900"]});
-    if let Ok(binary) = std::env::var("FERRY_TEST_CHROMIUM") {
-        chrome["binary"] = json!(binary);
-    }
-    options.insert("goog:chromeOptions".into(), chrome);
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(options)
-        .connect(&driver.url)
-        .await
-        .expect("a headless Chromium session");
+    let browser = browser(&driver).await;
 
     // Not logged in: the login page. A phone-sized window (420 px wide).
     browser.goto(&format!("{base}/ui/")).await.unwrap();

@@ -1,6 +1,8 @@
 //! What the server's socket tests share: dead letters made through the real queue.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod browser;
+
 use ferry_core::{
     ChangeNotice, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
 };
