@@ -256,9 +256,44 @@ pub trait RateWindows: Send + Sync {
     ) -> Result<()>;
 }
 
+/// Flow declarations saved from the console, and flows paused there.
+#[async_trait]
+pub trait FlowConfigs: Send + Sync {
+    /// Saves `spec` as the flow's next version. `expected_latest` is the version the author
+    /// edited (`None`: the file, no version yet); if another version was saved meanwhile the
+    /// save is refused with [`StoreError::ConcurrentChange`], so no edit is silently lost.
+    async fn save_flow_version(
+        &self,
+        tenant: &TenantId,
+        flow: &str,
+        spec: &str,
+        author: &str,
+        note: &str,
+        expected_latest: Option<i64>,
+    ) -> Result<FlowVersion>;
+
+    /// Every version of a flow, newest first.
+    async fn flow_versions(&self, tenant: &TenantId, flow: &str) -> Result<Vec<FlowVersion>>;
+
+    /// The newest version of every flow that has one.
+    async fn latest_flow_versions(&self, tenant: &TenantId) -> Result<Vec<FlowVersion>>;
+
+    /// Pauses or resumes a flow.
+    async fn set_flow_paused(
+        &self,
+        tenant: &TenantId,
+        flow: &str,
+        paused: bool,
+        actor: &str,
+    ) -> Result<FlowState>;
+
+    /// The flows ever paused or resumed, with their state.
+    async fn flow_states(&self, tenant: &TenantId) -> Result<Vec<FlowState>>;
+}
+
 /// Everything Ferry keeps durably.
 pub trait Store:
-    Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore + Effects + RateWindows
+    Journal + Queue + DeadLetters + Xrefs + AuditLog + SecretStore + Effects + RateWindows + FlowConfigs
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;

@@ -440,3 +440,35 @@ pub struct RecordHistory {
     /// Its dead letters, with every attempt.
     pub dead_letters: Vec<ferry_core::DeadLetter>,
 }
+
+/// One saved version of a flow's declaration (the console's mapping editor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowVersion {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The flow.
+    pub flow: String,
+    /// 1, 2, 3, ... per flow; the highest runs.
+    pub version: i64,
+    /// The declaration's TOML text.
+    pub spec: String,
+    /// Who saved it (`ui:<token name>`, `api:<token name>`, `cli`).
+    pub author: String,
+    /// Why (what the author wrote, or "rollback to version N").
+    pub note: String,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A flow paused or resumed from the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowState {
+    /// The flow.
+    pub flow: String,
+    /// Whether workers leave its items alone (its notices still queue).
+    pub paused: bool,
+    /// Who changed it last.
+    pub changed_by: String,
+    /// When.
+    pub changed_at: Timestamp,
+}

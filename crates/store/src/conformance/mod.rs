@@ -144,6 +144,7 @@ macro_rules! store_conformance {
             concurrent_rate_takers_never_share_a_unit,
             observing_the_server_count_corrects_the_rate_window,
             rate_windows_are_isolated_by_key_and_tenant,
+            flow_versions_and_pauses_are_kept,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -417,3 +417,98 @@ pub async fn effect_batches_apply_each_key_once_in_order(store: TestStore) {
         .unwrap();
     assert_eq!(all.len(), 3);
 }
+
+/// Saving a flow version numbers it, keeps every version, refuses a save based on a stale
+/// version (two people editing at once), and is audited; pausing is kept per flow and tenant.
+pub async fn flow_versions_and_pauses_are_kept(store: TestStore) {
+    use crate::FlowConfigs;
+    let t = tenant("acme");
+    let first = store
+        .save_flow_version(&t, "customers", "a = 1", "ui:ann", "first", None)
+        .await
+        .unwrap();
+    assert_eq!(first.version, 1);
+    let second = store
+        .save_flow_version(&t, "customers", "a = 2", "api:bob", "second", Some(1))
+        .await
+        .unwrap();
+    assert_eq!(second.version, 2);
+    let stale = store
+        .save_flow_version(&t, "customers", "a = 3", "ui:ann", "stale", Some(1))
+        .await;
+    assert!(
+        matches!(stale, Err(crate::StoreError::ConcurrentChange { .. })),
+        "{stale:?}"
+    );
+    let from_file = store
+        .save_flow_version(&t, "customers", "a = 3", "ui:ann", "stale", None)
+        .await;
+    assert!(
+        from_file.is_err(),
+        "a save based on the file once versions exist"
+    );
+    store
+        .save_flow_version(&t, "products", "p = 1", "cli", "p", None)
+        .await
+        .unwrap();
+    store
+        .save_flow_version(&tenant("other"), "customers", "o", "cli", "o", None)
+        .await
+        .unwrap();
+    let versions = store.flow_versions(&t, "customers").await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version, v.spec.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, "a = 2"), (1, "a = 1")]
+    );
+    assert_eq!(versions[0].author, "api:bob");
+    let latest = store.latest_flow_versions(&t).await.unwrap();
+    assert_eq!(
+        latest
+            .iter()
+            .map(|v| (v.flow.as_str(), v.version))
+            .collect::<Vec<_>>(),
+        [("customers", 2), ("products", 1)]
+    );
+    let audited = store
+        .audit_entries(Some(&t), Some("flow.version.save"), 10)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 3);
+
+    assert!(store.flow_states(&t).await.unwrap().is_empty());
+    store
+        .set_flow_paused(&t, "customers", true, "ui:ann")
+        .await
+        .unwrap();
+    store
+        .set_flow_paused(&t, "products", true, "ui:ann")
+        .await
+        .unwrap();
+    store
+        .set_flow_paused(&t, "products", false, "ui:bob")
+        .await
+        .unwrap();
+    let states = store.flow_states(&t).await.unwrap();
+    assert_eq!(
+        states
+            .iter()
+            .map(|s| (s.flow.as_str(), s.paused, s.changed_by.as_str()))
+            .collect::<Vec<_>>(),
+        [("customers", true, "ui:ann"), ("products", false, "ui:bob")]
+    );
+    assert!(
+        store
+            .flow_states(&tenant("other"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let resumed = store
+        .audit_entries(Some(&t), Some("flow.resume"), 10)
+        .await
+        .unwrap();
+    assert_eq!(resumed.len(), 1);
+}

@@ -7,11 +7,12 @@
 //! the shared code is a macro instantiated once per backend: one text, two monomorphic copies.
 //!
 //! The macro is split by concept: `rows` (row decoding and shared writes), `queue` (journal
-//! and work queue), `dead` (dead letters), `records` (links, audit log, secrets, effects) and
-//! `rate` (shared rate windows).
+//! and work queue), `dead` (dead letters), `records` (links, audit log, secrets, effects),
+//! `rate` (shared rate windows) and `flowcfg` (flow versions and paused flows).
 //! Each part expands into the same `mod shared`, so their private helpers see each other.
 
 pub(crate) mod dead;
+pub(crate) mod flowcfg;
 pub(crate) mod queue;
 pub(crate) mod rate;
 pub(crate) mod records;
@@ -172,6 +173,7 @@ macro_rules! impl_store {
             crate::sql::dead::store_dead!($store, $db);
             crate::sql::records::store_records!($store, $db);
             crate::sql::rate::store_rate!($store, $db);
+            crate::sql::flowcfg::store_flowcfg!($store, $db);
         }
     };
 }
