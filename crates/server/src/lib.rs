@@ -13,6 +13,7 @@
 //! sync work itself; workers pick the journaled items up from the queue.
 
 pub mod admin;
+pub mod explain;
 pub mod intake;
 mod status;
 pub mod trace;
