@@ -197,11 +197,12 @@ pub fn router(state: ServerState) -> Router {
         .route("/ui/login", get(ui::login_page).post(ui::login))
         .route("/ui/logout", axum::routing::post(ui::logout))
         .route("/ui/fragments/flows", get(ui::flows_fragment))
-        .route("/ui/dead-letters", get(ui::dead_letters))
+        .route("/ui/dead-letters", get(ui::dead_letters::list))
         .route(
             "/ui/dead-letters/act",
-            axum::routing::post(ui::dead_letter_action),
+            axum::routing::post(ui::dead_letters::act),
         )
+        .route("/ui/dead-letters/{id}", get(ui::dead_letters::detail))
         .route("/ui/static/{file}", get(ui::asset))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

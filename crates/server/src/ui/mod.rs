@@ -8,17 +8,16 @@
 //! with another) is refused. Pages: the overview of the flows (refreshed every five seconds),
 //! the dead letters (filter, retry, discard, retry all shown).
 
+pub(crate) mod dead_letters;
 mod session;
 
 use crate::ServerState;
-use crate::admin::Role;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use ferry_core::{DeadLetterFilter, FlowName};
-use ferry_store::DeadSelection;
+use ferry_core::FlowName;
 use serde::Deserialize;
 pub use session::Sessions;
 use session::User;
@@ -57,31 +56,6 @@ struct OverviewPage {
 #[template(path = "flows_table.html")]
 struct FlowsFragment {
     flows: Vec<FlowRow>,
-}
-
-struct DeadRow {
-    id: i64,
-    flow: String,
-    source: String,
-    object: String,
-    record_id: String,
-    error_code: String,
-    error_message: String,
-    attempts: usize,
-    failed_at: String,
-}
-
-#[derive(Template)]
-#[template(path = "dead_letters.html")]
-struct DeadLettersPage {
-    user: Option<User>,
-    notice: Option<String>,
-    flow_names: Vec<String>,
-    flow: String,
-    code: String,
-    letters: Vec<DeadRow>,
-    can_act: bool,
-    csrf: String,
 }
 
 fn render(template: &impl Template) -> Response {
@@ -286,77 +260,6 @@ pub(crate) async fn flows_fragment(
     }
 }
 
-/// The dead-letter page's filter (and the notice after an action).
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct DeadFilter {
-    #[serde(default)]
-    flow: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    done: String,
-}
-
-/// `GET /ui/dead-letters?flow=&code=`.
-pub(crate) async fn dead_letters(
-    State(state): State<ServerState>,
-    headers: HeaderMap,
-    filter: Result<Query<DeadFilter>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Some(user) = state.ui_sessions.user(&headers) else {
-        return Redirect::to("/ui/login").into_response();
-    };
-    let Query(filter) = filter.unwrap_or_default();
-    let flow = match flow_name(&filter.flow) {
-        Ok(flow) => flow,
-        Err(response) => return *response,
-    };
-    let store_filter = DeadLetterFilter {
-        tenant: Some(state.tenant.clone()),
-        flow,
-        error_code: Some(filter.code.trim().to_owned()).filter(|c| !c.is_empty()),
-        ..Default::default()
-    };
-    let letters = match state.store.list_dead(&store_filter, 200).await {
-        Ok(list) => list,
-        Err(e) => {
-            return problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!("the store did not answer: {e}; reload in a moment"),
-            );
-        }
-    };
-    let letters = letters
-        .iter()
-        .map(|d| DeadRow {
-            id: d.id,
-            flow: d.flow.as_str().to_owned(),
-            source: d.source.to_string(),
-            object: d.object.clone(),
-            record_id: d.record_id.clone(),
-            error_code: d.error_code.clone(),
-            error_message: d.error_message.clone(),
-            attempts: d.history.len(),
-            failed_at: d.failed_at.to_string(),
-        })
-        .collect();
-    let notice = (!filter.done.is_empty()).then(|| filter.done.clone());
-    render(&DeadLettersPage {
-        can_act: user.role >= Role::Operator,
-        csrf: user.csrf.clone(),
-        user: Some(user),
-        notice,
-        flow_names: state
-            .routes
-            .iter()
-            .map(|r| r.flow.as_str().to_owned())
-            .collect(),
-        flow: filter.flow.trim().to_owned(),
-        code: filter.code.trim().to_owned(),
-        letters,
-    })
-}
-
 fn flow_name(text: &str) -> Result<Option<FlowName>, Box<Response>> {
     let text = text.trim();
     if text.is_empty() {
@@ -368,107 +271,6 @@ fn flow_name(text: &str) -> Result<Option<FlowName>, Box<Response>> {
             &format!("{text:?} is not a flow name ({e}): pick one from the list"),
         ))
     })
-}
-
-/// A dead-letter action from the page.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeadActionForm {
-    csrf: String,
-    action: String,
-    #[serde(default)]
-    id: Option<i64>,
-    #[serde(default)]
-    flow: String,
-    #[serde(default)]
-    code: String,
-}
-
-/// `POST /ui/dead-letters/act`: retry or discard one, or retry every one the filter shows
-/// (operator).
-pub(crate) async fn dead_letter_action(
-    State(state): State<ServerState>,
-    headers: HeaderMap,
-    form: Result<Form<DeadActionForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let Some(user) = state.ui_sessions.user(&headers) else {
-        return Redirect::to("/ui/login").into_response();
-    };
-    let Ok(Form(form)) = form else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the form is incomplete: reload the page",
-        );
-    };
-    if !user.csrf_matches(&form.csrf) || !same_origin(&headers) {
-        return problem(StatusCode::FORBIDDEN, "the form is stale: reload the page");
-    }
-    if user.role < Role::Operator {
-        return problem(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: retrying and discarding need an operator token",
-                user.name,
-                user.role.as_str()
-            ),
-        );
-    }
-    let flow = match flow_name(&form.flow) {
-        Ok(flow) => flow,
-        Err(response) => return *response,
-    };
-    let actor = format!("ui:{}", user.name);
-    let (done, what) = match (form.action.as_str(), form.id) {
-        ("retry", Some(id)) => (
-            state
-                .store
-                .retry_dead(&DeadSelection::Ids(vec![id]), &actor)
-                .await,
-            "retried",
-        ),
-        ("discard", Some(id)) => (
-            state
-                .store
-                .discard_dead(&DeadSelection::Ids(vec![id]), &actor)
-                .await,
-            "discarded",
-        ),
-        ("retry-all", _) => {
-            let filter = DeadLetterFilter {
-                tenant: Some(state.tenant.clone()),
-                flow: flow.clone(),
-                error_code: Some(form.code.trim().to_owned()).filter(|c| !c.is_empty()),
-                ..Default::default()
-            };
-            (
-                state
-                    .store
-                    .retry_dead(&DeadSelection::Filter(filter), &actor)
-                    .await,
-                "retried",
-            )
-        }
-        _ => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "unknown action: use the page's buttons",
-            );
-        }
-    };
-    match done {
-        Ok(count) => {
-            let back = format!(
-                "/ui/dead-letters?flow={}&code={}&done={}",
-                url_encode(&form.flow),
-                url_encode(&form.code),
-                url_encode(&format!("{count} dead letter(s) {what}."))
-            );
-            Redirect::to(&back).into_response()
-        }
-        Err(e) => problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("the store did not answer: {e}; nothing was changed, try again"),
-        ),
-    }
 }
 
 /// Whether a POST comes from this site: when the browser names the origin, it must be the

@@ -1,0 +1,424 @@
+//! The dead-letter pages over a real socket: one dead letter in full with its error explained,
+//! bulk retry and discard of the ticked ones (discard after a confirmation), and the refusals:
+//! a viewer, a missing or foreign CSRF token.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use ferry_core::{DeadLetterFilter, FlowName, System, TenantId};
+use ferry_http::reqwest;
+use ferry_server::admin::{ApiToken, Role};
+use ferry_server::{ServerState, serve};
+use ferry_store::Store;
+use ferry_store::testing::fresh_sqlite_store;
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+const VIEWER: &str = "fy_dead-viewer";
+const OPERATOR: &str = "fy_dead-operator";
+
+struct Ui {
+    base: String,
+    http: reqwest::Client,
+    store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    cookie: Option<String>,
+    body: String,
+}
+
+impl Ui {
+    async fn start() -> Ui {
+        let (store, dir) = fresh_sqlite_store().await;
+        let store: Arc<dyn Store> = store;
+        let mut state = ServerState::new(
+            store.clone(),
+            TenantId::default_tenant(),
+            vec![ferry_engine::flows::runtime::Route {
+                flow: FlowName::new("orders_to_salesforce").unwrap(),
+                system: System::Brightpearl,
+                object: "sales-order".into(),
+                events: vec![],
+                poll_seconds: 120,
+            }],
+            SecretString::from(String::new()),
+        );
+        let token = |name: &str, role, text: &str| ApiToken {
+            name: name.into(),
+            role,
+            sha256: Sha256::digest(text.as_bytes()).into(),
+        };
+        state.api_tokens = Arc::new(vec![
+            token("vera", Role::Viewer, VIEWER),
+            token("otto", Role::Operator, OPERATOR),
+        ]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = serve(listener, state, std::future::pending()).await;
+        });
+        let http = ferry_http::client_builder(None)
+            .unwrap()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Ui {
+            base,
+            http,
+            store,
+            _dir: dir,
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.unwrap();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header(reqwest::header::LOCATION);
+        let cookie = header(reqwest::header::SET_COOKIE);
+        Page {
+            status: response.status().as_u16(),
+            location,
+            cookie,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str, session: &str) -> Page {
+        self.send(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .header("cookie", session),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, session: &str, form: &[(&str, &str)]) -> Page {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", session)
+                .body(body),
+        )
+        .await
+    }
+
+    /// Logs in; returns the session cookie and the session's CSRF token.
+    async fn login(&self, token: &str) -> (String, String) {
+        let page = self
+            .send(
+                self.http
+                    .post(format!("{}/ui/login", self.base))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(format!("token={}", encode(token))),
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let cookie = page.cookie.expect("a session cookie");
+        let session = cookie.split(';').next().unwrap().trim().to_owned();
+        let overview = self.get("/ui/", &session).await;
+        let at = overview.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = overview.body[at..at + 64].to_owned();
+        (session, csrf)
+    }
+
+    /// The ids of the dead letters left, oldest first.
+    async fn dead_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .store
+            .list_dead(&DeadLetterFilter::default(), 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_detail_page_explains_the_error_and_shows_attempts_payload_and_trace() {
+    let ui = Ui::start().await;
+    common::dead_letters(
+        ui.store.as_ref(),
+        700,
+        1,
+        "SF_REQUIRED_FIELD_MISSING",
+        "Salesforce did not write Contact 700: REQUIRED_FIELD_MISSING: LastName <missing>",
+    )
+    .await;
+    let id = ui.dead_ids().await[0];
+    let (operator, _) = ui.login(OPERATOR).await;
+
+    // The list links each record to its page.
+    let list = ui.get("/ui/dead-letters", &operator).await;
+    assert!(
+        list.body
+            .contains(&format!("href=\"/ui/dead-letters/{id}\"")),
+        "{}",
+        list.body
+    );
+
+    let page = ui.get(&format!("/ui/dead-letters/{id}"), &operator).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let explained = ferry_server::explain::explain("SF_REQUIRED_FIELD_MISSING");
+    for text in [
+        "SF_REQUIRED_FIELD_MISSING",
+        "LastName &#60;missing&#62;",
+        "Salesforce requires a field that the record left empty.",
+        "Likely fix: correct the source record, then retry.",
+        "href=\"/ui/trace?q=700\"",
+        "&#34;id&#34;: 700",
+        "orders_to_salesforce",
+        "value=\"retry\"",
+    ] {
+        assert!(page.body.contains(text), "{text:?} in {}", page.body);
+    }
+    assert!(explained.fix.starts_with("Give the source record a value"));
+    assert!(
+        page.body
+            .contains("Give the source record a value for the field"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("<missing>"),
+        "the message is escaped: {}",
+        page.body
+    );
+    // No flows run in this server: it says so instead of offering a form.
+    assert!(page.body.contains("This server runs no flows"));
+
+    // A viewer reads it all but gets no buttons.
+    let (viewer, _) = ui.login(VIEWER).await;
+    let page = ui.get(&format!("/ui/dead-letters/{id}"), &viewer).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Salesforce requires a field"));
+    assert!(!page.body.contains("value=\"retry\""), "{}", page.body);
+
+    // Unknown and malformed ids.
+    let gone = ui.get("/ui/dead-letters/999999", &operator).await;
+    assert_eq!(gone.status, 404);
+    assert!(gone.body.contains("retried, discarded or never existed"));
+    assert_eq!(ui.get("/ui/dead-letters/abc", &operator).await.status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_retry_moves_exactly_the_ticked_dead_letters() {
+    let ui = Ui::start().await;
+    common::dead_letters(ui.store.as_ref(), 800, 4, "LOOKUP_MISSING", "no product").await;
+    let ids = ui.dead_ids().await;
+    assert_eq!(ids.len(), 4);
+    let (operator, csrf) = ui.login(OPERATOR).await;
+    let list = ui.get("/ui/dead-letters", &operator).await;
+    assert!(list.body.contains("id=\"select-all\""), "{}", list.body);
+    assert!(list.body.contains("value=\"retry-selected\""));
+
+    let (first, second) = (ids[0].to_string(), ids[2].to_string());
+    let done = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[
+                ("csrf", &csrf),
+                ("flow", ""),
+                ("code", "LOOKUP_MISSING"),
+                ("id", &first),
+                ("id", &second),
+                ("action", "retry-selected"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let back = done.location.unwrap();
+    assert!(back.contains("code=LOOKUP_MISSING"), "{back}");
+    let page = ui.get(&back, &operator).await;
+    assert!(
+        page.body.contains("2 dead letter(s) retried."),
+        "{}",
+        page.body
+    );
+    assert_eq!(ui.dead_ids().await, vec![ids[1], ids[3]]);
+    let stats = ui.store.stats(None).await.unwrap();
+    assert_eq!((stats[0].dead, stats[0].pending), (2, 2));
+
+    // Nothing ticked: said so, nothing moved.
+    let none = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[("csrf", &csrf), ("action", "retry-selected")],
+        )
+        .await;
+    assert_eq!(none.status, 400);
+    assert!(
+        none.body.contains("tick the ones to act on"),
+        "{}",
+        none.body
+    );
+    assert_eq!(ui.dead_ids().await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_discard_asks_first_then_deletes_exactly_the_ticked_ones() {
+    let ui = Ui::start().await;
+    common::dead_letters(ui.store.as_ref(), 900, 3, "POSSIBLE_DUPLICATE", "twice").await;
+    let ids = ui.dead_ids().await;
+    let (operator, csrf) = ui.login(OPERATOR).await;
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+    let ask = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[
+                ("csrf", &csrf),
+                ("action", "discard-selected"),
+                ("id", &a),
+                ("id", &b),
+            ],
+        )
+        .await;
+    assert_eq!(ask.status, 200, "{}", ask.body);
+    assert!(
+        ask.body.contains("Discard 2 dead letter(s) for good?"),
+        "{}",
+        ask.body
+    );
+    assert!(ask.body.contains("name=\"confirm\" value=\"yes\""));
+    assert_eq!(ui.dead_ids().await.len(), 3, "nothing discarded yet");
+
+    let done = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[
+                ("csrf", &csrf),
+                ("action", "discard"),
+                ("confirm", "yes"),
+                ("id", &a),
+                ("id", &b),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(ui.dead_ids().await, vec![ids[2]]);
+    let audit = ui.store.audit_entries(None, None, 10).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.actor == "ui:otto"),
+        "audited as the session's token: {audit:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
+    let ui = Ui::start().await;
+    common::dead_letters(ui.store.as_ref(), 950, 2, "LOOKUP_MISSING", "no product").await;
+    let ids = ui.dead_ids().await;
+    let (one, two) = (ids[0].to_string(), ids[1].to_string());
+
+    let (viewer, viewer_csrf) = ui.login(VIEWER).await;
+    let list = ui.get("/ui/dead-letters", &viewer).await;
+    assert!(
+        !list.body.contains("select-all"),
+        "no bulk form for a viewer"
+    );
+    for action in ["retry-selected", "discard-selected", "retry-all"] {
+        let refused = ui
+            .post(
+                "/ui/dead-letters/act",
+                &viewer,
+                &[
+                    ("csrf", &viewer_csrf),
+                    ("action", action),
+                    ("id", &one),
+                    ("id", &two),
+                    ("confirm", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{action}");
+        assert!(refused.body.contains("need an operator token"));
+    }
+
+    let (operator, _) = ui.login(OPERATOR).await;
+    let missing = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[("action", "retry-selected"), ("id", &one)],
+        )
+        .await;
+    assert_eq!(missing.status, 403, "no CSRF token");
+    assert!(missing.body.contains("the form is stale"));
+    let foreign = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[
+                ("csrf", &viewer_csrf),
+                ("action", "discard"),
+                ("confirm", "yes"),
+                ("id", &one),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 403, "another session's CSRF token");
+    // A malformed id: a viewer is refused for the role first; an operator is told the value.
+    let forged = ui
+        .post(
+            "/ui/dead-letters/act",
+            &viewer,
+            &[
+                ("csrf", &viewer_csrf),
+                ("action", "retry"),
+                ("id", "1 OR 1"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let (operator, csrf) = ui.login(OPERATOR).await;
+    let malformed = ui
+        .post(
+            "/ui/dead-letters/act",
+            &operator,
+            &[("csrf", &csrf), ("action", "retry"), ("id", "1 OR 1")],
+        )
+        .await;
+    assert_eq!(malformed.status, 400);
+    assert!(
+        malformed
+            .body
+            .contains("&quot;1 OR 1&quot; is not a dead-letter id"),
+        "{}",
+        malformed.body
+    );
+    assert_eq!(ui.dead_ids().await, ids, "nothing moved");
+}
