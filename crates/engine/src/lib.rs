@@ -9,6 +9,7 @@
 //! store traits (and, later, the connector clients).
 
 pub mod alerts;
+pub mod console;
 pub mod flows;
 pub mod housekeeping;
 mod ledger;
@@ -16,4 +17,4 @@ pub mod sources;
 mod worker;
 
 pub use ledger::StoreLedger;
-pub use worker::{Handler, Shutdown, Worker, WorkerOptions, WorkerTotals};
+pub use worker::{Handler, PausedFlows, Shutdown, Worker, WorkerOptions, WorkerTotals};

@@ -169,6 +169,70 @@ impl Progress {
     }
 }
 
+/// Flows paused from the console (`ferry flows pause`): a worker leaves their items in the
+/// queue until they are resumed. Shared by the console (which changes it at once in its own
+/// process) and every worker, which also reads the store's copy every few seconds so that a
+/// pause made by another process reaches it.
+#[derive(Debug)]
+pub struct PausedFlows {
+    tenant: TenantId,
+    paused: std::sync::RwLock<std::collections::BTreeSet<FlowName>>,
+}
+
+impl PausedFlows {
+    /// None paused yet, for `tenant`.
+    pub fn new(tenant: TenantId) -> Self {
+        Self {
+            tenant,
+            paused: std::sync::RwLock::default(),
+        }
+    }
+
+    /// Whether `flow` is paused.
+    pub fn is_paused(&self, flow: &FlowName) -> bool {
+        self.paused
+            .read()
+            .map(|p| p.contains(flow))
+            .unwrap_or(false)
+    }
+
+    /// Marks `flow` paused or running in this process (the store is the caller's).
+    pub fn set(&self, flow: &FlowName, paused: bool) {
+        if let Ok(mut set) = self.paused.write() {
+            if paused {
+                set.insert(flow.clone());
+            } else {
+                set.remove(flow);
+            }
+        }
+    }
+
+    /// The paused flows.
+    pub fn paused(&self) -> Vec<FlowName> {
+        self.paused
+            .read()
+            .map(|p| p.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Reads the paused flows from the store.
+    pub async fn refresh(&self, store: &dyn Store) -> ferry_store::Result<()> {
+        let states = store.flow_states(&self.tenant).await?;
+        let paused: std::collections::BTreeSet<FlowName> = states
+            .into_iter()
+            .filter(|s| s.paused)
+            .filter_map(|s| FlowName::new(s.flow).ok())
+            .collect();
+        if let Ok(mut set) = self.paused.write() {
+            *set = paused;
+        }
+        Ok(())
+    }
+}
+
+/// How often a worker re-reads the paused flows from the store.
+const PAUSE_REFRESH: Duration = Duration::from_secs(3);
+
 /// A queue worker.
 pub struct Worker {
     /// The store the queue lives in.
@@ -180,6 +244,8 @@ pub struct Worker {
     lease: LeaseRequest,
     /// Shared with whoever wants to report progress.
     totals: Arc<WorkerTotals>,
+    /// Flows whose items stay in the queue for now.
+    paused: Option<Arc<PausedFlows>>,
 }
 
 impl Worker {
@@ -209,6 +275,26 @@ impl Worker {
             options,
             lease,
             totals: Arc::default(),
+            paused: None,
+        }
+    }
+
+    /// Leaves the items of the flows `paused` names in the queue while they are paused.
+    #[must_use]
+    pub fn with_paused(mut self, paused: Arc<PausedFlows>) -> Self {
+        self.paused = Some(paused);
+        self
+    }
+
+    /// What one trip to the queue asks for: the worker's flows less the paused ones.
+    fn lease_request(&self) -> LeaseRequest {
+        match &self.paused {
+            Some(paused) => {
+                let mut request = self.lease.clone();
+                request.flows.retain(|f| !paused.is_paused(f));
+                request
+            }
+            None => self.lease.clone(),
         }
     }
 
@@ -229,8 +315,17 @@ impl Worker {
         let mut idle_since: Option<std::time::Instant> = None;
         let mut progress = Progress::new(&self.totals);
         tracing::info!(worker = %self.options.worker_id, flows = ?self.flows(), "worker started");
+        let mut pauses_read: Option<std::time::Instant> = None;
         while !shutdown.requested() {
             progress.maybe_report(&self.totals);
+            if let Some(paused) = &self.paused
+                && pauses_read.is_none_or(|at| at.elapsed() >= PAUSE_REFRESH)
+            {
+                if let Err(error) = paused.refresh(self.store.as_ref()).await {
+                    tracing::warn!(%error, "could not read the paused flows; keeping the last known");
+                }
+                pauses_read = Some(std::time::Instant::now());
+            }
             match self.run_once().await {
                 Ok(0) => {
                     let since = *idle_since.get_or_insert_with(std::time::Instant::now);
@@ -266,16 +361,17 @@ impl Worker {
 
     /// Leases one batch, processes it and settles every item. Returns how many were leased.
     pub async fn run_once(&self) -> ferry_store::Result<usize> {
-        if self.handlers.is_empty() {
+        let request = self.lease_request();
+        if self.handlers.is_empty() || request.flows.is_empty() {
             return Ok(0);
         }
-        let mut items = self.store.lease(&self.lease).await?;
+        let mut items = self.store.lease(&request).await?;
         if items.is_empty() {
             return Ok(0);
         }
         if !self.options.batch_window.is_zero() {
             let more = items.len() >= self.lease.limit as usize;
-            self.top_up(&mut items, more).await;
+            self.top_up(&mut items, more, &request).await;
         }
         let leased = items.len();
         let flows: HashMap<i64, String> = items
@@ -292,7 +388,12 @@ impl Worker {
     /// lease) takes, or the window has passed. A lease that came back full means more is
     /// waiting, so the next trip goes at once; otherwise the worker pauses a fraction of the
     /// window first. A store error ends the top-up: the items in hand run as they are.
-    async fn top_up(&self, items: &mut Vec<LeasedItem>, mut more_waiting: bool) {
+    async fn top_up(
+        &self,
+        items: &mut Vec<LeasedItem>,
+        mut more_waiting: bool,
+        lease: &LeaseRequest,
+    ) {
         let window = self.options.batch_window;
         let deadline = tokio::time::Instant::now() + window;
         // Five looks per window: late arrivals join without a trip to the store per millisecond.
@@ -314,8 +415,8 @@ impl Worker {
             }
             let room = u32::try_from(cap - items.len()).unwrap_or(u32::MAX);
             let request = LeaseRequest {
-                limit: room.min(self.lease.limit),
-                ..self.lease.clone()
+                limit: room.min(lease.limit),
+                ..lease.clone()
             };
             match self.store.lease(&request).await {
                 Ok(leased) => {

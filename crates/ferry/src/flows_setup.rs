@@ -5,6 +5,8 @@ use crate::connectors;
 use crate::context::Context;
 use anyhow::{Result, anyhow, bail};
 use ferry_core::{System, TenantId};
+use ferry_engine::console::mapping::apply_saved;
+use ferry_engine::console::{Console, KnownFlow};
 use ferry_engine::flows::runtime::{Adapters, Flow, FlowSet};
 use ferry_mapping::{FlowSpec, SpecError};
 use ferry_store::Store;
@@ -50,8 +52,60 @@ pub async fn build_flowset_with_clients(
     store: Arc<dyn Store>,
     tenant: TenantId,
 ) -> Result<(FlowSet, FlowClients)> {
-    let specs = ferry_engine::flows::defaults::load(&ctx.config, &ctx.config.base_dir)
+    let built = build(ctx, store, tenant).await?;
+    Ok((built.set, built.clients))
+}
+
+/// A deployment's flows, built: the compiled set and what the console needs besides.
+pub struct BuiltFlows {
+    /// The enabled flows, compiled (saved versions applied).
+    pub set: FlowSet,
+    /// The clients they use.
+    pub clients: FlowClients,
+    /// The adapters they were compiled with (the console compiles edited versions with them).
+    pub adapters: Adapters,
+    /// Every flow of the deployment with its file.
+    pub known: Vec<KnownFlow>,
+    /// The saved version each flow runs.
+    pub versions: BTreeMap<String, i64>,
+}
+
+impl BuiltFlows {
+    /// The operations console over these flows.
+    pub async fn console(&self, store: Arc<dyn Store>, tenant: TenantId) -> Result<Arc<Console>> {
+        Console::new(
+            &self.set,
+            self.adapters.clone(),
+            self.known.clone(),
+            self.versions.clone(),
+            store,
+            tenant,
+        )
+        .await
+        .map_err(|e| anyhow!("the operations console cannot start: {e}"))
+    }
+}
+
+/// Builds the deployment's flows: the files (defaults, `[flows] dir`), each replaced by its
+/// newest version saved from the console, compiled over the configured clients.
+pub async fn build(ctx: &Context, store: Arc<dyn Store>, tenant: TenantId) -> Result<BuiltFlows> {
+    let loaded = ferry_engine::flows::defaults::load_detailed(&ctx.config, &ctx.config.base_dir)
         .map_err(|errors| spec_errors("the flow definitions are invalid", &errors))?;
+    let known: Vec<KnownFlow> = loaded
+        .iter()
+        .map(|f| KnownFlow {
+            name: f.spec.name.clone(),
+            text: f.text.clone(),
+            origin: f.origin_label(),
+            enabled: f.spec.enabled,
+            source: (f.spec.source.system, f.spec.source.object.clone()),
+            description: f.spec.description.clone(),
+        })
+        .collect();
+    let mut specs: Vec<FlowSpec> = loaded.into_iter().map(|f| f.spec).collect();
+    let versions = apply_saved(&mut specs, store.as_ref(), &tenant)
+        .await
+        .map_err(|e| anyhow!(e))?;
     let specs = dependency_order(specs.into_iter().filter(|s| s.enabled).collect())?;
     let uses = |system: System| {
         specs.iter().any(|s| {
@@ -83,7 +137,13 @@ pub async fn build_flowset_with_clients(
     let adapters = Adapters::new(brightpearl, salesforce);
     let set = FlowSet::build(specs, &adapters, store, tenant)
         .map_err(|errors| spec_errors("the flows cannot be built", &errors))?;
-    Ok((set, clients))
+    Ok(BuiltFlows {
+        set,
+        clients,
+        adapters,
+        known,
+        versions,
+    })
 }
 
 /// The flows `names` asks for (all when empty), in the set's (dependency) order; an unknown

@@ -71,6 +71,9 @@ pub struct ServerState {
     pub ui_sessions: Arc<ui::Sessions>,
     /// Mark the dashboard's cookies `Secure` (the server is reached over https).
     pub secure_cookies: bool,
+    /// The running flows' console (pause, jobs, mappings, record search and edits); `None`
+    /// when this server runs no flows (those pages and calls then say so).
+    pub console: Option<Arc<ferry_engine::console::Console>>,
     /// When the server state was made (`uptime_seconds`).
     started: Instant,
 }
@@ -109,6 +112,7 @@ impl ServerState {
             api_tokens: Arc::default(),
             ui_sessions: Arc::default(),
             secure_cookies: false,
+            console: None,
             started: Instant::now(),
         }
     }
@@ -197,12 +201,11 @@ pub fn router(state: ServerState) -> Router {
         .route("/ui/login", get(ui::login_page).post(ui::login))
         .route("/ui/logout", axum::routing::post(ui::logout))
         .route("/ui/fragments/flows", get(ui::flows_fragment))
-        .route("/ui/dead-letters", get(ui::dead_letters::list))
+        .route("/ui/dead-letters", get(ui::dead_letters))
         .route(
             "/ui/dead-letters/act",
-            axum::routing::post(ui::dead_letters::act),
+            axum::routing::post(ui::dead_letter_action),
         )
-        .route("/ui/dead-letters/{id}", get(ui::dead_letters::detail))
         .route("/ui/static/{file}", get(ui::asset))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

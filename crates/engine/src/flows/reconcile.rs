@@ -9,7 +9,8 @@
 
 use super::load::{LoadError, flow_notice, scan_page};
 use crate::Shutdown;
-use crate::flows::runtime::{Change, Drift, Flow};
+use crate::flows::runtime::{Change, Drift, Flow, FlowSlot};
+use crate::worker::PausedFlows;
 use ferry_core::{FailureKind, TenantId, Timestamp};
 use ferry_store::{AppendBatch, Store, StoreError};
 use serde_json::json;
@@ -121,6 +122,19 @@ pub async fn reconcile(
     repair: bool,
     page: usize,
 ) -> Result<ReconcileReport, ReconcileError> {
+    reconcile_with_progress(flow, store, tenant, repair, page, |_| {}).await
+}
+
+/// [`reconcile`], calling `on_page` with the report so far after every page (the console's
+/// progress).
+pub async fn reconcile_with_progress(
+    flow: &Flow,
+    store: &dyn Store,
+    tenant: &TenantId,
+    repair: bool,
+    page: usize,
+    mut on_page: impl FnMut(&ReconcileReport),
+) -> Result<ReconcileReport, ReconcileError> {
     let page = page.max(1);
     let mut report = ReconcileReport::new(flow);
     let mut after: Option<String> = None;
@@ -206,6 +220,7 @@ pub async fn reconcile(
         if !full {
             break;
         }
+        on_page(&report);
         after = Some(last);
     }
     report.finished_at = Timestamp::now();
@@ -226,7 +241,8 @@ pub async fn reconcile(
 /// Reconciles every flow with repair every `every` (the first pass after one period) until
 /// `shutdown`. A failed pass is logged and tried again at the next period.
 pub async fn run_scheduled(
-    flows: Vec<Arc<Flow>>,
+    flows: Vec<Arc<FlowSlot>>,
+    paused: Option<Arc<PausedFlows>>,
     store: Arc<dyn Store>,
     tenant: TenantId,
     every: Duration,
@@ -240,9 +256,13 @@ pub async fn run_scheduled(
             () = tokio::time::sleep(every) => {}
             () = shutdown.wait() => return,
         }
-        for flow in &flows {
+        for slot in &flows {
+            if paused.as_ref().is_some_and(|p| p.is_paused(slot.name())) {
+                continue;
+            }
+            let flow = slot.get();
             let pass = reconcile(
-                flow,
+                &flow,
                 store.as_ref(),
                 &tenant,
                 true,

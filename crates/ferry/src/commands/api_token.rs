@@ -27,14 +27,7 @@ fn new(args: &ApiTokenNewArgs) -> anyhow::Result<ExitCode> {
          letters) or admin",
         args.role
     );
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
-    let token = format!(
-        "fy_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    );
-    let digest = hex::encode(Sha256::digest(token.as_bytes()));
+    let (token, digest) = generate()?;
     println!("{token}");
     eprintln!(
         "The token above is shown once: keep it in your password manager or CI secrets.\n\
@@ -47,4 +40,17 @@ fn new(args: &ApiTokenNewArgs) -> anyhow::Result<ExitCode> {
         role
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new random token (`fy_` + 256 random bits, URL-safe base64) and its SHA-256 in hex.
+pub fn generate() -> anyhow::Result<(String, String)> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
+    let token = format!(
+        "fy_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let digest = hex::encode(Sha256::digest(token.as_bytes()));
+    Ok((token, digest))
 }

@@ -19,6 +19,7 @@ use crate::connectors;
 use crate::context::Context;
 use anyhow::{Context as _, Result, anyhow};
 use ferry_core::{FlowName, RetryPolicy, System, TenantId};
+use ferry_engine::console::Console;
 use ferry_engine::flows::runtime::{FlowSet, Route};
 use ferry_engine::sources::brightpearl_poll::{
     BrightpearlPollConfig, BrightpearlPoller, checkpoint_name,
@@ -60,16 +61,18 @@ pub async fn run(
             "configuration changed since the last start; audited"
         );
     }
-    let flows = crate::flows_setup::build_flowset_on(context, store.clone(), tenant.clone())
+    let built = crate::flows_setup::build(context, store.clone(), tenant.clone())
         .await
         .context("ferry serve cannot start its flows")?;
+    let console = built.console(store.clone(), tenant.clone()).await?;
+    let flows = built.set;
     let listen = match args.listen {
         Some(addr) => addr,
         None => config.server.listen_addr().map_err(|e| anyhow!(e))?,
     };
     let listener = bind(listen, "ferry serve").await?;
-    let mut engine = Engine::start(context, &flows, &store, &tenant, listener).await?;
-    engine.start_worker(&flows, worker_options(context, args.workers));
+    let mut engine = Engine::start(context, &flows, &console, &store, &tenant, listener).await?;
+    engine.start_worker(&console, worker_options(context, args.workers));
     let bound = engine.bound;
     {
         let mut out = std::io::stdout().lock();
@@ -131,6 +134,7 @@ impl Engine {
     pub(crate) async fn start(
         context: &Context,
         flows: &FlowSet,
+        console: &Arc<Console>,
         store: &Arc<dyn Store>,
         tenant: &TenantId,
         listener: tokio::net::TcpListener,
@@ -150,6 +154,7 @@ impl Engine {
         state.metrics = metrics;
         state.sources = board.clone();
         state.api_tokens = Arc::new(api_tokens(&config.server.api_tokens));
+        state.console = Some(console.clone());
         state.secure_cookies = config
             .server
             .public_url
@@ -184,7 +189,8 @@ impl Engine {
         let every = config.flows.reconcile_every_minutes;
         if every > 0 {
             tasks.spawn(ferry_engine::flows::reconcile::run_scheduled(
-                flows.flows().to_vec(),
+                console.slots().to_vec(),
+                Some(console.paused()),
                 store.clone(),
                 tenant.clone(),
                 Duration::from_secs(every * 60),
@@ -212,9 +218,11 @@ impl Engine {
         })
     }
 
-    /// Starts the queue worker running every flow of `flows`.
-    pub(crate) fn start_worker(&mut self, flows: &FlowSet, options: WorkerOptions) {
-        let worker = Worker::new(self.store.clone(), flows.handlers(), options);
+    /// Starts the queue worker running every flow of the console (each flow's current
+    /// version; paused flows' items are left in the queue).
+    pub(crate) fn start_worker(&mut self, console: &Console, options: WorkerOptions) {
+        let worker = Worker::new(self.store.clone(), console.handlers(), options)
+            .with_paused(console.paused());
         let shutdown = self.shutdown.clone();
         self.tasks.spawn(async move { worker.run(shutdown).await });
     }

@@ -421,7 +421,6 @@ pub async fn effect_batches_apply_each_key_once_in_order(store: TestStore) {
 /// Saving a flow version numbers it, keeps every version, refuses a save based on a stale
 /// version (two people editing at once), and is audited; pausing is kept per flow and tenant.
 pub async fn flow_versions_and_pauses_are_kept(store: TestStore) {
-    use crate::FlowConfigs;
     let t = tenant("acme");
     let first = store
         .save_flow_version(&t, "customers", "a = 1", "ui:ann", "first", None)

@@ -15,6 +15,87 @@ use std::time::{Duration, Instant};
 /// How long reference data (exchange rates, price books) is reused.
 const REFERENCE_TTL: Duration = Duration::from_secs(300);
 
+/// What a sync would do with one record (see [`Flow::preview`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Preview {
+    /// What the sync would come to (created, updated, unchanged, skipped) or why it fails.
+    #[serde(serialize_with = "outcome_json")]
+    pub outcome: RecordOutcome,
+    /// The source record as the flow reads it.
+    pub source: Value,
+    /// Per target record: `target`, `object`, `id` (when it exists), `fields` (the mapped
+    /// values), `current` (the target's values of those fields), `changed` (the fields a
+    /// sync would write; absent when held), `note`.
+    pub targets: Vec<Value>,
+}
+
+fn outcome_json<S: serde::Serializer>(outcome: &RecordOutcome, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    let value = match &outcome.result {
+        Ok(change) => json!({"id": outcome.id, "result": format!("{change:?}")}),
+        Err(f) => json!({"id": outcome.id, "error": {"code": f.code, "message": f.message}}),
+    };
+    value.serialize(s)
+}
+
+/// One target record of a preview.
+fn preview_entry(
+    target: &CompiledTarget,
+    plan: &Planned,
+    fields: &Map<String, Value>,
+    changed: Option<Vec<String>>,
+    note: &str,
+) -> Value {
+    let current: Map<String, Value> = match &plan.existing {
+        Some(existing) => fields
+            .keys()
+            .map(|f| {
+                (
+                    f.clone(),
+                    existing.data.get(f).cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect(),
+        None => Map::new(),
+    };
+    json!({
+        "target": target.spec.name,
+        "object": target.spec.object,
+        "id": plan.existing_id,
+        "fields": fields,
+        "current": current,
+        "changed": changed,
+        "note": note,
+    })
+}
+
+/// Each record's outcome, source and preview entries.
+fn outcomes_of(recs: Vec<Rec>) -> Vec<(RecordOutcome, Value, Vec<Value>)> {
+    recs.into_iter()
+        .map(|rec| {
+            let result = if let Some(f) = rec.failed {
+                Err(f)
+            } else if let Some(reason) = rec.skipped {
+                Ok(Change::Skipped(reason))
+            } else if rec.created {
+                Ok(Change::Created)
+            } else if rec.updated {
+                Ok(Change::Updated)
+            } else {
+                Ok(Change::Unchanged)
+            };
+            (
+                RecordOutcome {
+                    id: rec.row.id,
+                    result,
+                },
+                rec.row.data,
+                rec.preview,
+            )
+        })
+        .collect()
+}
+
 /// What happened to one source record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordOutcome {
@@ -82,6 +163,8 @@ struct Rec {
     locked: Vec<String>,
     /// The sync status went out with the write-back (one update of the source record).
     status_sent: bool,
+    /// In a preview: per target record, what would be written (see [`Flow::preview`]).
+    preview: Vec<Value>,
 }
 
 /// One mapped target record of one source record.
@@ -181,26 +264,30 @@ impl Flow {
     }
 
     async fn run(&self, rows: Vec<Row>, dry: bool) -> (Vec<RecordOutcome>, Vec<Drift>) {
-        let base = match self.base_context().await {
-            Ok(base) => base,
-            Err(e) => {
-                let failure = failure_with(
-                    &e,
-                    format!(
-                        "flow {}: reading reference data failed: {}",
-                        self.name, e.message
-                    ),
-                );
-                let outcomes = rows
-                    .into_iter()
-                    .map(|r| RecordOutcome {
-                        id: r.id,
-                        result: Err(failure.clone()),
-                    })
-                    .collect();
-                return (outcomes, Vec::new());
-            }
-        };
+        let (recs, drifts) = self.run_recs(rows, dry, false).await;
+        (
+            outcomes_of(recs).into_iter().map(|(o, _, _)| o).collect(),
+            drifts,
+        )
+    }
+
+    /// Maps records, identifies and compares their target records, and writes nothing:
+    /// per record, the outcome a sync would have, the source as read and, per target
+    /// record, the mapped fields, the target's current values and what would change. The
+    /// console's mapping editor shows this for a sample record.
+    pub async fn preview(&self, rows: Vec<Row>) -> Vec<Preview> {
+        let (recs, _) = self.run_recs(rows, true, true).await;
+        outcomes_of(recs)
+            .into_iter()
+            .map(|(outcome, source, targets)| Preview {
+                outcome,
+                source,
+                targets,
+            })
+            .collect()
+    }
+
+    async fn run_recs(&self, rows: Vec<Row>, dry: bool, preview: bool) -> (Vec<Rec>, Vec<Drift>) {
         let mut recs: Vec<Rec> = rows
             .into_iter()
             .map(|row| Rec {
@@ -218,8 +305,25 @@ impl Flow {
                 lookups: Map::new(),
                 locked: Vec::new(),
                 status_sent: false,
+                preview: Vec::new(),
             })
             .collect();
+        let base = match self.base_context().await {
+            Ok(base) => base,
+            Err(e) => {
+                let failure = failure_with(
+                    &e,
+                    format!(
+                        "flow {}: reading reference data failed: {}",
+                        self.name, e.message
+                    ),
+                );
+                for rec in &mut recs {
+                    rec.failed = Some(failure.clone());
+                }
+                return (recs, Vec::new());
+            }
+        };
         self.filter(&mut recs, &base);
         self.load_links(&mut recs).await;
         if !self.lookups.is_empty() {
@@ -241,7 +345,7 @@ impl Flow {
         }
         let mut drifts = Vec::new();
         for target in &self.targets {
-            self.run_target(target, &mut recs, &base, dry, &mut drifts)
+            self.run_target(target, &mut recs, &base, dry, preview, &mut drifts)
                 .await;
         }
         if !dry {
@@ -272,27 +376,7 @@ impl Flow {
                 }
             }));
         }
-        let outcomes = recs
-            .into_iter()
-            .map(|rec| {
-                let result = if let Some(f) = rec.failed {
-                    Err(f)
-                } else if let Some(reason) = rec.skipped {
-                    Ok(Change::Skipped(reason))
-                } else if rec.created {
-                    Ok(Change::Created)
-                } else if rec.updated {
-                    Ok(Change::Updated)
-                } else {
-                    Ok(Change::Unchanged)
-                };
-                RecordOutcome {
-                    id: rec.row.id,
-                    result,
-                }
-            })
-            .collect();
-        (outcomes, drifts)
+        (recs, drifts)
     }
 
     fn filter(&self, recs: &mut [Rec], base: &Value) {
@@ -377,6 +461,7 @@ impl Flow {
         recs: &mut [Rec],
         base: &Value,
         dry: bool,
+        preview: bool,
         drifts: &mut Vec<Drift>,
     ) {
         let object = target.spec.object.as_str();
@@ -560,6 +645,7 @@ impl Flow {
         // 3. Compare and build the writes.
         let mut writes: Vec<(usize, Write)> = Vec::new();
         let mut base_updates: Vec<(usize, Map<String, Value>)> = Vec::new();
+        let mut previews: Vec<(usize, Value)> = Vec::new();
         for (i, plan) in planned.iter().enumerate() {
             let rec = &recs[plan.rec];
             if !active(rec) {
@@ -571,6 +657,15 @@ impl Flow {
                 && !(by_id && plan.existing_id.is_some())
             {
                 if dry {
+                    if preview {
+                        let note = format!(
+                            "no {object} exists for it yet: it would wait for the flows it \
+                             depends on"
+                        );
+                        let entry = preview_entry(target, plan, &plan.fields, None, &note);
+                        previews.push((plan.rec, entry));
+                        continue;
+                    }
                     drifts.push(self.drift(target, rec, None, Vec::new()));
                     continue;
                 }
@@ -690,6 +785,27 @@ impl Flow {
                 }
                 base_updates.push((plan.rec, after));
             }
+            if preview {
+                let (changed, note) = match &decision {
+                    Decision::Unchanged => {
+                        (Some(Vec::new()), "unchanged: nothing to write".to_owned())
+                    }
+                    Decision::Review(reason) => (None, format!("held for review: {reason}")),
+                    Decision::Write(fields) => (
+                        Some(fields.keys().cloned().collect()),
+                        if plan.existing_id.is_some() {
+                            "update".to_owned()
+                        } else {
+                            "create".to_owned()
+                        },
+                    ),
+                };
+                let entry = preview_entry(target, plan, &plan_fields, changed, &note);
+                previews.push((plan.rec, entry));
+                if !matches!(decision, Decision::Review(_)) {
+                    continue;
+                }
+            }
             match decision {
                 Decision::Unchanged => {}
                 Decision::Review(reason) => {
@@ -736,6 +852,9 @@ impl Flow {
                     ));
                 }
             }
+        }
+        for (rec, entry) in previews {
+            recs[rec].preview.push(entry);
         }
         for (rec, after) in base_updates {
             recs[rec]

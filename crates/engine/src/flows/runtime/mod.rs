@@ -22,7 +22,7 @@ mod handler;
 mod lookups;
 mod plan;
 
-pub use exec::{Change, Drift, RecordOutcome};
+pub use exec::{Change, Drift, Preview, RecordOutcome};
 pub use handler::FlowHandler;
 
 use crate::Handler;
@@ -198,7 +198,7 @@ pub struct Flow {
     store: Arc<dyn Store>,
     tenant: TenantId,
     reference: Mutex<Option<(Instant, Value)>>,
-    stats: FlowStats,
+    stats: Arc<FlowStats>,
     lookups: Vec<lookups::CompiledLookup>,
     notify: Vec<lookups::CompiledNotify>,
     /// The source (system, object) of every flow of the set, for work handed to them.
@@ -474,7 +474,7 @@ impl Flow {
             store,
             tenant,
             reference: Mutex::new(None),
-            stats: FlowStats::default(),
+            stats: Arc::default(),
             lookups,
             notify,
             peers: std::sync::OnceLock::new(),
@@ -507,6 +507,15 @@ impl Flow {
         self.stats.totals()
     }
 
+    /// Takes over what a running flow of the same name had: its totals and the flows it may
+    /// hand work to. A new version of a flow replaces the old one with this.
+    pub fn succeed(&mut self, old: &Flow) {
+        self.stats = old.stats.clone();
+        if let Some(peers) = old.peers.get() {
+            let _ = self.peers.set(peers.clone());
+        }
+    }
+
     /// The flow's route (what triggers it).
     pub fn route(&self) -> Route {
         Route {
@@ -517,6 +526,84 @@ impl Flow {
             poll_seconds: self.spec.source.poll_seconds,
         }
     }
+}
+
+/// The running version of one flow: workers take the current one per batch, so a new
+/// version (the console's mapping editor) takes effect at the next batch without a restart.
+pub struct FlowSlot {
+    name: FlowName,
+    current: std::sync::RwLock<Arc<Flow>>,
+}
+
+impl FlowSlot {
+    /// A slot running `flow`.
+    pub fn new(flow: Arc<Flow>) -> Self {
+        Self {
+            name: flow.name.clone(),
+            current: std::sync::RwLock::new(flow),
+        }
+    }
+
+    /// The flow's name.
+    pub fn name(&self) -> &FlowName {
+        &self.name
+    }
+
+    /// The version running now.
+    pub fn get(&self) -> Arc<Flow> {
+        match self.current.read() {
+            Ok(flow) => flow.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Runs `flow` from the next batch on; it takes over the old version's totals and peers.
+    pub fn replace(&self, mut flow: Flow) {
+        let old = self.get();
+        flow.succeed(&old);
+        let flow = Arc::new(flow);
+        match self.current.write() {
+            Ok(mut current) => *current = flow,
+            Err(poisoned) => *poisoned.into_inner() = flow,
+        }
+    }
+}
+
+impl std::fmt::Debug for FlowSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowSlot")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// A worker handler that runs whatever version of its flow the slot holds.
+struct SlotHandler(Arc<FlowSlot>);
+
+#[async_trait::async_trait]
+impl Handler for SlotHandler {
+    fn flow(&self) -> &FlowName {
+        &self.0.name
+    }
+
+    fn max_batch(&self) -> usize {
+        FlowHandler::new(self.0.get()).max_batch()
+    }
+
+    async fn handle(
+        &self,
+        items: &[ferry_core::LeasedItem],
+    ) -> Vec<Result<(), ferry_core::Failure>> {
+        FlowHandler::new(self.0.get()).handle(items).await
+    }
+}
+
+/// One worker handler per slot.
+pub fn slot_handlers(slots: &[Arc<FlowSlot>]) -> Vec<Arc<dyn Handler>> {
+    slots
+        .iter()
+        .map(|slot| Arc::new(SlotHandler(slot.clone())) as Arc<dyn Handler>)
+        .collect()
 }
 
 /// The enabled flows, compiled.

@@ -65,11 +65,12 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
     super::worker::init_logging(&context);
     let store = context.store().await?;
     let tenant = context.tenant(None)?;
-    let (flows, clients) =
-        flows_setup::build_flowset_with_clients(&context, store.clone(), tenant.clone())
-            .await
-            .context("the demo's flows cannot be built")?;
-    let mut engine = Engine::start(&context, &flows, &store, &tenant, listener).await?;
+    let built = flows_setup::build(&context, store.clone(), tenant.clone())
+        .await
+        .context("the demo's flows cannot be built")?;
+    let console = built.console(store.clone(), tenant.clone()).await?;
+    let (flows, clients) = (built.set, built.clients);
+    let mut engine = Engine::start(&context, &flows, &console, &store, &tenant, listener).await?;
     let intake = format!(
         "http://{bound}/hooks/brightpearl/{}",
         intake_token.expose_secret()
@@ -107,7 +108,7 @@ pub async fn run(args: &SandboxArgs) -> Result<ExitCode> {
 
     let mut reps = salesforce_activity::Reps::idle();
     if !interrupted {
-        engine.start_worker(&flows, worker_options(&context, None));
+        engine.start_worker(&console, worker_options(&context, None));
         reps = salesforce_activity::Reps::start(
             &sandboxes.salesforce.banner,
             args.salesforce_activity,
@@ -276,11 +277,14 @@ fn where_to_look(
     };
     say(&format!(
         "\nlive sync running ({stop}). Where to look:\n  \
+         dashboard    http://{bound}/ui/ (log in with the token in {}/{})\n  \
          status       http://{bound}/status\n  \
          metrics      http://{bound}/metrics\n  \
          Brightpearl  {} (account token in the vault; admin API {})\n  \
          Salesforce   {} (client id {}; admin API {}/__sandbox)\n  \
          deployment   {} (try: ferry --config {}/ferry.toml reconcile)\n",
+        dir.display(),
+        setup::DASHBOARD_TOKEN_FILE,
         bp.base_url,
         bp.admin_url,
         sf.instance_url,

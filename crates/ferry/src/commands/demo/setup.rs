@@ -148,6 +148,9 @@ pub async fn deployment(
     } else {
         requests_per_minute
     };
+    // The dashboard's admin token: its text goes to a private file, only its hash to the config.
+    let (dashboard_token, dashboard_digest) = super::super::api_token::generate()?;
+    super::super::init::write_private(&dir.join(DASHBOARD_TOKEN_FILE), dashboard_token.as_bytes())?;
     let toml = format!(
         r#"# Written by `ferry sandbox` for its demo: both systems are emulators in that process,
 # so this file works only while the demo runs. Secrets are in the vault (ferry.db), sealed
@@ -167,6 +170,12 @@ level = "warn"
 [server]
 listen = "{bound}"
 intake_token = "vault:{INTAKE_TOKEN}"
+
+# The dashboard (http://{bound}/ui/): log in with the token in the file {DASHBOARD_TOKEN_FILE}.
+[[server.api_tokens]]
+name = "demo"
+role = "admin"
+sha256 = "{dashboard_digest}"
 
 [brightpearl]
 account = "{account}"
@@ -210,6 +219,9 @@ pubsub_url = "{pubsub_url}"
     }
     Ok((context, intake_token))
 }
+
+/// The file of the demo's deployment directory holding the dashboard's admin token.
+pub const DASHBOARD_TOKEN_FILE: &str = "dashboard-token";
 
 /// A random token for the intake path: 32 characters of a fresh master key's base64 text (192
 /// bits from the operating system's generator), hex-encoded so that it is URL-safe; the
