@@ -49,6 +49,10 @@ pub enum Command {
     /// Read the audit log of manual actions and configuration changes.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Everything Ferry knows about one record, found by a Brightpearl or Salesforce id: its
+    /// notices, failed attempts, dead letters, cross-reference links and audit entries, in
+    /// time order (what `GET /api/trace` and the dashboard's trace page show).
+    Trace(TraceArgs),
     /// Run a local emulator of an API Ferry talks to, for trying Ferry and for tests (needs
     /// no ferry.toml).
     Sandbox(Box<SandboxArgs>),
@@ -518,6 +522,22 @@ pub struct SalesforceSandboxArgs {
     /// (the JSON line's grpc_url says which). TLS with the same certificate when --tls.
     #[arg(long, value_name = "HOST:PORT")]
     pub grpc_listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A record id of either system: a Brightpearl id (207) or a Salesforce id (15 or 18
+    /// characters).
+    pub query: String,
+    /// The tenant (default: the configured one).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The most notices shown per record (1 to 1000).
+    #[arg(long, default_value_t = 200)]
+    pub limit: u32,
+    /// Print the trace as JSON (the document of `GET /api/trace`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -395,6 +395,9 @@ pub(crate) async fn discard(
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     action: Option<String>,
+    actor: Option<String>,
+    since: Option<String>,
+    before: Option<i64>,
     limit: Option<u32>,
 }
 
@@ -413,21 +416,37 @@ pub(crate) async fn audit(
             return ApiError(
                 StatusCode::BAD_REQUEST,
                 "BAD_QUERY",
-                format!("{e}: the filters are action and limit"),
+                format!("{e}: the filters are action, actor, since, before and limit"),
             )
             .into_response();
         }
     };
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    match state
-        .store
-        .audit_entries(Some(&state.tenant), query.action.as_deref(), limit)
-        .await
-    {
-        Ok(entries) => Json(json!({
-            "entries": serde_json::to_value(&entries).unwrap_or(Value::Null)
-        }))
-        .into_response(),
+    let since = match crate::ui::audit::since_time(query.since.as_deref().unwrap_or_default()) {
+        Ok(since) => since,
+        Err(message) => {
+            return ApiError(StatusCode::BAD_REQUEST, "BAD_QUERY", message).into_response();
+        }
+    };
+    let selection = crate::ui::audit::AuditSelection {
+        action: query.action.as_deref().filter(|a| !a.is_empty()),
+        actor: query.actor.as_deref().filter(|a| !a.is_empty()),
+        since,
+        before: query.before,
+        limit: query.limit.unwrap_or(100).clamp(1, 1000) as usize,
+    };
+    // Secrets never reach the log; anything secret-looking is masked all the same.
+    match crate::ui::audit::read(&state, &selection).await {
+        Ok(page) => {
+            let older = page
+                .more
+                .then(|| page.entries.last().map(|e| e.id))
+                .flatten();
+            Json(json!({
+                "entries": serde_json::to_value(&page.entries).unwrap_or(Value::Null),
+                "older_before": older,
+            }))
+            .into_response()
+        }
         Err(e) => store_error(e).into_response(),
     }
 }
@@ -490,16 +509,19 @@ pub fn openapi_document() -> Value {
             "/api/dead-letters/discard": {"post": {"summary": "Delete dead letters for good (operator)",
                 "requestBody": action_body,
                 "responses": with_ok(json!({"description": "{\"discarded\": n}"}), &[("400", "no selection"), ("403", "the token's role is below operator")])}},
-            "/api/audit": {"get": {"summary": "The audit log, newest first (viewer)",
+            "/api/audit": {"get": {"summary": "The audit log, newest first, secret-looking values masked; `older_before` is the `before` of the next page, null on the last (viewer)",
                 "parameters": [
                     {"name": "action", "in": "query", "schema": {"type": "string"}},
+                    {"name": "actor", "in": "query", "schema": {"type": "string"}, "description": "actors containing this text"},
+                    {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "a date (2026-11-27) or an RFC 3339 time"},
+                    {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "entries older than this id (paging)"},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
                 "responses": with_ok(json!({"description": "audit entries"}), &[])}},
             "/api/trace": {"get": {"summary": "A record's trace by either system's id: notices, queued work and attempts, dead letters, links with what was last written, audit entries, and one timeline in time order (viewer)",
                 "parameters": [
                     {"name": "q", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 128}, "description": "a Brightpearl id or a Salesforce id (15 or 18 characters)"},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "description": "newest notices per record"}],
-                "responses": with_ok(json!({"description": "the trace (empty lists for an unknown id)"}), &[("400", "q is missing, too long or holds control characters")])}},
+                "responses": with_ok(json!({"description": "the trace (empty lists for an unknown id); each notice's `changes` lists what changed in its payload since the record's previous notice ([{field, old, new}], null for the first)"}), &[("400", "q is missing, too long or holds control characters")])}},
             "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },

@@ -206,6 +206,8 @@ pub fn router(state: ServerState) -> Router {
             "/ui/dead-letters/act",
             axum::routing::post(ui::dead_letter_action),
         )
+        .route("/ui/trace", get(ui::trace::page))
+        .route("/ui/audit", get(ui::audit::page))
         .route("/ui/static/{file}", get(ui::asset))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -18,8 +18,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use ferry_core::{DeadLetter, DeadLetterFilter, System, Timestamp, XrefLink};
-use ferry_store::{AuditEntry, RecordHistory, RecordRef};
+use ferry_core::{DeadLetter, DeadLetterFilter, System, TenantId, Timestamp, XrefLink};
+use ferry_engine::flows::runtime::Route;
+use ferry_store::{AuditEntry, RecordHistory, RecordRef, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,36 +54,48 @@ pub(crate) struct TraceQuery {
     limit: Option<u32>,
 }
 
+/// Why a trace query was refused: a stable code and what to send instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// `BAD_QUERY`, `NO_QUERY` or `QUERY_TOO_LONG`.
+    pub code: &'static str,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, e.code, e.message)
+    }
+}
+
 /// Checks `q`: present, not too long, no control characters (not even a trailing newline).
-/// Returns it without surrounding spaces.
-fn checked_query(q: Option<&str>) -> Result<&str, ApiError> {
+/// Returns it without surrounding spaces. The dashboard and `ferry trace` check the same way.
+pub fn checked_query(q: Option<&str>) -> Result<&str, QueryError> {
     let raw = q.unwrap_or_default();
     if raw.chars().any(char::is_control) {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "BAD_QUERY",
-            "q holds control characters (a newline, a tab, a NUL ...); record ids have none: \
-             send the id alone"
+        return Err(QueryError {
+            code: "BAD_QUERY",
+            message: "q holds control characters (a newline, a tab, a NUL ...); record ids have \
+                      none: send the id alone"
                 .into(),
-        ));
+        });
     }
     let q = raw.trim();
     if q.is_empty() {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "NO_QUERY",
-            "say which record: ?q=<a Brightpearl id or a Salesforce id>".into(),
-        ));
+        return Err(QueryError {
+            code: "NO_QUERY",
+            message: "say which record: ?q=<a Brightpearl id or a Salesforce id>".into(),
+        });
     }
     if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "QUERY_TOO_LONG",
-            format!(
+        return Err(QueryError {
+            code: "QUERY_TOO_LONG",
+            message: format!(
                 "q is {} characters; record ids are at most {MAX_QUERY_CHARS}: send one record id",
                 q.chars().count()
             ),
-        ));
+        });
     }
     Ok(q)
 }
@@ -129,20 +142,39 @@ pub(crate) async fn trace(
     };
     let q = match checked_query(query.q.as_deref()) {
         Ok(q) => q,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
-    match build(&state, q, limit).await {
+    let objects = source_objects(&state.routes);
+    match record_trace(state.store.as_ref(), &state.tenant, &objects, q, limit).await {
         Ok(body) => Json(body).into_response(),
         Err(e) => store_error(e).into_response(),
     }
 }
 
-/// The trace of `q` as JSON.
-async fn build(state: &ServerState, q: &str, limit: u32) -> Result<Value, ferry_store::StoreError> {
-    let store = &state.store;
-    let tenant = &state.tenant;
+/// Every object the routes read, per system, each once.
+pub fn source_objects(routes: &[Route]) -> Vec<(System, String)> {
+    let mut objects: Vec<(System, String)> = Vec::new();
+    for route in routes {
+        let object = (route.system, route.object.clone());
+        if !objects.contains(&object) {
+            objects.push(object);
+        }
+    }
+    objects
+}
 
+/// The trace of `q` (a checked query, see [`checked_query`]) as the JSON `GET /api/trace`
+/// answers: its records are looked for in `objects` (the source objects of the enabled flows,
+/// [`source_objects`]), with at most `limit` notices per record. The dashboard's trace page and
+/// `ferry trace` show the same document.
+pub async fn record_trace(
+    store: &dyn Store,
+    tenant: &TenantId,
+    objects: &[(System, String)],
+    q: &str,
+    limit: u32,
+) -> Result<Value, ferry_store::StoreError> {
     // The ids to search, per system: `q` itself (either system's), and its linked partners.
     let mut asked = vec![q.to_owned()];
     asked.extend(salesforce_id_18(q));
@@ -166,16 +198,8 @@ async fn build(state: &ServerState, q: &str, limit: u32) -> Result<Value, ferry_
         salesforce_ids.insert(link.salesforce_id.clone());
     }
 
-    // Every object the enabled flows read, per system.
-    let mut objects: Vec<(System, String)> = Vec::new();
-    for route in &state.routes {
-        let object = (route.system, route.object.clone());
-        if !objects.contains(&object) {
-            objects.push(object);
-        }
-    }
     let mut records: Vec<(RecordRef, RecordHistory)> = Vec::new();
-    for (system, object) in &objects {
+    for (system, object) in objects {
         let ids = match system {
             System::Brightpearl => &brightpearl_ids,
             System::Salesforce => &salesforce_ids,
@@ -286,6 +310,48 @@ fn attempts_json(history: &[ferry_core::Attempt]) -> Value {
     )
 }
 
+/// Flattens JSON into `path → value` (`a.b`, `list[0]`); scalars and empty containers are
+/// leaves.
+pub fn flatten(value: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, inner) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(inner, &path, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, inner) in items.iter().enumerate() {
+                flatten(inner, &format!("{prefix}[{i}]"), out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.clone());
+        }
+    }
+}
+
+/// What changed from one payload to the next, field by field (`{"field", "old", "new"}`, a
+/// field missing on one side is `null` there), in field order.
+pub fn payload_changes(before: &Value, after: &Value) -> Vec<Value> {
+    let (mut old, mut new) = (BTreeMap::new(), BTreeMap::new());
+    flatten(before, "", &mut old);
+    flatten(after, "", &mut new);
+    let fields: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    fields
+        .into_iter()
+        .filter(|f| old.get(*f) != new.get(*f))
+        .map(|f| {
+            json!({"field": f, "old": old.get(f).cloned().unwrap_or(Value::Null),
+                   "new": new.get(f).cloned().unwrap_or(Value::Null)})
+        })
+        .collect()
+}
+
 /// The response: what was searched, the sections, and one timeline of every event sorted by
 /// time (ties keep the order notices, attempts, dead letters, link writes, audit entries).
 fn render(
@@ -307,7 +373,10 @@ fn render(
             "notices": history.notices.len(),
             "queued": history.items.len(),
         }));
+        let mut previous: Option<&Value> = None;
         for n in &history.notices {
+            let changes = previous.map(|before| payload_changes(before, &n.payload));
+            previous = Some(&n.payload);
             let body = json!({
                 "kind": "notice",
                 "journal_id": n.id,
@@ -319,6 +388,7 @@ fn render(
                 "journaled_at": at(n.journaled_at),
                 "origin": n.origin,
                 "payload": n.payload,
+                "changes": changes,
             });
             timeline.push((n.observed_at.min(n.journaled_at), 0, body.clone()));
             notices.push(body);
@@ -396,7 +466,7 @@ fn render(
         .iter()
         .map(|e| {
             json!({"id": e.id, "at": at(e.at), "actor": e.actor, "action": e.action,
-                   "subject": e.subject, "detail": e.detail})
+                   "subject": e.subject, "detail": crate::ui::audit::masked(&e.detail)})
         })
         .collect();
     for (entry, body) in audit.iter().zip(&audit_json) {
@@ -435,18 +505,42 @@ mod tests {
     }
 
     #[test]
+    fn payload_changes_name_each_field_that_differs() {
+        let before = json!({"event": "contact.modified", "ids": [1, 2], "meta": {"by": "ann"}});
+        let after = json!({"event": "contact.modified", "ids": [1, 3], "meta": {"at": 5}});
+        assert_eq!(
+            payload_changes(&before, &after),
+            vec![
+                json!({"field": "ids[1]", "old": 2, "new": 3}),
+                json!({"field": "meta.at", "old": null, "new": 5}),
+                json!({"field": "meta.by", "old": "ann", "new": null}),
+            ]
+        );
+        assert!(payload_changes(&before, &before).is_empty());
+    }
+
+    #[test]
     fn queries_are_checked_before_any_lookup() {
         assert_eq!(checked_query(Some("  207 ")).ok(), Some("207"));
-        assert_eq!(checked_query(None).err().unwrap().1, "NO_QUERY");
-        assert_eq!(checked_query(Some("   ")).err().unwrap().1, "NO_QUERY");
+        assert_eq!(checked_query(None).err().unwrap().code, "NO_QUERY");
+        assert_eq!(checked_query(Some("   ")).err().unwrap().code, "NO_QUERY");
         let long = "9".repeat(MAX_QUERY_CHARS + 1);
         assert_eq!(
-            checked_query(Some(&long)).err().unwrap().1,
+            checked_query(Some(&long)).err().unwrap().code,
             "QUERY_TOO_LONG"
         );
-        assert_eq!(checked_query(Some("2\n07")).err().unwrap().1, "BAD_QUERY");
-        assert_eq!(checked_query(Some("207\n")).err().unwrap().1, "BAD_QUERY");
-        assert_eq!(checked_query(Some("2\u{0}7")).err().unwrap().1, "BAD_QUERY");
+        assert_eq!(
+            checked_query(Some("2\n07")).err().unwrap().code,
+            "BAD_QUERY"
+        );
+        assert_eq!(
+            checked_query(Some("207\n")).err().unwrap().code,
+            "BAD_QUERY"
+        );
+        assert_eq!(
+            checked_query(Some("2\u{0}7")).err().unwrap().code,
+            "BAD_QUERY"
+        );
         assert_eq!(
             checked_query(Some("1' OR '1'='1")).ok(),
             Some("1' OR '1'='1")

@@ -16,6 +16,7 @@ mod serve;
 mod sf;
 mod store;
 mod sync;
+mod trace;
 mod vault;
 mod webhooks;
 mod worker;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => serve::run(&Context::load(&cli.config)?, &cli.config, &args).await,
         Command::Audit(command) => audit::run(&Context::load(&cli.config)?, command).await,
+        Command::Trace(args) => trace::run(&Context::load(&cli.config)?, &args).await,
         Command::ApiToken(command) => api_token::run(command),
         Command::Sandbox(args) => sandbox::run(*args).await,
         Command::Salesforce(command) => sf::run(&Context::load(&cli.config)?, command).await,

@@ -9,7 +9,9 @@
 //! the dead letters (filter, retry, discard, retry all shown).
 
 pub(crate) mod dead_letters;
+pub(crate) mod audit;
 mod session;
+pub(crate) mod trace;
 
 use crate::ServerState;
 use askama::Template;
