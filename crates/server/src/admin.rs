@@ -8,6 +8,8 @@
 //! an **admin** may do everything (the mapping and access changes of later releases). A missing
 //! or unknown token is 401; a token whose role is too low is 403, naming the role needed.
 
+pub(crate) mod edit_retry;
+
 use crate::ServerState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -292,6 +294,7 @@ pub(crate) async fn dead_letter(
             let mut body = dead_json(&d);
             body["payload"] = d.payload.clone();
             body["history"] = serde_json::to_value(&d.history).unwrap_or(Value::Null);
+            body["explanation"] = crate::explain::explain(&d.error_code).to_json();
             Json(body).into_response()
         }
         Ok(_) => ApiError(
@@ -500,9 +503,13 @@ pub fn openapi_document() -> Value {
                     {"name": "record", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
                 "responses": with_ok(json!({"description": "dead letters"}), &[("400", "a filter is not valid")])}},
-            "/api/dead-letters/{id}": {"get": {"summary": "One dead letter with its payload and attempts (viewer)",
+            "/api/dead-letters/{id}": {"get": {"summary": "One dead letter with its payload, attempts and `explanation` of its error code: what happened, what to do, and the likely remedy (edit_and_retry, retry or fix_elsewhere) (viewer)",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": with_ok(json!({"description": "the dead letter"}), &[("400", "not an id"), ("404", "no such dead letter")])}},
+            "/api/dead-letters/{id}/edit-and-retry": {"post": {"summary": "Correct the source record of a dead letter in its own system (only the fields whose value differs are written, audited with before and after), then retry the dead letter (operator)",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EditAndRetry"}}}},
+                "responses": with_ok(json!({"description": "{\"id\", \"flow\", \"record_id\", \"changed\": [fields], \"retried\": n, \"trace\"}"}), &[("400", "not an id, or not a body of fields"), ("403", "the token's role is below operator"), ("404", "no such dead letter, or its record no longer exists (RECORD_GONE)"), ("409", "the record changed meanwhile"), ("422", "nothing changed, a field that cannot be corrected, or a value the system refused (the message names the record and field)"), ("503", "no flows run in this server (NO_FLOWS), or the source system or the store did not answer")])}},
             "/api/dead-letters/retry": {"post": {"summary": "Put dead letters back in the queue (operator)",
                 "requestBody": action_body,
                 "responses": with_ok(json!({"description": "{\"retried\": n}"}), &[("400", "no selection"), ("403", "the token's role is below operator")])}},
@@ -530,6 +537,8 @@ pub fn openapi_document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
                     "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string", "description": "what happened and what to do"}}}}},
+                "EditAndRetry": {"type": "object", "required": ["fields"], "description": "the source record's fields to correct, by name, with their new values (text, number, true/false or null to clear); the editable fields are the flow's top-level source fields of a Salesforce source",
+                    "properties": {"fields": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}}},
                 "DeadAction": {"type": "object", "description": "exact ids, or a filter (flow and/or code), or all: true",
                     "properties": {"ids": {"type": "array", "items": {"type": "integer"}}, "flow": {"type": "string"}, "code": {"type": "string"}, "all": {"type": "boolean"}}}
             }

@@ -61,6 +61,22 @@ pub struct Explanation {
     pub matched: Matched,
 }
 
+impl Explanation {
+    /// As the admin API shows it: `{"what", "fix", "remedy", "matched"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "what": self.what,
+            "fix": self.fix,
+            "remedy": self.remedy.as_str(),
+            "matched": match self.matched {
+                Matched::Exact => "code",
+                Matched::Family => "family",
+                Matched::Generic => "generic",
+            },
+        })
+    }
+}
+
 use Remedy::{EditAndRetry as Edit, FixElsewhere as Elsewhere, Retry};
 
 /// One catalogue entry: code, remedy, what happened, what to do.

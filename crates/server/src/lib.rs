@@ -191,6 +191,10 @@ pub fn router(state: ServerState) -> Router {
             axum::routing::post(admin::discard),
         )
         .route("/api/dead-letters/{id}", get(admin::dead_letter))
+        .route(
+            "/api/dead-letters/{id}/edit-and-retry",
+            axum::routing::post(admin::edit_retry::api),
+        )
         .route("/api/audit", get(admin::audit))
         .route("/api/trace", get(trace::trace))
         .route(
@@ -201,10 +205,15 @@ pub fn router(state: ServerState) -> Router {
         .route("/ui/login", get(ui::login_page).post(ui::login))
         .route("/ui/logout", axum::routing::post(ui::logout))
         .route("/ui/fragments/flows", get(ui::flows_fragment))
-        .route("/ui/dead-letters", get(ui::dead_letters))
+        .route("/ui/dead-letters", get(ui::dead_letters::list))
         .route(
             "/ui/dead-letters/act",
-            axum::routing::post(ui::dead_letter_action),
+            axum::routing::post(ui::dead_letters::act),
+        )
+        .route("/ui/dead-letters/{id}", get(ui::dead_letters::detail))
+        .route(
+            "/ui/dead-letters/{id}/edit",
+            axum::routing::post(ui::dead_letters::edit),
         )
         .route("/ui/trace", get(ui::trace::page))
         .route("/ui/audit", get(ui::audit::page))

@@ -215,7 +215,12 @@ async fn the_detail_page_explains_the_error_and_shows_attempts_payload_and_trace
         page.body
     );
     // No flows run in this server: it says so instead of offering a form.
-    assert!(page.body.contains("This server runs no flows"));
+    assert!(
+        page.body
+            .contains("this server runs no flows, so brightpearl sales-order 700 cannot be read"),
+        "{}",
+        page.body
+    );
 
     // A viewer reads it all but gets no buttons.
     let (viewer, _) = ui.login(VIEWER).await;
@@ -421,4 +426,115 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
         malformed.body
     );
     assert_eq!(ui.dead_ids().await, ids, "nothing moved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_and_retry_is_refused_by_role_csrf_and_when_no_flows_run_here() {
+    let ui = Ui::start().await;
+    common::dead_letters(
+        ui.store.as_ref(),
+        990,
+        1,
+        "SF_INVALID_EMAIL_ADDRESS",
+        "Salesforce did not write Contact 990: INVALID_EMAIL_ADDRESS: Email: invalid email address: ann@",
+    )
+    .await;
+    let id = ui.dead_ids().await[0];
+    let api = |token: Option<&str>, path: String, body: &str| {
+        let mut request = ui
+            .http
+            .post(format!("{}{path}", ui.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request
+    };
+    let edit_path = format!("/api/dead-letters/{id}/edit-and-retry");
+    let body = r#"{"fields": {"Email": "ann@example.com"}}"#;
+
+    // The API: no token, a viewer, a malformed id or body, an unknown dead letter.
+    let page = ui.send(api(None, edit_path.clone(), body)).await;
+    assert_eq!(page.status, 401);
+    let page = ui.send(api(Some(VIEWER), edit_path.clone(), body)).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("ROLE_TOO_LOW"));
+    let page = ui
+        .send(api(
+            Some(OPERATOR),
+            "/api/dead-letters/x/edit-and-retry".into(),
+            body,
+        ))
+        .await;
+    assert_eq!(page.status, 400);
+    let page = ui
+        .send(api(Some(OPERATOR), edit_path.clone(), r#"{"Email": "a"}"#))
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("BAD_BODY") && page.body.contains("fields"));
+    let page = ui
+        .send(api(
+            Some(OPERATOR),
+            "/api/dead-letters/424242/edit-and-retry".into(),
+            body,
+        ))
+        .await;
+    assert_eq!(page.status, 404);
+    // This server runs no flows: said so, naming the record; nothing retried.
+    let page = ui.send(api(Some(OPERATOR), edit_path.clone(), body)).await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(page.body.contains("NO_FLOWS"), "{}", page.body);
+    assert!(
+        page.body.contains("brightpearl sales-order 990"),
+        "{}",
+        page.body
+    );
+    assert_eq!(ui.dead_ids().await, vec![id]);
+
+    // The dead letter over the API carries the explanation.
+    let read = ui
+        .send(
+            ui.http
+                .get(format!("{}/api/dead-letters/{id}", ui.base))
+                .header("authorization", format!("Bearer {VIEWER}")),
+        )
+        .await;
+    let read: serde_json::Value = serde_json::from_str(&read.body).unwrap();
+    assert_eq!(read["explanation"]["remedy"], "edit_and_retry");
+    assert_eq!(
+        read["explanation"]["what"],
+        "The email address is not a valid address."
+    );
+
+    // The page's form: CSRF and role first, then the same refusal.
+    let path = format!("/ui/dead-letters/{id}/edit");
+    let (viewer, viewer_csrf) = ui.login(VIEWER).await;
+    let page = ui
+        .post(
+            &path,
+            &viewer,
+            &[("csrf", &viewer_csrf), ("field.Email", "ann@example.com")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    let (operator, csrf) = ui.login(OPERATOR).await;
+    let page = ui
+        .post(&path, &operator, &[("field.Email", "ann@example.com")])
+        .await;
+    assert_eq!(page.status, 403, "no CSRF token");
+    let page = ui
+        .post(
+            &path,
+            &operator,
+            &[("csrf", &csrf), ("field.Email", "ann@example.com")],
+        )
+        .await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(
+        page.body.contains("this server runs no flows"),
+        "{}",
+        page.body
+    );
+    assert_eq!(ui.dead_ids().await, vec![id]);
 }

@@ -8,6 +8,7 @@
 use super::{User, flow_name, problem, render, same_origin, url_encode};
 use crate::ServerState;
 use crate::admin::Role;
+use crate::admin::edit_retry;
 use crate::explain::{Explanation, Remedy, explain};
 use askama::Template;
 use axum::Form;
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ferry_core::{DeadLetter, DeadLetterFilter};
 use ferry_store::DeadSelection;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// The most dead letters one bulk action takes by id (the page shows at most 200).
 const MAX_SELECTED: usize = 1000;
@@ -452,14 +454,220 @@ pub(crate) fn detail_page(
     })
 }
 
-/// What the detail page offers to correct the source record.
-pub(crate) async fn edit_form(_state: &ServerState, _dead: &DeadLetter) -> EditForm {
-    EditForm {
-        note: Some(
-            "This server runs no flows, so the source record cannot be read or corrected here: \
-             correct it in its own system, then retry."
-                .into(),
-        ),
+/// What the detail page offers to correct the source record: its editable fields with their
+/// current values, or why there are none.
+pub(crate) async fn edit_form(state: &ServerState, dead: &DeadLetter) -> EditForm {
+    let note = |text: String| EditForm {
+        note: Some(text),
         fields: Vec::new(),
+    };
+    let Some(console) = &state.console else {
+        return note(edit_retry::no_flows(dead).message);
+    };
+    let flow = dead.flow.as_str();
+    let (system, object, record) = (&dead.source, &dead.object, &dead.record_id);
+    let editable = match console.editable_fields(flow) {
+        Ok(fields) => fields,
+        Err(e) => {
+            return note(format!(
+                "{}: correct {object} {record} in {system}, then retry.",
+                e.message
+            ));
+        }
+    };
+    if editable.is_empty() {
+        return note(format!(
+            "Flow {flow} reads {system} {object} records, which Ferry does not edit: correct \
+             {object} {record} in {system}, then retry it here."
+        ));
+    }
+    match console.source_record(flow, record).await {
+        Ok(Some(current)) => EditForm {
+            note: None,
+            fields: editable
+                .into_iter()
+                .map(|name| FieldRow {
+                    value: text_of(current.get(&name)),
+                    name,
+                })
+                .collect(),
+        },
+        Ok(None) => note(format!(
+            "{system} {object} {record} no longer exists: there is nothing to correct; discard \
+             this dead letter."
+        )),
+        Err(e) => note(format!(
+            "{}. Reload the page to try again.",
+            e.message.trim_end_matches('.')
+        )),
+    }
+}
+
+/// A field's value as the form shows it (empty for null).
+fn text_of(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The form's text for `name` as the value to write: the kind of the current value decides
+/// (a number stays a number, true/false a boolean); an emptied box clears the field.
+fn value_of(name: &str, text: &str, current: Option<&Value>) -> Result<Value, String> {
+    let trimmed = text.trim();
+    match current {
+        Some(Value::Number(_)) if trimmed.is_empty() => Ok(Value::Null),
+        Some(Value::Number(_)) => trimmed
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| trimmed.parse::<f64>().map(Value::from))
+            .map_err(|_| format!("field {name} takes a number; {text:?} is not one")),
+        Some(Value::Bool(_)) => match trimmed.to_ascii_lowercase().as_str() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("field {name} takes true or false, not {text:?}")),
+        },
+        Some(Value::String(old)) if text.is_empty() && old.is_empty() => Ok(Value::from("")),
+        _ if text.is_empty() => Ok(Value::Null),
+        _ => Ok(Value::from(text)),
+    }
+}
+
+/// `POST /ui/dead-letters/{id}/edit` (operator): writes the changed fields (`field.<name>`) to
+/// the source record, retries the dead letter and goes back to the list with a notice; a
+/// refusal shows the page again with the values as typed and the reason.
+pub(crate) async fn edit(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the form is incomplete: reload the page",
+        );
+    };
+    let csrf = form
+        .iter()
+        .find(|(name, _)| name == "csrf")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    let user = match operator(&state, &headers, csrf) {
+        Ok(user) => user,
+        Err(response) => return *response,
+    };
+    let dead = match load(&state, &id).await {
+        Ok(d) => d,
+        Err(response) => return *response,
+    };
+    let typed: Vec<(String, String)> = form
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix("field.")?.to_owned(), value)))
+        .collect();
+    let refused = |user: User, status: StatusCode, message: String| {
+        let edit = EditForm {
+            note: None,
+            fields: typed
+                .iter()
+                .map(|(name, value)| FieldRow {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+        };
+        let mut page = detail_page(user, Some(message), &dead, edit);
+        *page.status_mut() = status;
+        page
+    };
+    let Some(console) = &state.console else {
+        let message = edit_retry::no_flows(&dead).message;
+        return refused(user, StatusCode::SERVICE_UNAVAILABLE, message);
+    };
+    // The kinds of the current values decide how the typed text is read.
+    let current = match console
+        .source_record(dead.flow.as_str(), &dead.record_id)
+        .await
+    {
+        Ok(record) => record.unwrap_or(Value::Null),
+        Err(e) => return refused(user, StatusCode::SERVICE_UNAVAILABLE, e.message),
+    };
+    let mut fields = Map::new();
+    for (name, text) in &typed {
+        match value_of(name, text, current.get(name)) {
+            Ok(value) => {
+                fields.insert(name.clone(), value);
+            }
+            Err(message) => {
+                let message = format!(
+                    "{} {} {}: {message}. Correct it and save again.",
+                    dead.source, dead.object, dead.record_id
+                );
+                return refused(user, StatusCode::UNPROCESSABLE_ENTITY, message);
+            }
+        }
+    }
+    let actor = format!("ui:{}", user.name);
+    match edit_retry::edit_and_retry(&state, &dead, fields, &actor).await {
+        Ok(edited) => {
+            let done = format!(
+                "Corrected {} of {} {} {} and retried its dead letter; follow it in the trace.",
+                edited.changed.join(", "),
+                dead.source,
+                dead.object,
+                dead.record_id
+            );
+            let back = format!(
+                "/ui/dead-letters?flow={}&done={}",
+                url_encode(dead.flow.as_str()),
+                url_encode(&done)
+            );
+            Redirect::to(&back).into_response()
+        }
+        Err(e) => refused(
+            user,
+            e.status,
+            format!("Not saved, not retried: {}", e.message),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn typed_text_keeps_the_kind_of_the_current_value() {
+        let number = json!(3);
+        assert_eq!(value_of("Qty", " 4 ", Some(&number)), Ok(json!(4)));
+        assert_eq!(value_of("Qty", "4.5", Some(&number)), Ok(json!(4.5)));
+        assert_eq!(value_of("Qty", "", Some(&number)), Ok(Value::Null));
+        assert_eq!(
+            value_of("Qty", "four", Some(&number)),
+            Err("field Qty takes a number; \"four\" is not one".into())
+        );
+        let flag = json!(false);
+        assert_eq!(value_of("Active", "TRUE", Some(&flag)), Ok(json!(true)));
+        assert!(value_of("Active", "yes", Some(&flag)).is_err());
+        let text = json!("ann@");
+        assert_eq!(
+            value_of("Email", "ann@example.com", Some(&text)),
+            Ok(json!("ann@example.com"))
+        );
+        assert_eq!(value_of("Email", "", Some(&text)), Ok(Value::Null));
+        assert_eq!(value_of("Email", "", Some(&json!(""))), Ok(json!("")));
+        assert_eq!(value_of("Phone", "", None), Ok(Value::Null));
+        assert_eq!(value_of("Phone", " 12 ", None), Ok(json!(" 12 ")));
+    }
+
+    #[test]
+    fn values_show_as_text_and_null_as_an_empty_box() {
+        assert_eq!(text_of(None), "");
+        assert_eq!(text_of(Some(&Value::Null)), "");
+        assert_eq!(text_of(Some(&json!("x"))), "x");
+        assert_eq!(text_of(Some(&json!(2.5))), "2.5");
+        assert_eq!(text_of(Some(&json!(true))), "true");
     }
 }
