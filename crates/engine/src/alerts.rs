@@ -1,7 +1,8 @@
 //! Alert rules, judged over snapshots: pure logic, no I/O.
 //!
 //! A caller (`ferry serve`) takes a [`Snapshot`] every few seconds (queue counts per flow from
-//! the store, record counters per flow, the capture sources' last errors) and hands it to
+//! the store, record counters per flow, the capture sources' last errors, the API budgets and
+//! circuit breakers from the metrics recorder) and hands it to
 //! [`evaluate`] with the [`AlertState`] kept from the previous checks. The answer is the
 //! notices to send: an alert *fires* once when its condition starts to hold, stays silent while
 //! it keeps holding (de-duplicated), and *recovers* once when it stops holding.
@@ -24,6 +25,11 @@ pub struct Rules {
     pub error_rate_min_records: u64,
     /// Minutes a capture source has been failing.
     pub outage_minutes: Option<u64>,
+    /// Fraction of an API budget's limit (0.1 = 10 %) below which what is left fires.
+    pub api_budget_below: Option<f64>,
+    /// Minutes an endpoint family's circuit breaker has been open (0: at the first check that
+    /// sees it open).
+    pub breaker_open_minutes: Option<u64>,
 }
 
 /// What one flow looks like at one check.
@@ -54,6 +60,29 @@ pub struct SourceSample {
     pub last_success_at: Option<i64>,
 }
 
+/// What one API budget looks like at one check (`ferry_api_budget_remaining` and
+/// `ferry_api_budget_limit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BudgetSample {
+    /// The budget (`brightpearl:<account>`, `salesforce:<instance>`).
+    pub budget: String,
+    /// Calls the API last said are left.
+    pub remaining: u64,
+    /// The budget's size (calls per window, or the daily allocation); `None` when unknown.
+    pub limit: Option<u64>,
+}
+
+/// One endpoint family's circuit breaker at one check (`ferry_api_breaker_open`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BreakerSample {
+    /// The system (`brightpearl`, `salesforce`).
+    pub api: String,
+    /// The endpoint family (`product`, `sobjects`, ...).
+    pub family: String,
+    /// Open (or half-open, probing).
+    pub open: bool,
+}
+
 /// One check's view of the deployment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
@@ -63,6 +92,10 @@ pub struct Snapshot {
     pub flows: Vec<FlowSample>,
     /// Every capture source.
     pub sources: Vec<SourceSample>,
+    /// Every API budget the process has a reading of.
+    pub budgets: Vec<BudgetSample>,
+    /// Every circuit breaker the process has used.
+    pub breakers: Vec<BreakerSample>,
 }
 
 /// Which rule an alert comes from.
@@ -76,6 +109,10 @@ pub enum Rule {
     ErrorRate,
     /// `outage_minutes`
     Outage,
+    /// `api_budget_below`
+    ApiBudget,
+    /// `breaker_open_minutes`
+    Breaker,
 }
 
 impl Rule {
@@ -86,16 +123,19 @@ impl Rule {
             Self::Lag => "lag_seconds",
             Self::ErrorRate => "error_rate",
             Self::Outage => "outage_minutes",
+            Self::ApiBudget => "api_budget_below",
+            Self::Breaker => "breaker_open_minutes",
         }
     }
 }
 
-/// One alert: a rule about one flow or source.
+/// One alert: a rule about one flow, capture source, API budget or endpoint family.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AlertKey {
     /// The rule.
     pub rule: Rule,
-    /// The flow or capture source it is about.
+    /// The flow, capture source, budget (`brightpearl:<account>`) or endpoint family
+    /// (`brightpearl/product`) it is about.
     pub subject: String,
 }
 
@@ -154,6 +194,8 @@ pub struct AlertState {
     firing: BTreeMap<AlertKey, i64>,
     /// Per source, when it was first seen failing with no success recorded since.
     failing_since: BTreeMap<String, i64>,
+    /// Per endpoint family (`api/family`), when its breaker was first seen open.
+    open_since: BTreeMap<String, i64>,
 }
 
 impl AlertState {
@@ -271,6 +313,61 @@ pub fn evaluate(rules: &Rules, state: &mut AlertState, snapshot: &Snapshot) -> V
         }
     }
     state.failing_since = still_failing;
+    if let Some(fraction) = rules.api_budget_below {
+        for budget in &snapshot.budgets {
+            // A budget whose size is unknown cannot be judged as a fraction of it.
+            let Some(limit) = budget.limit.filter(|l| *l > 0) else {
+                continue;
+            };
+            let threshold = limit as f64 * fraction;
+            if (budget.remaining as f64) < threshold {
+                holding.insert(
+                    AlertKey {
+                        rule: Rule::ApiBudget,
+                        subject: budget.budget.clone(),
+                    },
+                    format!(
+                        "API budget {}: {} of {limit} calls left (threshold {:.0} %, {} calls); \
+                         Ferry slows down to stay within it — look for a bulk job or another \
+                         integration using the same account",
+                        budget.budget,
+                        budget.remaining,
+                        fraction * 100.0,
+                        threshold.ceil()
+                    ),
+                );
+            }
+        }
+    }
+    let mut still_open = BTreeMap::new();
+    for breaker in snapshot.breakers.iter().filter(|b| b.open) {
+        let name = format!("{}/{}", breaker.api, breaker.family);
+        let since = state.open_since.get(&name).copied().unwrap_or(now);
+        still_open.insert(name.clone(), since);
+        if let Some(minutes) = rules.breaker_open_minutes {
+            let open = (now - since).max(0);
+            if open >= i64::try_from(minutes.saturating_mul(60)).unwrap_or(i64::MAX) {
+                holding.insert(
+                    AlertKey {
+                        rule: Rule::Breaker,
+                        subject: name,
+                    },
+                    format!(
+                        "circuit breaker {}/{} is open (for {} at least, threshold {minutes} \
+                         min): Ferry stopped calling {} {} after repeated failures and only \
+                         probes it now — check the system's status page and \
+                         `ferry_api_errors_total`",
+                        breaker.api,
+                        breaker.family,
+                        span(open),
+                        breaker.api,
+                        breaker.family
+                    ),
+                );
+            }
+        }
+    }
+    state.open_since = still_open;
     let known: std::collections::BTreeSet<&String> =
         snapshot.flows.iter().map(|f| &f.flow).collect();
     state.history.retain(|flow, _| known.contains(flow));
@@ -288,6 +385,8 @@ pub fn evaluate(rules: &Rules, state: &mut AlertState, snapshot: &Snapshot) -> V
             "{} {}: back within its threshold after {}",
             match key.rule {
                 Rule::Outage => "capture source",
+                Rule::ApiBudget => "API budget",
+                Rule::Breaker => "circuit breaker",
                 _ => "flow",
             },
             key.subject,
@@ -343,46 +442,128 @@ fn span(seconds: i64) -> String {
     }
 }
 
+/// One series of a metric in Prometheus text: its labels and value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSample {
+    /// Label name to (unescaped) value.
+    pub labels: BTreeMap<String, String>,
+    /// The value (`NaN` and infinities as written).
+    pub value: f64,
+}
+
+impl MetricSample {
+    /// The value of label `name`, or `""`.
+    pub fn label(&self, name: &str) -> &str {
+        self.labels.get(name).map_or("", String::as_str)
+    }
+
+    /// The value as a count: whole, 0 when negative or not finite.
+    pub fn count(&self) -> u64 {
+        if self.value.is_finite() && self.value >= 0.0 {
+            self.value as u64
+        } else {
+            0
+        }
+    }
+}
+
+/// Every series of metric `name` in Prometheus text format (comments, other metrics and
+/// lines that do not parse are skipped).
+pub fn metric_samples(text: &str, name: &str) -> Vec<MetricSample> {
+    let mut samples = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix(name) else {
+            continue;
+        };
+        let (labels, value) = if let Some(rest) = rest.strip_prefix('{') {
+            match parse_labels(rest) {
+                Some(parsed) => parsed,
+                None => continue,
+            }
+        } else if rest.starts_with(' ') {
+            (BTreeMap::new(), rest)
+        } else {
+            // Another metric whose name starts with this one.
+            continue;
+        };
+        let Some(Ok(value)) = value.split_whitespace().next().map(str::parse::<f64>) else {
+            continue;
+        };
+        samples.push(MetricSample { labels, value });
+    }
+    samples
+}
+
+/// `a="x",b="y\"z"} 3` → the labels and the text after `}`.
+fn parse_labels(text: &str) -> Option<(BTreeMap<String, String>, &str)> {
+    let mut labels = BTreeMap::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches([',', ' ']);
+        if let Some(after) = rest.strip_prefix('}') {
+            return Some((labels, after));
+        }
+        let (name, after) = rest.split_once("=\"")?;
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next()? {
+                (i, '"') => break i,
+                (_, '\\') => match chars.next()?.1 {
+                    'n' => value.push('\n'),
+                    other => value.push(other),
+                },
+                (_, c) => value.push(c),
+            }
+        };
+        labels.insert(name.trim().to_owned(), value);
+        rest = &after[end + 1..];
+    }
+}
+
 /// Per flow, `(processed, failed)` from Prometheus text: the `ferry_flow_records_total`
 /// counter summed over its outcomes, and its `outcome="failed"` series.
 pub fn flow_counters_from_prometheus(text: &str) -> BTreeMap<String, (u64, u64)> {
     let mut counters: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix("ferry_flow_records_total{") else {
+    for sample in metric_samples(text, "ferry_flow_records_total") {
+        let Some(flow) = sample.labels.get("flow") else {
             continue;
         };
-        let Some((labels, value)) = rest.split_once('}') else {
-            continue;
-        };
-        let Ok(value) = value.trim().parse::<f64>() else {
-            continue;
-        };
-        let mut flow = None;
-        let mut outcome = None;
-        for pair in labels.split(',') {
-            if let Some((name, quoted)) = pair.split_once('=') {
-                let v = quoted.trim().trim_matches('"');
-                match name.trim() {
-                    "flow" => flow = Some(v.to_owned()),
-                    "outcome" => outcome = Some(v.to_owned()),
-                    _ => {}
-                }
-            }
-        }
-        let Some(flow) = flow else { continue };
-        // Counters are whole numbers; a negative or fractional one is not ours to judge.
-        let count = if value.is_finite() && value >= 0.0 {
-            value as u64
-        } else {
-            0
-        };
-        let entry = counters.entry(flow).or_default();
+        let count = sample.count();
+        let entry = counters.entry(flow.clone()).or_default();
         entry.0 += count;
-        if outcome.as_deref() == Some("failed") {
+        if sample.label("outcome") == "failed" {
             entry.1 += count;
         }
     }
     counters
+}
+
+/// The API budgets (`ferry_api_budget_remaining`, with `ferry_api_budget_limit` when known)
+/// and circuit breakers (`ferry_api_breaker_open`) in Prometheus text.
+pub fn api_from_prometheus(text: &str) -> (Vec<BudgetSample>, Vec<BreakerSample>) {
+    let limits: BTreeMap<String, u64> = metric_samples(text, "ferry_api_budget_limit")
+        .into_iter()
+        .map(|s| (s.label("budget").to_owned(), s.count()))
+        .collect();
+    let budgets = metric_samples(text, "ferry_api_budget_remaining")
+        .into_iter()
+        .filter(|s| !s.label("budget").is_empty())
+        .map(|s| BudgetSample {
+            budget: s.label("budget").to_owned(),
+            remaining: s.count(),
+            limit: limits.get(s.label("budget")).copied(),
+        })
+        .collect();
+    let breakers = metric_samples(text, "ferry_api_breaker_open")
+        .into_iter()
+        .map(|s| BreakerSample {
+            api: s.label("api").to_owned(),
+            family: s.label("family").to_owned(),
+            open: s.value >= 1.0,
+        })
+        .collect();
+    (budgets, breakers)
 }
 
 #[cfg(test)]
@@ -397,6 +578,8 @@ mod tests {
             error_rate: Some(0.1),
             error_rate_min_records: 10,
             outage_minutes: Some(5),
+            api_budget_below: Some(0.1),
+            breaker_open_minutes: Some(2),
         }
     }
 
@@ -414,7 +597,7 @@ mod tests {
         Snapshot {
             at,
             flows,
-            sources: Vec::new(),
+            ..Snapshot::default()
         }
     }
 
@@ -539,6 +722,7 @@ mod tests {
                 error: Some("503 from Brightpearl".to_owned()),
                 last_success_at,
             }],
+            ..Snapshot::default()
         };
         // Never succeeded: counted from when first seen failing.
         assert!(evaluate(&rules, &mut state, &failing(1000, None)).is_empty());
@@ -562,6 +746,7 @@ mod tests {
                 error: None,
                 last_success_at: Some(1425),
             }],
+            ..Snapshot::default()
         };
         let recovered = evaluate(&rules, &mut state, &healthy);
         assert_eq!(recovered.len(), 1);
@@ -616,5 +801,113 @@ mod tests {
         assert_eq!(counters.get("orders"), Some(&(9, 2)));
         assert_eq!(counters.get("products"), Some(&(4, 0)));
         assert_eq!(counters.len(), 2);
+    }
+
+    fn api(at: i64, remaining: u64, open: bool) -> Snapshot {
+        Snapshot {
+            at,
+            budgets: vec![BudgetSample {
+                budget: "brightpearl:acme".to_owned(),
+                remaining,
+                limit: Some(200),
+            }],
+            breakers: vec![BreakerSample {
+                api: "brightpearl".to_owned(),
+                family: "product".to_owned(),
+                open,
+            }],
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn a_low_api_budget_fires_once_and_recovers_once() {
+        let (rules, mut state) = (rules(), AlertState::default());
+        assert!(evaluate(&rules, &mut state, &api(0, 20, false)).is_empty());
+        let fired = evaluate(&rules, &mut state, &api(30, 19, false));
+        assert_eq!(
+            changes(&fired),
+            vec![(Rule::ApiBudget, "brightpearl:acme", Change::Firing)]
+        );
+        assert!(
+            fired[0].text.contains("19 of 200 calls left"),
+            "{}",
+            fired[0]
+        );
+        assert!(evaluate(&rules, &mut state, &api(60, 3, false)).is_empty());
+        let recovered = evaluate(&rules, &mut state, &api(90, 150, false));
+        assert_eq!(
+            changes(&recovered),
+            vec![(Rule::ApiBudget, "brightpearl:acme", Change::Recovered)]
+        );
+        assert!(recovered[0].text.starts_with("API budget brightpearl:acme"));
+        // Without a known limit the fraction cannot be judged.
+        let mut unknown = api(120, 0, false);
+        unknown.budgets[0].limit = None;
+        assert!(evaluate(&rules, &mut state, &unknown).is_empty());
+    }
+
+    #[test]
+    fn an_open_breaker_fires_after_its_minutes_and_recovers_when_closed() {
+        let (rules, mut state) = (rules(), AlertState::default());
+        assert!(evaluate(&rules, &mut state, &api(1000, 200, true)).is_empty());
+        assert!(evaluate(&rules, &mut state, &api(1119, 200, true)).is_empty());
+        let fired = evaluate(&rules, &mut state, &api(1120, 200, true));
+        assert_eq!(
+            changes(&fired),
+            vec![(Rule::Breaker, "brightpearl/product", Change::Firing)]
+        );
+        assert!(fired[0].text.contains("is open"), "{}", fired[0]);
+        assert!(evaluate(&rules, &mut state, &api(1200, 200, true)).is_empty());
+        let closed = evaluate(&rules, &mut state, &api(1230, 200, false));
+        assert_eq!(
+            changes(&closed),
+            vec![(Rule::Breaker, "brightpearl/product", Change::Recovered)]
+        );
+        // Opening again starts the count afresh.
+        assert!(evaluate(&rules, &mut state, &api(1260, 200, true)).is_empty());
+        // 0 minutes: at the first check that sees it open.
+        let mut at_once = rules.clone();
+        at_once.breaker_open_minutes = Some(0);
+        let fired = evaluate(&at_once, &mut AlertState::default(), &api(5, 200, true));
+        assert_eq!(fired.len(), 1);
+    }
+
+    #[test]
+    fn budgets_and_breakers_are_read_from_prometheus_text() {
+        let text = "# HELP ferry_api_budget_remaining x\n\
+            ferry_api_budget_remaining{budget=\"brightpearl:acme\"} 143\n\
+            ferry_api_budget_limit{budget=\"brightpearl:acme\"} 200\n\
+            ferry_api_budget_remaining{budget=\"salesforce:na1\"} 90000\n\
+            ferry_api_breaker_open{api=\"brightpearl\",family=\"product\"} 1\n\
+            ferry_api_breaker_open{api=\"salesforce\",family=\"sobjects\"} 0\n\
+            ferry_api_breaker_open_extra{api=\"x\"} 1\n";
+        let (budgets, breakers) = api_from_prometheus(text);
+        assert_eq!(
+            budgets,
+            vec![
+                BudgetSample {
+                    budget: "brightpearl:acme".into(),
+                    remaining: 143,
+                    limit: Some(200)
+                },
+                BudgetSample {
+                    budget: "salesforce:na1".into(),
+                    remaining: 90000,
+                    limit: None
+                },
+            ]
+        );
+        assert_eq!(breakers.len(), 2);
+        assert!(breakers[0].open && !breakers[1].open);
+        let tricky = metric_samples(
+            "m{a=\"x,y\",b=\"q\\\"z\"} 2.5 1700000000\nm 4\nmore{a=\"1\"} 9\n",
+            "m",
+        );
+        assert_eq!(tricky.len(), 2);
+        assert_eq!(tricky[0].label("a"), "x,y");
+        assert_eq!(tricky[0].label("b"), "q\"z");
+        assert_eq!(tricky[0].value, 2.5);
+        assert_eq!(tricky[1].value, 4.0);
     }
 }

@@ -353,6 +353,9 @@ impl Budget {
                 self.lock().window_remaining = Some(remaining);
                 metrics::gauge!("ferry_api_budget_remaining", "budget" => self.key.clone())
                     .set(f64::from(remaining));
+                if let BudgetSpec::Window { limit, window } = &self.spec {
+                    self.gauge_size(u64::from(*limit), *window);
+                }
                 if let Err(e) = self.ledger.observe(&self.key, remaining, resets_in).await {
                     tracing::warn!(budget = %self.key, error = %e, "could not record the server's rate count");
                 }
@@ -361,8 +364,17 @@ impl Budget {
                 self.lock().daily = Some((used, max));
                 metrics::gauge!("ferry_api_budget_remaining", "budget" => self.key.clone())
                     .set(max.saturating_sub(used) as f64);
+                self.gauge_size(max, Duration::from_secs(86_400));
             }
         }
+    }
+
+    /// `ferry_api_budget_limit` and `ferry_api_budget_window_seconds`: the size the remaining
+    /// count is out of, so a dashboard can say "143 of 200 left this minute".
+    fn gauge_size(&self, limit: u64, window: Duration) {
+        metrics::gauge!("ferry_api_budget_limit", "budget" => self.key.clone()).set(limit as f64);
+        metrics::gauge!("ferry_api_budget_window_seconds", "budget" => self.key.clone())
+            .set(window.as_secs_f64());
     }
 
     /// The budget as this process sees it.

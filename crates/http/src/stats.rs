@@ -8,6 +8,7 @@
 //! - `ferry_api_call_duration_seconds` [api, family]: latency histogram of each request.
 //! - `ferry_api_errors_total` [api, family, code]: failed requests by the API's error code.
 //! - `ferry_api_budget_remaining` [budget]: what the server last said is left.
+//! - `ferry_api_budget_limit`, `ferry_api_budget_window_seconds` [budget]: what it is out of.
 //! - `ferry_api_breaker_open` [api, family]: 1 while a breaker is open.
 
 use std::collections::BTreeMap;

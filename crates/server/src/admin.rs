@@ -516,6 +516,8 @@ pub fn openapi_document() -> Value {
             "/api/dead-letters/discard": {"post": {"summary": "Delete dead letters for good (operator)",
                 "requestBody": action_body,
                 "responses": with_ok(json!({"description": "{\"discarded\": n}"}), &[("400", "no selection"), ("403", "the token's role is below operator")])}},
+            "/api/overview": {"get": {"summary": "Per flow: state, queue, lag, items settled per interval over the last hour, error rate over 15 minutes; per system: API budget left and circuit breakers (viewer)",
+                "responses": with_ok(json!({"description": "the overview", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Overview"}}}}), &[])}},
             "/api/audit": {"get": {"summary": "The audit log, newest first, secret-looking values masked; `older_before` is the `before` of the next page, null on the last (viewer)",
                 "parameters": [
                     {"name": "action", "in": "query", "schema": {"type": "string"}},
@@ -537,6 +539,26 @@ pub fn openapi_document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
                     "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string", "description": "what happened and what to do"}}}}},
+                "EditAndRetry": {"type": "object", "required": ["fields"], "description": "the source record's fields to correct, by name, with their new values (text, number, true/false or null to clear); the editable fields are the flow's top-level source fields of a Salesforce source",
+                    "properties": {"fields": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}}},
+                "Overview": {"type": "object", "required": ["at", "flows", "systems"], "properties": {
+                    "at": {"type": "integer", "description": "Unix seconds"},
+                    "sample_every_seconds": {"type": "integer"},
+                    "error_rate_minutes": {"type": "integer"},
+                    "metrics": {"type": "boolean", "description": "false: no metrics recorder, so no throughput, budgets or breakers"},
+                    "flows": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"},
+                        "source": {"type": "object", "properties": {"system": {"type": "string"}, "object": {"type": "string"}}},
+                        "state": {"type": "string", "enum": ["paused", "working", "waiting", "idle"]},
+                        "queue": {"type": "object", "properties": {"pending": {"type": "integer"}, "retrying": {"type": "integer"}, "in_flight": {"type": "integer"}, "dead": {"type": "integer"}}},
+                        "lag_seconds": {"type": ["integer", "null"], "description": "age of the oldest waiting item"},
+                        "recent": {"type": "object", "properties": {"done": {"type": "integer"}, "failed": {"type": "integer"}}},
+                        "error_rate": {"type": ["number", "null"], "description": "failed / (done + failed) over error_rate_minutes"},
+                        "throughput": {"type": "array", "items": {"type": "object", "properties": {"at": {"type": "integer"}, "done": {"type": "integer"}, "failed": {"type": "integer"}}}}}}},
+                    "systems": {"type": "array", "items": {"type": "object", "properties": {
+                        "system": {"type": "string"},
+                        "budgets": {"type": "array", "items": {"type": "object", "properties": {"budget": {"type": "string"}, "remaining": {"type": "integer"}, "limit": {"type": ["integer", "null"]}, "window_seconds": {"type": ["integer", "null"]}}}},
+                        "breakers": {"type": "array", "items": {"type": "object", "properties": {"family": {"type": "string"}, "open": {"type": "boolean"}}}}}}}}},
                 "EditAndRetry": {"type": "object", "required": ["fields"], "description": "the source record's fields to correct, by name, with their new values (text, number, true/false or null to clear); the editable fields are the flow's top-level source fields of a Salesforce source",
                     "properties": {"fields": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}}},
                 "DeadAction": {"type": "object", "description": "exact ids, or a filter (flow and/or code), or all: true",

@@ -15,7 +15,9 @@
 pub mod admin;
 pub mod explain;
 pub mod intake;
+pub mod overview;
 mod status;
+pub mod throughput;
 pub mod trace;
 pub mod ui;
 
@@ -74,6 +76,9 @@ pub struct ServerState {
     /// The running flows' console (pause, jobs, mappings, record search and edits); `None`
     /// when this server runs no flows (those pages and calls then say so).
     pub console: Option<Arc<ferry_engine::console::Console>>,
+    /// Throughput per flow over the last hour, sampled from the metrics recorder while
+    /// [`serve`] runs (the overview's chart).
+    pub throughput: throughput::Sampler,
     /// When the server state was made (`uptime_seconds`).
     started: Instant,
 }
@@ -113,6 +118,7 @@ impl ServerState {
             ui_sessions: Arc::default(),
             secure_cookies: false,
             console: None,
+            throughput: throughput::Sampler::default(),
             started: Instant::now(),
         }
     }
@@ -196,6 +202,7 @@ pub fn router(state: ServerState) -> Router {
             axum::routing::post(admin::edit_retry::api),
         )
         .route("/api/audit", get(admin::audit))
+        .route("/api/overview", get(overview::api_overview))
         .route("/api/trace", get(trace::trace))
         .route(
             "/ui",
@@ -235,15 +242,24 @@ pub enum ServerError {
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves, then stops accepting and lets
-/// requests in progress finish (a webhook being journaled is answered).
+/// requests in progress finish (a webhook being journaled is answered). While it serves, the
+/// throughput sampler reads the metrics recorder (when there is one).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ServerState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, router(state))
+    let sampling = state
+        .metrics
+        .clone()
+        .map(|handle| state.throughput.start(handle));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    if let Some(task) = sampling {
+        task.abort();
+    }
+    served?;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! `[alerts]`: rules that watch the queue, the dead letters and the capture sources, and
+//! `[alerts]`: rules that watch the queue, the dead letters, the capture sources, the API
+//! budgets and the circuit breakers, and
 //! where their notices go (a Slack-compatible webhook, email over SMTP).
 
 use crate::{ConfigError, SecretRef};
@@ -39,6 +40,14 @@ pub struct AlertsConfig {
     /// at least this many minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage_minutes: Option<u64>,
+    /// Fires when what is left of an API budget (a Brightpearl window, the Salesforce daily
+    /// allocation) falls below this fraction of its size (0.1 = 10 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_budget_below: Option<f64>,
+    /// Fires when an endpoint family's circuit breaker has been open for at least this many
+    /// minutes (0: as soon as a check sees it open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker_open_minutes: Option<u64>,
 }
 
 /// `[alerts.email]`
@@ -76,6 +85,8 @@ impl Default for AlertsConfig {
             error_rate: None,
             error_rate_min_records: default_error_rate_min_records(),
             outage_minutes: None,
+            api_budget_below: None,
+            breaker_open_minutes: None,
         }
     }
 }
@@ -87,6 +98,8 @@ impl AlertsConfig {
             || self.lag_seconds.is_some()
             || self.error_rate.is_some()
             || self.outage_minutes.is_some()
+            || self.api_budget_below.is_some()
+            || self.breaker_open_minutes.is_some()
     }
 
     /// Values that parse but are not acceptable. `at(section, key, message)` locates the key.
@@ -141,12 +154,23 @@ impl AlertsConfig {
                 ),
             ));
         }
+        if let Some(fraction) = self.api_budget_below
+            && !(fraction > 0.0 && fraction < 1.0)
+        {
+            return Err(here(
+                "api_budget_below",
+                format!(
+                    "alerts.api_budget_below must be a fraction above 0 and below 1 (0.1 fires \
+                     when less than 10 % of a budget is left), not {fraction}"
+                ),
+            ));
+        }
         if !self.has_rules() {
             return Err(here(
                 "dead_letters_growth",
                 "[alerts] sets no rule, so it would never alert: set at least one of \
-                 dead_letters_growth, lag_seconds, error_rate or outage_minutes (or remove \
-                 the section)"
+                 dead_letters_growth, lag_seconds, error_rate, outage_minutes, \
+                 api_budget_below or breaker_open_minutes (or remove the section)"
                     .to_owned(),
             ));
         }

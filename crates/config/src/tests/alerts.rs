@@ -28,6 +28,7 @@ fn every_rule_and_the_email_destination_parse() {
         "{MINIMAL}[alerts]\ncheck_every_seconds = 10\nwindow_minutes = 5\n\
          dead_letters_growth = 1\nlag_seconds = 600\nerror_rate = 0.05\n\
          error_rate_min_records = 3\noutage_minutes = 10\n\
+         api_budget_below = 0.1\nbreaker_open_minutes = 0\n\
          [alerts.email]\nsmtp_url = \"vault:alerts.smtp_url\"\nfrom = \"ferry@example.com\"\n\
          to = [\"ops@example.com\", \"oncall@example.org\"]\n"
     );
@@ -35,6 +36,8 @@ fn every_rule_and_the_email_destination_parse() {
     let alerts = config.alerts.clone().unwrap();
     assert_eq!(alerts.error_rate, Some(0.05));
     assert_eq!(alerts.outage_minutes, Some(10));
+    assert_eq!(alerts.api_budget_below, Some(0.1));
+    assert_eq!(alerts.breaker_open_minutes, Some(0));
     let email = alerts.email.unwrap();
     assert_eq!(email.to.len(), 2);
     assert!(config.secret_refs().iter().any(
@@ -57,6 +60,12 @@ fn bad_alert_values_are_located_and_explained() {
          5 %), not 5",
     );
     check_err(
+        &format!("{MINIMAL}{RULES}api_budget_below = 1\n"),
+        &[],
+        "ferry.toml:6:1: alerts.api_budget_below must be a fraction above 0 and below 1 (0.1 \
+         fires when less than 10 % of a budget is left), not 1",
+    );
+    check_err(
         &format!("{MINIMAL}{RULES}lag_seconds = 0\n"),
         &[],
         "ferry.toml:6:1: alerts.lag_seconds must be at least 1: 0 would fire all the time; \
@@ -66,7 +75,8 @@ fn bad_alert_values_are_located_and_explained() {
         &format!("{MINIMAL}[alerts]\nslack_webhook_url = \"env:SLACK_HOOK\"\n"),
         &[],
         "ferry.toml:3:1: [alerts] sets no rule, so it would never alert: set at least one of \
-         dead_letters_growth, lag_seconds, error_rate or outage_minutes (or remove the section)",
+         dead_letters_growth, lag_seconds, error_rate, outage_minutes, api_budget_below or \
+         breaker_open_minutes (or remove the section)",
     );
     check_err(
         &format!("{MINIMAL}[alerts]\nlag_seconds = 60\n"),

@@ -1,6 +1,6 @@
 //! Alerts for `ferry serve`: every `alerts.check_every_seconds` a snapshot of the queue (per
-//! flow from the store), the record counters (from the metrics recorder) and the capture
-//! sources (from the source board) is judged by [`ferry_engine::alerts::evaluate`]; the notices
+//! flow from the store), the record counters, API budgets and circuit breakers (from the
+//! metrics recorder) and the capture sources (from the source board) is judged by [`ferry_engine::alerts::evaluate`]; the notices
 //! go to a Slack-compatible webhook and by email over SMTP. A notice that cannot be delivered
 //! is tried again at the next check (at most [`OUTBOX`] wait per destination).
 
@@ -118,6 +118,8 @@ pub(crate) fn rules(config: &AlertsConfig) -> Rules {
         error_rate: config.error_rate,
         error_rate_min_records: config.error_rate_min_records,
         outage_minutes: config.outage_minutes,
+        api_budget_below: config.api_budget_below,
+        breaker_open_minutes: config.breaker_open_minutes,
     }
 }
 
@@ -257,7 +259,9 @@ impl Alerting {
             .stats(Some(&self.tenant))
             .await
             .map_err(|e| anyhow!("alerts cannot read the queue counts: {e}"))?;
-        let counters = ferry_engine::alerts::flow_counters_from_prometheus(&metrics());
+        let text = metrics();
+        let counters = ferry_engine::alerts::flow_counters_from_prometheus(&text);
+        let (budgets, breakers) = ferry_engine::alerts::api_from_prometheus(&text);
         let mut flows: BTreeMap<String, FlowSample> = BTreeMap::new();
         for s in stats {
             let sample = flows.entry(s.flow.as_str().to_owned()).or_default();
@@ -298,6 +302,8 @@ impl Alerting {
             at: now,
             flows,
             sources,
+            budgets,
+            breakers,
         })
     }
 }

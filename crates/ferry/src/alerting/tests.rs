@@ -147,6 +147,8 @@ fn lag_rules() -> Rules {
         error_rate: None,
         error_rate_min_records: 20,
         outage_minutes: None,
+        api_budget_below: None,
+        breaker_open_minutes: None,
     }
 }
 
@@ -368,6 +370,8 @@ async fn an_outage_on_the_source_board_and_the_error_rate_from_metrics_are_seen(
         error_rate: Some(0.5),
         error_rate_min_records: 2,
         outage_minutes: Some(1),
+        api_budget_below: None,
+        breaker_open_minutes: None,
     };
     let mut alerting = Alerting::new(
         rules,
@@ -412,4 +416,88 @@ async fn an_outage_on_the_source_board_and_the_error_rate_from_metrics_are_seen(
         ),
         "{got:?}"
     );
+}
+
+#[tokio::test]
+async fn a_low_api_budget_and_an_open_breaker_from_metrics_are_sent_once_and_recover() {
+    let (store, _dir) = fresh_sqlite_store().await;
+    let store: Arc<dyn Store> = store;
+    let (url, inbox) = receiver(Arc::new(Mutex::new(200))).await;
+    let rules = Rules {
+        window_seconds: 600,
+        dead_letters_growth: None,
+        lag_seconds: None,
+        error_rate: None,
+        error_rate_min_records: 20,
+        outage_minutes: None,
+        api_budget_below: Some(0.1),
+        breaker_open_minutes: Some(1),
+    };
+    let mut alerting = Alerting::new(
+        rules,
+        store,
+        TenantId::default_tenant(),
+        Some(Slack::new(SecretString::from(url)).unwrap()),
+        None,
+    );
+    let board = SourceBoard::default();
+    // (calls left of 200, breaker open)
+    let reading = Arc::new(Mutex::new((150u64, 0u8)));
+    let shared = reading.clone();
+    let metrics: MetricsText = Box::new(move || {
+        let (left, open) = *shared.lock().unwrap();
+        format!(
+            "ferry_api_budget_remaining{{budget=\"brightpearl:acme\"}} {left}\n\
+             ferry_api_budget_limit{{budget=\"brightpearl:acme\"}} 200\n\
+             ferry_api_breaker_open{{api=\"brightpearl\",family=\"product\"}} {open}\n"
+        )
+    });
+    let start = now();
+    alerting.check_at(start, &board, &metrics).await.unwrap();
+    *reading.lock().unwrap() = (12, 1);
+    alerting
+        .check_at(start + 30, &board, &metrics)
+        .await
+        .unwrap();
+    alerting
+        .check_at(start + 90, &board, &metrics)
+        .await
+        .unwrap();
+    alerting
+        .check_at(start + 120, &board, &metrics)
+        .await
+        .unwrap();
+    *reading.lock().unwrap() = (180, 0);
+    alerting
+        .check_at(start + 150, &board, &metrics)
+        .await
+        .unwrap();
+    let got = inbox.lock().unwrap().clone();
+    let tags: Vec<&str> = got
+        .iter()
+        .map(|b| {
+            if b.contains("[FIRING] api_budget_below: brightpearl:acme") {
+                "budget firing"
+            } else if b.contains("[RECOVERED] api_budget_below: brightpearl:acme") {
+                "budget recovered"
+            } else if b.contains("[FIRING] breaker_open_minutes: brightpearl/product") {
+                "breaker firing"
+            } else if b.contains("[RECOVERED] breaker_open_minutes: brightpearl/product") {
+                "breaker recovered"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        vec![
+            "budget firing",
+            "breaker firing",
+            "budget recovered",
+            "breaker recovered"
+        ],
+        "{got:?}"
+    );
+    assert!(got[0].contains("12 of 200 calls left"), "{got:?}");
 }

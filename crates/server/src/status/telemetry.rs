@@ -94,6 +94,8 @@ fn describe() {
         describe_histogram!("ferry_api_call_duration_seconds", Unit::Seconds, "Latency of each API request, per system and endpoint family.");
         describe_counter!("ferry_api_errors_total", "Failed API requests per system, endpoint family and error code.");
         describe_gauge!("ferry_api_budget_remaining", "API calls the server last said are left in a budget.");
+        describe_gauge!("ferry_api_budget_limit", "The size of a budget: calls per window, or the daily allocation.");
+        describe_gauge!("ferry_api_budget_window_seconds", Unit::Seconds, "The window a budget's limit is counted over (86400 for a daily allocation).");
         describe_gauge!("ferry_api_breaker_open", "1 while an endpoint family's circuit breaker is open (or half-open, probing), 0 once a call closed it.");
     });
 }

@@ -10,6 +10,7 @@
 
 pub(crate) mod dead_letters;
 pub(crate) mod audit;
+mod overview;
 mod session;
 pub(crate) mod trace;
 
@@ -21,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use ferry_core::FlowName;
 use serde::Deserialize;
+pub(crate) use overview::{flows_fragment, overview};
 pub use session::Sessions;
 use session::User;
 
@@ -34,30 +36,6 @@ struct Assets;
 struct LoginPage {
     user: Option<User>,
     notice: Option<String>,
-}
-
-struct FlowRow {
-    name: String,
-    source: String,
-    pending: i64,
-    retrying: i64,
-    in_flight: i64,
-    dead: i64,
-    oldest: String,
-}
-
-#[derive(Template)]
-#[template(path = "overview.html")]
-struct OverviewPage {
-    user: Option<User>,
-    notice: Option<String>,
-    flows: Vec<FlowRow>,
-}
-
-#[derive(Template)]
-#[template(path = "flows_table.html")]
-struct FlowsFragment {
-    flows: Vec<FlowRow>,
 }
 
 fn render(template: &impl Template) -> Response {
@@ -186,80 +164,6 @@ pub(crate) async fn logout(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
-}
-
-async fn flow_rows(state: &ServerState) -> Result<Vec<FlowRow>, Box<Response>> {
-    let stats = state.store.stats(Some(&state.tenant)).await.map_err(|e| {
-        Box::new(problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("the store did not answer: {e}; reload in a moment"),
-        ))
-    })?;
-    let now = ferry_core::Timestamp::now();
-    Ok(state
-        .routes
-        .iter()
-        .map(|route| {
-            let queue = stats.iter().find(|s| s.flow == route.flow);
-            let oldest = queue
-                .and_then(|q| q.oldest_enqueued_at)
-                .map(|at| {
-                    let seconds = (now.as_micros() - at.as_micros()).max(0) / 1_000_000;
-                    format!("{seconds} s")
-                })
-                .unwrap_or_else(|| "—".into());
-            FlowRow {
-                name: route.flow.as_str().to_owned(),
-                source: format!("{} {}", route.system, route.object),
-                pending: queue.map_or(0, |q| q.pending),
-                retrying: queue.map_or(0, |q| q.retrying),
-                in_flight: queue.map_or(0, |q| q.in_flight),
-                dead: queue.map_or(0, |q| q.dead),
-                oldest,
-            }
-        })
-        .collect())
-}
-
-/// `GET /ui/`: the flows and their queues.
-pub(crate) async fn overview(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    let Some(user) = state.ui_sessions.user(&headers) else {
-        return Redirect::to("/ui/login").into_response();
-    };
-    match flow_rows(&state).await {
-        Ok(flows) => render(&OverviewPage {
-            user: Some(user),
-            notice: None,
-            flows,
-        }),
-        Err(response) => *response,
-    }
-}
-
-/// `GET /ui/fragments/flows`: the overview's table alone (htmx refreshes it).
-pub(crate) async fn flows_fragment(
-    State(state): State<ServerState>,
-    headers: HeaderMap,
-) -> Response {
-    if state.ui_sessions.user(&headers).is_none() {
-        return problem(StatusCode::UNAUTHORIZED, "log in again");
-    }
-    match flow_rows(&state).await {
-        Ok(flows) => {
-            let table = match (FlowsFragment { flows }).render() {
-                Ok(html) => html,
-                Err(e) => {
-                    return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
-                }
-            };
-            Html(format!(
-                "<div id=\"flows\" hx-get=\"/ui/fragments/flows\" hx-trigger=\"every 5s\" \
-                 hx-swap=\"outerHTML\">{table}</div>"
-            ))
-            .into_response()
-        }
-        Err(response) => *response,
-    }
 }
 
 fn flow_name(text: &str) -> Result<Option<FlowName>, Box<Response>> {
