@@ -407,3 +407,51 @@ fn api_token_new_prints_a_token_once_and_only_its_hash_for_the_config() {
         &["root"],
     );
 }
+
+#[test]
+fn trace_shows_a_records_dead_letter_and_says_when_nothing_is_known() {
+    let deployment = Deployment::sqlite("");
+    let dir = deployment.path();
+    succeeds(ferry(dir).args([
+        "queue",
+        "selftest",
+        "enqueue",
+        "--notices",
+        "10",
+        "--records",
+        "5",
+        "--fail-every",
+        "5",
+    ]));
+    assert!(
+        output(ferry(dir).args(["worker", "--exit-when-idle", "300"]))
+            .status
+            .success()
+    );
+    let dead: Vec<serde_json::Value> =
+        serde_json::from_str(&succeeds(ferry(dir).args(["dlq", "list", "--json"]))).unwrap();
+    let record = dead[0]["record_id"].as_str().unwrap().to_owned();
+    let id = dead[0]["id"].as_i64().unwrap();
+
+    let text = succeeds(ferry(dir).args(["trace", &record]));
+    assert!(text.contains(&format!("trace of {record}")), "{text}");
+    assert!(text.contains("dead letters:"), "{text}");
+    assert!(text.contains("SELFTEST_REJECTED"), "{text}");
+    assert!(text.contains(&format!("ferry dlq show {id}")), "{text}");
+    assert!(text.contains("timeline (oldest first):"), "{text}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&succeeds(ferry(dir).args(["trace", &record, "--json"]))).unwrap();
+    assert_eq!(json["q"], record.as_str());
+    assert_eq!(json["dead_letters"][0]["id"], id);
+    assert!(json["timeline"].as_array().is_some_and(|t| !t.is_empty()));
+
+    // Nothing known: a sentence and exit code 2; a malformed query: one error line.
+    let unknown = output(ferry(dir).args(["trace", "no-such-record-42"]));
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stdout).contains("Ferry knows no record"));
+    fails_with(
+        ferry(dir).args(["trace", &"9".repeat(200)]),
+        &["QUERY_TOO_LONG", "send one record id"],
+    );
+}

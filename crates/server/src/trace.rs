@@ -8,9 +8,10 @@
 //! `q` is a record id of either system: a Brightpearl id (`207`) or a Salesforce id (15 or 18
 //! characters; a 15-character id is also searched in its 18-character form). It is looked up in
 //! the links of every entity, and the ids it resolves to (itself and its linked partners) in
-//! the journal, the queue and the dead letters of every object the enabled flows read. The
-//! server holds no connector, so a SKU, an e-mail address or an order number is not resolved
-//! here: the dashboard resolves those to a record id first, then asks for its trace.
+//! the journal, the queue and the dead letters of every object the enabled flows read. When
+//! nothing has that id and the server runs flows, the console asks both systems for records
+//! whose email, SKU or order number it is and lists them as `candidates` to trace by id.
+//! Each notice carries `changes`: what changed in its payload since the record's previous one.
 
 use crate::ServerState;
 use crate::admin::{ApiError, Role, authorize, store_error};
@@ -146,10 +147,44 @@ pub(crate) async fn trace(
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let objects = source_objects(&state.routes);
-    match record_trace(state.store.as_ref(), &state.tenant, &objects, q, limit).await {
-        Ok(body) => Json(body).into_response(),
-        Err(e) => store_error(e).into_response(),
+    let mut body = match record_trace(state.store.as_ref(), &state.tenant, &objects, q, limit).await
+    {
+        Ok(body) => body,
+        Err(e) => return store_error(e).into_response(),
+    };
+    // Nothing by id: the records whose email, SKU or order number it is, to trace by their id.
+    if !found(&body)
+        && let Some(console) = &state.console
+    {
+        match console.find(q).await {
+            Ok(candidates) => body["candidates"] = candidates_json(&candidates),
+            Err(e) => {
+                let status = match e.kind {
+                    ferry_engine::console::ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                return ApiError(status, e.code, e.message).into_response();
+            }
+        }
     }
+    Json(body).into_response()
+}
+
+/// Whether a trace document found the record at all (an audit entry alone counts).
+pub fn found(doc: &Value) -> bool {
+    ["records", "links", "dead_letters", "audit"]
+        .iter()
+        .any(|key| doc[*key].as_array().is_some_and(|l| !l.is_empty()))
+}
+
+/// Records found by email, SKU or order number, as `GET /api/trace` lists them.
+fn candidates_json(found: &[ferry_engine::console::FoundRecord]) -> Value {
+    Value::Array(
+        found
+            .iter()
+            .map(|f| json!({"system": f.system.as_str(), "object": f.object, "id": f.id, "label": f.label}))
+            .collect(),
+    )
 }
 
 /// Every object the routes read, per system, each once.

@@ -6,11 +6,13 @@
 //! since the record's previous notice (field: old → new).
 //!
 //! The page shows the document of `GET /api/trace` ([`crate::trace::record_trace`]): the
-//! search is the API's, so both find the same.
+//! search is the API's, so both find the same. A query that is no id Ferry knows is asked of
+//! both systems as an email, an SKU or an order number (the console's `find`): one match is
+//! traced by its id, several are listed to pick from.
 
 use super::{User, problem, render, url_encode};
 use crate::ServerState;
-use crate::trace::{checked_query, record_trace, source_objects};
+use crate::trace::{checked_query, found, record_trace, source_objects};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -105,6 +107,19 @@ struct TracePage {
     /// What the flows read (where an id is looked for), for the "not found" hint.
     objects: Vec<String>,
     trace: Option<Trace>,
+    /// Records found by email, SKU or order number, when there are several to pick from.
+    candidates: Vec<Candidate>,
+    /// Whether this server can search by email, SKU or order number (it runs flows).
+    can_search: bool,
+}
+
+/// A record found by email, SKU or order number.
+struct Candidate {
+    system: String,
+    object: String,
+    id: String,
+    label: String,
+    href: String,
 }
 
 /// The search.
@@ -394,13 +409,6 @@ fn view(doc: &Value) -> Trace {
     }
 }
 
-/// Whether the trace found the record at all (an audit entry alone still counts).
-fn found(doc: &Value) -> bool {
-    ["records", "links", "dead_letters", "audit"]
-        .iter()
-        .any(|key| doc[*key].as_array().is_some_and(|l| !l.is_empty()))
-}
-
 /// `GET /ui/trace?q=`.
 pub(crate) async fn page(
     State(state): State<ServerState>,
@@ -421,6 +429,8 @@ pub(crate) async fn page(
             .map(|(system, object)| format!("{} {object}", system_name(system.as_str())))
             .collect(),
         trace: None,
+        candidates: Vec::new(),
+        can_search: state.console.is_some(),
     };
     if search.q.trim().is_empty() {
         return render(&page);
@@ -434,32 +444,105 @@ pub(crate) async fn page(
             return response;
         }
     };
-    let doc = match record_trace(
+    let doc = match trace_of(&state, &objects, q).await {
+        Ok(doc) => doc,
+        Err(response) => return *response,
+    };
+    if found(&doc) {
+        page.trace = Some(view(&doc));
+        return render(&page);
+    }
+    // Not an id Ferry knows: an email, an SKU or an order number, asked of both systems.
+    let Some(console) = &state.console else {
+        page.notice = Some(format!(
+            "Ferry knows no record with id {q:?}: no notice, queued work, dead letter, \
+             cross-reference link or audit entry names it. Check the id (a Brightpearl id such \
+             as 207, or a Salesforce id of 15 or 18 characters). This server runs no flows, so \
+             it cannot search by email, SKU or order number."
+        ));
+        return render(&page);
+    };
+    let candidates = match console.find(q).await {
+        Ok(candidates) => candidates,
+        Err(e) => {
+            page.notice = Some(format!(
+                "Ferry knows no record with id {q:?}, and the search by email, SKU or order \
+                 number failed: {}",
+                e.message
+            ));
+            let mut response = render(&page);
+            *response.status_mut() = match e.kind {
+                ferry_engine::console::ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            return response;
+        }
+    };
+    match candidates.as_slice() {
+        [] => {
+            page.notice = Some(format!(
+                "Ferry knows no record with id {q:?}, and no Brightpearl or Salesforce record has \
+                 it as its email, SKU or order number. Check the spelling (an email in full, an \
+                 SKU or order number exactly), or search by the record's id."
+            ));
+        }
+        [one] => {
+            let doc = match trace_of(&state, &objects, &one.id).await {
+                Ok(doc) => doc,
+                Err(response) => return *response,
+            };
+            let system = system_name(one.system.as_str());
+            if found(&doc) {
+                page.notice = Some(format!(
+                    "{q} is {system} {} {} ({}): its trace.",
+                    one.object, one.id, one.label
+                ));
+                page.trace = Some(view(&doc));
+            } else {
+                page.notice = Some(format!(
+                    "{q} is {system} {} {} ({}), but Ferry has no trace of it: no flow has \
+                     handled a change of it yet.",
+                    one.object, one.id, one.label
+                ));
+            }
+        }
+        many => {
+            page.notice = Some(format!(
+                "{} records match {q:?}: pick one to trace.",
+                many.len()
+            ));
+            page.candidates = many
+                .iter()
+                .map(|c| Candidate {
+                    system: system_name(c.system.as_str()),
+                    object: c.object.clone(),
+                    href: format!("/ui/trace?q={}", url_encode(&c.id)),
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                })
+                .collect();
+        }
+    }
+    render(&page)
+}
+
+async fn trace_of(
+    state: &ServerState,
+    objects: &[(ferry_core::System, String)],
+    q: &str,
+) -> Result<Value, Box<Response>> {
+    record_trace(
         state.store.as_ref(),
         &state.tenant,
-        &objects,
+        objects,
         q,
         NOTICES_PER_RECORD,
     )
     .await
-    {
-        Ok(doc) => doc,
-        Err(e) => {
-            return problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!("the store did not answer: {e}; reload in a moment"),
-            );
-        }
-    };
-    if found(&doc) {
-        page.trace = Some(view(&doc));
-    } else {
-        page.notice = Some(format!(
-            "Ferry knows no record with id {q:?}: no notice, queued work, dead letter, \
-             cross-reference link or audit entry names it. Check the id (a Brightpearl id such \
-             as 207, or a Salesforce id of 15 or 18 characters); a record Ferry never saw \
-             change has no trace yet."
-        ));
-    }
-    render(&page)
+    .map_err(|e| {
+        Box::new(problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the store did not answer: {e}; reload in a moment"),
+        ))
+    })
 }
