@@ -159,12 +159,19 @@ pub(crate) async fn flows(State(state): State<ServerState>, headers: HeaderMap) 
         Ok(stats) => stats,
         Err(e) => return store_error(e).into_response(),
     };
-    let flows: Vec<Value> = state
+    let console = state.console.as_ref().map(|c| c.flows()).unwrap_or_default();
+    let mut flows: Vec<Value> = state
         .routes
         .iter()
         .map(|route| {
             let queue = stats.iter().find(|s| s.flow == route.flow);
+            let view = console.iter().find(|v| v.name == route.flow.as_str());
             json!({
+                "enabled": true,
+                "paused": view.is_some_and(|v| v.paused),
+                "version": view.and_then(|v| v.version),
+                "description": view.map(|v| v.description.clone()),
+                "totals": view.map(|v| v.totals),
                 "name": route.flow.as_str(),
                 "source": {"system": route.system.to_string(), "object": route.object},
                 "events": route.events,
@@ -179,6 +186,17 @@ pub(crate) async fn flows(State(state): State<ServerState>, headers: HeaderMap) 
             })
         })
         .collect();
+    // Flows of the deployment that do not run here (not enabled in ferry.toml).
+    flows.extend(console.iter().filter(|v| !v.enabled).map(|v| {
+        json!({
+            "name": v.name,
+            "enabled": false,
+            "paused": false,
+            "version": v.version,
+            "description": v.description,
+            "source": {"system": v.system.to_string(), "object": v.object},
+        })
+    }));
     Json(json!({ "flows": flows })).into_response()
 }
 

@@ -13,6 +13,7 @@
 //! sync work itself; workers pick the journaled items up from the queue.
 
 pub mod admin;
+mod console_api;
 pub mod explain;
 pub mod intake;
 pub mod overview;
@@ -24,7 +25,7 @@ pub mod ui;
 pub use status::{SourceBoard, SourceStatus};
 
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use ferry_core::TenantId;
 use ferry_engine::flows::runtime::Route;
 use ferry_store::Store;
@@ -224,6 +225,52 @@ pub fn router(state: ServerState) -> Router {
         )
         .route("/ui/trace", get(ui::trace::page))
         .route("/ui/audit", get(ui::audit::page))
+        .route("/api/flows/{name}/pause", post(console_api::pause))
+        .route("/api/flows/{name}/resume", post(console_api::resume))
+        .route("/api/flows/{name}/jobs", post(console_api::start_job))
+        .route("/api/jobs", get(console_api::jobs))
+        .route("/api/jobs/{id}", get(console_api::job))
+        .route(
+            "/api/flows/{name}/mapping",
+            get(console_api::mapping).post(console_api::save),
+        )
+        .route(
+            "/api/flows/{name}/mapping/versions/{version}",
+            get(console_api::version),
+        )
+        .route("/api/flows/{name}/mapping/check", post(console_api::check))
+        .route(
+            "/api/flows/{name}/mapping/preview",
+            post(console_api::preview),
+        )
+        .route(
+            "/api/flows/{name}/mapping/rollback",
+            post(console_api::rollback),
+        )
+        .route("/ui/flows", get(ui::flows::flows_page))
+        .route("/ui/flows/act", post(ui::flows::flow_action))
+        .route("/ui/fragments/jobs", get(ui::flows::jobs_fragment))
+        .route("/ui/flows/{name}/mapping", get(ui::flows::mapping_page))
+        .route(
+            "/ui/flows/{name}/mapping/check",
+            post(ui::flows::mapping_check),
+        )
+        .route(
+            "/ui/flows/{name}/mapping/preview",
+            post(ui::flows::mapping_preview),
+        )
+        .route(
+            "/ui/flows/{name}/mapping/save",
+            post(ui::flows::mapping_save),
+        )
+        .route(
+            "/ui/flows/{name}/mapping/rollback",
+            post(ui::flows::mapping_rollback),
+        )
+        .route(
+            "/ui/flows/{name}/mapping/versions/{version}",
+            get(ui::flows::version_page),
+        )
         .route("/ui/static/{file}", get(ui::asset))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -8,8 +8,9 @@
 //! with another) is refused. Pages: the overview of the flows (refreshed every five seconds),
 //! the dead letters (filter, retry, discard, retry all shown).
 
-pub(crate) mod dead_letters;
 pub(crate) mod audit;
+pub(crate) mod dead_letters;
+pub(crate) mod flows;
 mod overview;
 mod session;
 pub(crate) mod trace;
