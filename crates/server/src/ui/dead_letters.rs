@@ -20,7 +20,10 @@ use ferry_store::DeadSelection;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The most dead letters one bulk action takes by id (the page shows at most 200).
+/// The most dead letters the list shows (the newest).
+const SHOWN: u32 = 200;
+
+/// The most dead letters one bulk action takes by id.
 const MAX_SELECTED: usize = 1000;
 
 struct DeadRow {
@@ -60,6 +63,8 @@ struct DeadLettersPage {
     flow: String,
     code: String,
     letters: Vec<DeadRow>,
+    /// Whether the list stops at [`SHOWN`] (older ones match too).
+    full: bool,
     can_act: bool,
     csrf: String,
 }
@@ -162,7 +167,7 @@ pub(crate) async fn list(
         error_code: Some(filter.code.trim().to_owned()).filter(|c| !c.is_empty()),
         ..Default::default()
     };
-    let letters = match state.store.list_dead(&store_filter, 200).await {
+    let letters = match state.store.list_dead(&store_filter, SHOWN).await {
         Ok(list) => list,
         Err(e) => return store_problem(e),
     };
@@ -179,6 +184,7 @@ pub(crate) async fn list(
             .collect(),
         flow: filter.flow.trim().to_owned(),
         code: filter.code.trim().to_owned(),
+        full: letters.len() >= SHOWN as usize,
         letters: letters.iter().map(DeadRow::of).collect(),
     })
 }
