@@ -668,6 +668,81 @@ mod tests {
         assert_eq!(value_of("Phone", " 12 ", None), Ok(json!(" 12 ")));
     }
 
+    fn a_dead_letter() -> DeadLetter {
+        DeadLetter {
+            id: 7,
+            tenant: ferry_core::TenantId::default_tenant(),
+            flow: ferry_core::FlowName::new("contacts_to_brightpearl").unwrap(),
+            source: ferry_core::System::Salesforce,
+            object: "Contact".into(),
+            record_id: "003000000000042AAA".into(),
+            operation: ferry_core::Operation::Update,
+            journal_id: 1,
+            notices: 1,
+            payload: json!({"Email": "ann@example"}),
+            error_code: "BP_CONC-003".into(),
+            error_message: "Email is not a valid email address".into(),
+            history: Vec::new(),
+            enqueued_at: ferry_core::Timestamp::now(),
+            failed_at: ferry_core::Timestamp::now(),
+        }
+    }
+
+    async fn body_of(response: Response) -> String {
+        use http_body_util::BodyExt;
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_edit_form_shows_the_current_values_to_an_operator_only() {
+        let fields = || EditForm {
+            note: None,
+            fields: vec![
+                FieldRow {
+                    name: "Email".into(),
+                    value: "ann@example".into(),
+                },
+                FieldRow {
+                    name: "Title".into(),
+                    value: "\"Chief\" <b>".into(),
+                },
+            ],
+        };
+        let user = |role| User {
+            name: "otto".into(),
+            role,
+            csrf: "c".repeat(64),
+        };
+        let page = body_of(detail_page(
+            user(Role::Operator),
+            None,
+            &a_dead_letter(),
+            fields(),
+        ))
+        .await;
+        assert!(
+            page.contains("action=\"/ui/dead-letters/7/edit\""),
+            "{page}"
+        );
+        assert!(
+            page.contains("name=\"field.Email\" value=\"ann@example\""),
+            "{page}"
+        );
+        assert!(!page.contains("<b>\""), "values are escaped: {page}");
+        assert!(page.contains("Save in salesforce and retry"), "{page}");
+        let page = body_of(detail_page(
+            user(Role::Viewer),
+            None,
+            &a_dead_letter(),
+            fields(),
+        ))
+        .await;
+        assert!(!page.contains("/edit\""), "no form for a viewer: {page}");
+        assert!(page.contains("<dd>ann@example</dd>"), "{page}");
+        assert!(page.contains("needs an operator token"));
+    }
+
     #[test]
     fn values_show_as_text_and_null_as_an_empty_box() {
         assert_eq!(text_of(None), "");
