@@ -326,6 +326,27 @@ async fn a_mapping_is_checked_previewed_saved_run_and_rolled_back() {
         .await
         .unwrap();
     assert_eq!(audited.len(), 2);
+
+    // A version saved by another process (`ferry flows rollback`, a second server) runs here
+    // after a refresh.
+    let elsewhere = self::console(&p).await;
+    elsewhere
+        .save(flow, &edited, Some(2), "from the CLI", "cli:root")
+        .await
+        .unwrap();
+    assert_eq!(console.mapping(flow).await.unwrap().version, Some(2));
+    assert_eq!(console.refresh_versions().await.unwrap(), [flow]);
+    assert_eq!(console.mapping(flow).await.unwrap().version, Some(3));
+    assert!(console.refresh_versions().await.unwrap().is_empty());
+    let preview = console
+        .preview(flow, &view.text, Some(&customer))
+        .await
+        .unwrap();
+    assert_eq!(
+        preview.differences,
+        ["contact.Description"],
+        "version 3 runs: the file differs from it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -385,6 +385,44 @@ impl Console {
         })
     }
 
+    /// Runs the newest saved version of every running flow that another process saved (`ferry
+    /// flows rollback`, a second `ferry serve`): reads the store's newest versions and swaps in
+    /// any this process does not run yet. A version that does not compile here is logged and
+    /// left out (the running version stays). Returns the flows swapped.
+    pub async fn refresh_versions(&self) -> Result<Vec<String>, ConsoleError> {
+        let latest = self
+            .store
+            .latest_flow_versions(&self.tenant)
+            .await
+            .map_err(ConsoleError::store)?;
+        let mut swapped = Vec::new();
+        for saved in latest {
+            let running = self
+                .versions
+                .lock()
+                .ok()
+                .and_then(|v| v.get(&saved.flow).copied());
+            if running.is_some_and(|r| r >= saved.version) || self.slot(&saved.flow).is_err() {
+                continue;
+            }
+            let _one_at_a_time = self.saving.lock().await;
+            match self.compile(&saved.flow, &saved.spec)? {
+                Ok(flow) => {
+                    self.slot(&saved.flow)?.replace(flow);
+                    if let Ok(mut versions) = self.versions.lock() {
+                        versions.insert(saved.flow.clone(), saved.version);
+                    }
+                    tracing::info!(flow = %saved.flow, version = saved.version, author = %saved.author, "a version saved elsewhere runs now");
+                    swapped.push(saved.flow);
+                }
+                Err(problems) => {
+                    tracing::warn!(flow = %saved.flow, version = saved.version, ?problems, "a version saved elsewhere does not compile here; the running version stays");
+                }
+            }
+        }
+        Ok(swapped)
+    }
+
     /// Runs an earlier version again (0: the file), saved as a new version noting the rollback.
     pub async fn rollback(
         &self,

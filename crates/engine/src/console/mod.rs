@@ -190,6 +190,11 @@ impl Console {
         self.paused.clone()
     }
 
+    /// The store the console acts on.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
     /// The tenant the console acts for.
     pub fn tenant(&self) -> &TenantId {
         &self.tenant

@@ -185,6 +185,22 @@ impl Engine {
             let text = move || metrics.as_ref().map(|m| m.render()).unwrap_or_default();
             tasks.spawn(alerting.run(board.clone(), Box::new(text), stop.subscribe()));
         }
+        // Versions saved by another process (`ferry flows rollback`, another `ferry serve`)
+        // and pauses made elsewhere reach this one within seconds.
+        {
+            let console = console.clone();
+            let mut stopped = stop.subscribe();
+            tasks.spawn(async move {
+                while pause(&mut stopped, Duration::from_secs(5)).await {
+                    if let Err(error) = console.refresh_versions().await {
+                        tracing::warn!(%error, "could not read the saved flow versions");
+                    }
+                    if let Err(error) = console.paused().refresh(console.store()).await {
+                        tracing::warn!(%error, "could not read the paused flows");
+                    }
+                }
+            });
+        }
         // Reconciliation with repair on a schedule: what events missed is found and fixed.
         let every = config.flows.reconcile_every_minutes;
         if every > 0 {
