@@ -65,7 +65,8 @@ pub enum Command {
     /// Connect Ferry to an account interactively and keep its tokens in the vault.
     #[command(subcommand)]
     Connect(ConnectCommand),
-    /// List the sync flows and check their definitions against the connected systems.
+    /// List the sync flows and check their definitions against the connected systems; pause
+    /// and resume them; check, preview, save and roll back their mappings.
     #[command(subcommand)]
     Flows(FlowsCommand),
     /// Move records through the flows in bulk (the initial load).
@@ -803,6 +804,115 @@ pub enum FlowsCommand {
     /// Check the flow definitions: statically, then against the live Salesforce describe and
     /// Brightpearl custom fields. One line per problem; exits 1 on any error.
     Check(FlowsCheckArgs),
+    /// Pause a flow: its notices keep queuing, workers leave them until it is resumed (a
+    /// running `ferry serve` stops taking its items within 5 seconds). Needs only the store.
+    Pause(FlowsNameArgs),
+    /// Resume a paused flow: workers take its queued items again.
+    Resume(FlowsNameArgs),
+    /// The saved versions of a flow's mapping, newest first, and which one runs (0 is the file).
+    Versions(FlowsVersionsArgs),
+    /// Print a version of a flow's mapping as TOML (default: the running one). Needs only the
+    /// store.
+    #[command(disable_version_flag = true)]
+    Show(FlowsShowArgs),
+    /// The line diff between two versions of a flow's mapping (default --to: the running one).
+    Diff(FlowsDiffArgs),
+    /// Check an edited mapping (a TOML file) and save it as the flow's next version; a running
+    /// `ferry serve` runs it within 5 seconds. Prints every problem and exits 1 when invalid.
+    Save(FlowsSaveArgs),
+    /// Run an earlier version of a flow's mapping again (saved as a new version; 0: the file).
+    Rollback(FlowsRollbackArgs),
+    /// Run an edited mapping and the running one over one real source record, side by side.
+    /// Reads both systems, writes nothing.
+    Preview(FlowsPreviewArgs),
+}
+
+/// How the console commands print: an aligned table for reading, or JSON for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableOrJson {
+    /// An aligned table (or text) for reading.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsNameArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsVersionsArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsShowArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+    /// The version to print (0: the flow file; default: the running version).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsDiffArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+    /// The older version (0: the flow file).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub from: i64,
+    /// The newer version (default: the running version).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub to: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsSaveArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+    /// The edited mapping: a flow declaration in TOML (start from `ferry flows show NAME`).
+    #[arg(long, value_name = "PATH")]
+    pub file: PathBuf,
+    /// Why: shown in the version list and the audit log.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+    /// The version the file was edited from: the save is refused if another version was saved
+    /// since (default: whatever runs now, overwriting it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub based_on: Option<i64>,
+    /// Only check the file; save nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsRollbackArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+    /// The version to run again (0: the flow file).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    pub to: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsPreviewArgs {
+    /// The flow (see `ferry flows list`).
+    pub name: String,
+    /// The edited mapping (TOML).
+    #[arg(long, value_name = "PATH")]
+    pub file: PathBuf,
+    /// The source record's id (default: the first record of the flow's source).
+    #[arg(long, value_name = "ID")]
+    pub record: Option<String>,
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,9 @@ pub mod trace;
 pub mod ui;
 
 pub use status::{SourceBoard, SourceStatus};
+/// Audit details with secret-looking values masked, as the dashboard and `/api/audit` show
+/// them (`ferry audit list --json` too).
+pub use ui::audit::masked as masked_audit_detail;
 
 use axum::Router;
 use axum::routing::{any, get, post};

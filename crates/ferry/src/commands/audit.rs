@@ -6,11 +6,12 @@ use anyhow::Result;
 use ferry_store::{NewAuditEntry, Store};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 pub async fn run(context: &Context, command: AuditCommand) -> Result<ExitCode> {
     let AuditCommand::List(args) = command;
-    list(context, &args).await
+    crate::output::quiet_on_closed_pipe(list(context, &args).await)
 }
 
 async fn list(context: &Context, args: &AuditListArgs) -> Result<ExitCode> {
@@ -23,10 +24,21 @@ async fn list(context: &Context, args: &AuditListArgs) -> Result<ExitCode> {
     let entries = store
         .audit_entries(tenant.as_ref(), args.action.as_deref(), args.limit)
         .await?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        // Secrets never reach the log, but anything secret-looking is masked all the same, as
+        // the dashboard and the admin API do.
+        let mut shown = serde_json::to_value(&entries)?;
+        if let Value::Array(items) = &mut shown {
+            for item in items {
+                if let Some(detail) = item.get_mut("detail") {
+                    *detail = ferry_server::masked_audit_detail(detail);
+                }
+            }
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&shown)?)?;
     } else if entries.is_empty() {
-        println!("no audit entries match");
+        writeln!(out, "no audit entries match")?;
     } else {
         for e in entries {
             let detail = match e.action.as_str() {
@@ -40,9 +52,10 @@ async fn list(context: &Context, args: &AuditListArgs) -> Result<ExitCode> {
                     .cloned()
                     .unwrap_or(Value::Null)
                     .to_string(),
-                _ => e.detail.to_string(),
+                _ => ferry_server::masked_audit_detail(&e.detail).to_string(),
             };
-            println!(
+            writeln!(
+                out,
                 "{:>5}  {}  {:<16} {:<22} {:<16} {:<28} {detail}",
                 e.id,
                 e.at,
@@ -50,7 +63,7 @@ async fn list(context: &Context, args: &AuditListArgs) -> Result<ExitCode> {
                 e.actor,
                 e.action,
                 e.subject
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -105,8 +105,12 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
                     args.id
                 );
             };
+            // What the code means and what to do, as the dashboard and the admin API show it.
+            let explanation = ferry_server::explain::explain(&d.error_code);
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&d)?);
+                let mut body = serde_json::to_value(&d)?;
+                body["explanation"] = explanation.to_json();
+                println!("{}", serde_json::to_string_pretty(&body)?);
             } else {
                 println!("dead letter {} ({} tenant {})", d.id, d.flow, d.tenant);
                 println!(
@@ -116,6 +120,8 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
                 println!("  enqueued:   {}", d.enqueued_at);
                 println!("  failed:     {}", d.failed_at);
                 println!("  error:      {} — {}", d.error_code, d.error_message);
+                println!("  meaning:    {}", explanation.what);
+                println!("  fix:        {}", explanation.fix);
                 println!("  attempts:");
                 for a in &d.history {
                     println!("    #{:<3} {}  {} — {}", a.number, a.at, a.code, a.message);
@@ -124,10 +130,23 @@ pub async fn run(context: &Context, command: DlqCommand) -> Result<ExitCode> {
                     "  payload:    {}",
                     serde_json::to_string_pretty(&d.payload)?.replace('\n', "\n              ")
                 );
-                println!(
-                    "retry with `ferry dlq retry {}` or discard with `ferry dlq discard {}`",
-                    d.id, d.id
-                );
+                match explanation.remedy {
+                    ferry_server::explain::Remedy::EditAndRetry => println!(
+                        "correct {} {} in {} (or on the dashboard's dead-letter page), then \
+                         retry with `ferry dlq retry {}`; or discard with `ferry dlq discard {}`",
+                        d.object, d.record_id, d.source, d.id, d.id
+                    ),
+                    ferry_server::explain::Remedy::Retry => println!(
+                        "retry with `ferry dlq retry {}` once the cause has passed, or discard \
+                         with `ferry dlq discard {}`",
+                        d.id, d.id
+                    ),
+                    ferry_server::explain::Remedy::FixElsewhere => println!(
+                        "apply the fix above, then retry with `ferry dlq retry {}`; or discard \
+                         with `ferry dlq discard {}`",
+                        d.id, d.id
+                    ),
+                }
             }
         }
         DlqCommand::Retry(args) => {

@@ -62,7 +62,7 @@ fn reference(text: &str) -> bool {
 /// `detail` with every value under a secret-sounding key masked (references kept), and any
 /// string that carries credentials (`Bearer ...`, `user:password@` in a URL) masked wherever
 /// it is.
-pub(crate) fn masked(detail: &Value) -> Value {
+pub fn masked(detail: &Value) -> Value {
     match detail {
         Value::Object(map) => Value::Object(
             map.iter()

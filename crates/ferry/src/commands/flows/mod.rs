@@ -1,5 +1,6 @@
 //! `ferry flows list` and `ferry flows check`: which flows run, and whether their declarations
-//! fit the connected systems.
+//! fit the connected systems. The console commands (pause, resume, mapping versions, save,
+//! rollback, preview) are in [`console`].
 //!
 //! `check` runs the static checks of [`ferry_engine::flows::defaults`] first; then, unless
 //! `--offline`, it compares every flow with the live systems: each Salesforce object's
@@ -21,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::process::ExitCode;
 
+mod console;
 mod live;
 use live::{check_brightpearl, check_salesforce, custom_fields, salesforce_objects};
 
@@ -29,6 +31,18 @@ pub async fn run(ctx: &Context, command: FlowsCommand) -> Result<ExitCode> {
     match command {
         FlowsCommand::List(args) => output::quiet_on_closed_pipe(list(ctx, &args)),
         FlowsCommand::Check(args) => output::quiet_on_closed_pipe(check(ctx, &args).await),
+        FlowsCommand::Pause(args) => console::pause(ctx, &args, true).await,
+        FlowsCommand::Resume(args) => console::pause(ctx, &args, false).await,
+        FlowsCommand::Versions(args) => {
+            output::quiet_on_closed_pipe(console::versions(ctx, &args).await)
+        }
+        FlowsCommand::Show(args) => output::quiet_on_closed_pipe(console::show(ctx, &args).await),
+        FlowsCommand::Diff(args) => output::quiet_on_closed_pipe(console::diff(ctx, &args).await),
+        FlowsCommand::Save(args) => console::save(ctx, &args).await,
+        FlowsCommand::Rollback(args) => console::rollback(ctx, &args).await,
+        FlowsCommand::Preview(args) => {
+            output::quiet_on_closed_pipe(console::preview(ctx, &args).await)
+        }
     }
 }
 
