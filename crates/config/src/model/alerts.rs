@@ -55,12 +55,24 @@ pub struct AlertsConfig {
 #[serde(deny_unknown_fields)]
 pub struct AlertEmailConfig {
     /// The SMTP server as a secret reference whose value is `smtp://USER:PASSWORD@HOST:PORT`
-    /// (user and password optional, port 25 by default).
+    /// (STARTTLS when the server offers it; port 25 for a relay on this machine, 587 otherwise)
+    /// or `smtps://USER:PASSWORD@HOST:PORT` (implicit TLS, port 465 by default). User and
+    /// password are optional.
     pub smtp_url: SecretRef,
     /// The sender address.
     pub from: String,
     /// The recipients.
     pub to: Vec<String>,
+    /// Whether the mail must go over TLS (implicit or STARTTLS, the server's certificate
+    /// verified). Unset: required for every host except `localhost`, `127.0.0.1` and `::1`.
+    /// `false` lets a relay on a trusted private network take mail in clear, but never
+    /// credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_tls: Option<bool>,
+    /// A PEM file of CA certificates to trust besides the system's (a private relay's CA);
+    /// relative to the config file's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
 }
 
 fn default_check_every() -> u64 {
@@ -199,6 +211,18 @@ impl AlertsConfig {
                 return Err(mail_at(
                     "to",
                     "alerts.email.to names no recipient: write e.g. to = [\"ops@example.com\"]"
+                        .to_owned(),
+                ));
+            }
+            if email
+                .ca_file
+                .as_deref()
+                .is_some_and(|f| f.trim().is_empty())
+            {
+                return Err(mail_at(
+                    "ca_file",
+                    "alerts.email.ca_file is empty: name a PEM file of CA certificates, or \
+                     remove the key to trust the system's CAs only"
                         .to_owned(),
                 ));
             }

@@ -113,3 +113,27 @@ fn bad_alert_values_are_located_and_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn email_tls_settings_are_optional_and_an_empty_ca_file_is_refused() {
+    let email = "[alerts]\nlag_seconds = 60\n[alerts.email]\nsmtp_url = \"env:SMTP\"\n\
+                 from = \"ferry@example.com\"\nto = [\"ops@example.com\"]\n";
+    // A config written before TLS existed still reads: the defaults decide by host.
+    let old = check(&format!("{MINIMAL}{email}"), &[]).unwrap();
+    let mail = old.alerts.unwrap().email.unwrap();
+    assert_eq!((mail.require_tls, mail.ca_file), (None, None));
+    let set = check(
+        &format!("{MINIMAL}{email}require_tls = false\nca_file = \"relay-ca.pem\"\n"),
+        &[],
+    )
+    .unwrap();
+    let mail = set.alerts.unwrap().email.unwrap();
+    assert_eq!(mail.require_tls, Some(false));
+    assert_eq!(mail.ca_file.as_deref(), Some("relay-ca.pem"));
+    check_err(
+        &format!("{MINIMAL}{email}ca_file = \" \"\n"),
+        &[],
+        "ferry.toml:9:1: alerts.email.ca_file is empty: name a PEM file of CA certificates, \
+         or remove the key to trust the system's CAs only",
+    );
+}

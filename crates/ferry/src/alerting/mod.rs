@@ -1,10 +1,12 @@
 //! Alerts for `ferry serve`: every `alerts.check_every_seconds` a snapshot of the queue (per
 //! flow from the store), the record counters, API budgets and circuit breakers (from the
 //! metrics recorder) and the capture sources (from the source board) is judged by [`ferry_engine::alerts::evaluate`]; the notices
-//! go to a Slack-compatible webhook and by email over SMTP. A notice that cannot be delivered
+//! go to a Slack-compatible webhook and by email over SMTP (TLS required beyond this machine). A notice that cannot be delivered
 //! is tried again at the next check (at most [`OUTBOX`] wait per destination).
 
+mod session;
 mod smtp;
+mod tls;
 
 use crate::connectors::Secrets;
 use crate::context::Context;
@@ -20,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub(crate) use smtp::SmtpServer;
+pub(crate) use smtp::{SmtpOptions, SmtpServer};
 
 /// Undelivered notices kept per destination; older ones are dropped (and logged) beyond it.
 const OUTBOX: usize = 100;
@@ -147,7 +149,24 @@ impl Alerting {
                 let url = secrets
                     .get("alerts.email.smtp_url", Some(&mail.smtp_url))
                     .await?;
-                let server = SmtpServer::parse(url.expose_secret())?;
+                let ca_pem = match &mail.ca_file {
+                    Some(file) => {
+                        let path = context.config.resolve(file);
+                        Some(std::fs::read_to_string(&path).map_err(|e| {
+                            anyhow!(
+                                "alerts.email.ca_file {}: the certificate authority file \
+                                 cannot be read ({e})",
+                                path.display()
+                            )
+                        })?)
+                    }
+                    None => None,
+                };
+                let options = SmtpOptions {
+                    require_tls: mail.require_tls,
+                    ca_pem,
+                };
+                let server = SmtpServer::parse(url.expose_secret(), options)?;
                 Some(Email::new(server, mail.from.clone(), mail.to.clone()))
             }
             None => None,
