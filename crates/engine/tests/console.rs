@@ -5,57 +5,15 @@
 
 mod common;
 
-use common::{Pair, pair};
+use common::{Pair, a_customer, console as console_of, pair};
 use ferry_core::{FlowName, TenantId};
-use ferry_engine::console::{Console, ErrorKind, JobKind, KnownFlow};
-use ferry_engine::flows::defaults::DEFAULTS;
-use ferry_engine::flows::runtime::Adapters;
+use ferry_engine::console::{Console, ErrorKind, JobKind};
 use ferry_engine::{Worker, WorkerOptions};
 use ferry_http::Method;
-use ferry_mapping::FlowSpec;
-use ferry_salesforce::write::WriteOptions;
 use ferry_store::{AppendBatch, AuditLog, DeadLetters, Journal, Queue, RoutedNotice, Store};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-
-async fn console(p: &Pair) -> Arc<Console> {
-    let adapters = Adapters::new(
-        Some(p.bp_client.clone()),
-        Some((p.sf_client.clone(), WriteOptions::default())),
-    );
-    let enabled: Vec<String> = p
-        .flows
-        .flows()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
-    let known = DEFAULTS
-        .iter()
-        .map(|(name, text)| {
-            let spec = FlowSpec::parse(text, name).unwrap();
-            KnownFlow {
-                name: spec.name.clone(),
-                text: (*text).to_owned(),
-                origin: format!("default flow {name}"),
-                enabled: enabled.contains(&spec.name),
-                source: (spec.source.system, spec.source.object.clone()),
-                description: spec.description.clone(),
-            }
-        })
-        .collect();
-    Console::new(
-        &p.flows,
-        adapters,
-        known,
-        BTreeMap::new(),
-        p.store.clone() as Arc<dyn Store>,
-        TenantId::default_tenant(),
-    )
-    .await
-    .unwrap()
-}
 
 /// Runs the console's workers until the queue has been idle for half a second.
 async fn drain(p: &Pair, console: &Console) {
@@ -93,20 +51,6 @@ async fn journal(p: &Pair, flow: &str, object: &str, system: ferry_core::System,
         .unwrap();
 }
 
-/// The id of a Brightpearl customer of the demo data (a contact the customers flow takes).
-async fn a_customer(p: &Pair) -> String {
-    let flow = p.flow("customers_to_salesforce");
-    let rows = flow
-        .source()
-        .scan(None, 50, flow.source_fields())
-        .await
-        .unwrap();
-    rows.into_iter()
-        .find(|r| r.data["isCustomer"] == json!(true) && r.data["email"].is_string())
-        .expect("a customer with an email among the first contacts")
-        .id
-}
-
 async fn sf_create(p: &Pair, object: &str, body: Value) -> String {
     let call = p
         .sf_client
@@ -126,7 +70,7 @@ async fn sf_create(p: &Pair, object: &str, body: Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_flow_keeps_its_work_queued_until_it_is_resumed() {
     let p = pair().await;
-    let console = console(&p).await;
+    let console = console_of(&p).await;
     let customer = a_customer(&p).await;
     console
         .set_paused("customers_to_salesforce", true, "ui:ann")
@@ -154,7 +98,7 @@ async fn a_paused_flow_keeps_its_work_queued_until_it_is_resumed() {
             .any(|f| f.name == "customers_to_salesforce" && f.paused)
     );
     // Another process (a fresh console over the same store) sees the pause too.
-    let other = self::console(&p).await;
+    let other = console_of(&p).await;
     assert!(other.is_paused(&FlowName::new("customers_to_salesforce").unwrap()));
 
     console
@@ -194,7 +138,7 @@ async fn a_paused_flow_keeps_its_work_queued_until_it_is_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mapping_is_checked_previewed_saved_run_and_rolled_back() {
     let p = pair().await;
-    let console = console(&p).await;
+    let console = console_of(&p).await;
     let flow = "customers_to_salesforce";
     let customer = a_customer(&p).await;
     let view = console.mapping(flow).await.unwrap();
@@ -329,7 +273,7 @@ async fn a_mapping_is_checked_previewed_saved_run_and_rolled_back() {
 
     // A version saved by another process (`ferry flows rollback`, a second server) runs here
     // after a refresh.
-    let elsewhere = self::console(&p).await;
+    let elsewhere = console_of(&p).await;
     elsewhere
         .save(flow, &edited, Some(2), "from the CLI", "cli:root")
         .await
@@ -352,7 +296,7 @@ async fn a_mapping_is_checked_previewed_saved_run_and_rolled_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_load_and_reconcile_a_flow_with_progress() {
     let p = pair().await;
-    let console = console(&p).await;
+    let console = console_of(&p).await;
     let job = console
         .start_job("customers_to_salesforce", JobKind::InitialLoad, "ui:ann")
         .await
@@ -400,7 +344,7 @@ async fn wait_for_job(console: &Console, id: u64) -> ferry_engine::console::JobV
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_are_found_by_email_and_sku_and_corrected_for_a_retry() {
     let p = pair().await;
-    let console = console(&p).await;
+    let console = console_of(&p).await;
     // An SKU of the demo catalogue is found in Brightpearl.
     let product = p.flow("products_to_salesforce");
     let first = product

@@ -159,7 +159,11 @@ pub(crate) async fn flows(State(state): State<ServerState>, headers: HeaderMap) 
         Ok(stats) => stats,
         Err(e) => return store_error(e).into_response(),
     };
-    let console = state.console.as_ref().map(|c| c.flows()).unwrap_or_default();
+    let console = state
+        .console
+        .as_ref()
+        .map(|c| c.flows())
+        .unwrap_or_default();
     let mut flows: Vec<Value> = state
         .routes
         .iter()
@@ -506,13 +510,13 @@ pub fn openapi_document() -> Value {
         map
     };
     let action_body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeadAction"}}}});
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {"title": "Ferry admin API", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Operate a running Ferry. Every operation needs `Authorization: Bearer <token>` of [[server.api_tokens]]; roles: viewer (read) < operator (retry, discard) < admin."},
         "security": [{"bearer": []}],
         "paths": {
-            "/api/flows": {"get": {"summary": "The enabled flows, their routes and queues (viewer)",
+            "/api/flows": {"get": {"summary": "Every flow of the deployment: the running ones with their routes, queues, `paused`, running mapping `version` (null: the file) and `totals` since start; flows not enabled listed with `enabled: false` (viewer)",
                 "responses": with_ok(json!({"description": "flows"}), &[])}},
             "/api/dead-letters": {"get": {"summary": "Dead letters, newest first (viewer)",
                 "parameters": [
@@ -557,8 +561,6 @@ pub fn openapi_document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
                     "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string", "description": "what happened and what to do"}}}}},
-                "EditAndRetry": {"type": "object", "required": ["fields"], "description": "the source record's fields to correct, by name, with their new values (text, number, true/false or null to clear); the editable fields are the flow's top-level source fields of a Salesforce source",
-                    "properties": {"fields": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}}},
                 "Overview": {"type": "object", "required": ["at", "flows", "systems"], "properties": {
                     "at": {"type": "integer", "description": "Unix seconds"},
                     "sample_every_seconds": {"type": "integer"},
@@ -583,5 +585,13 @@ pub fn openapi_document() -> Value {
                     "properties": {"ids": {"type": "array", "items": {"type": "integer"}}, "flow": {"type": "string"}, "code": {"type": "string"}, "all": {"type": "boolean"}}}
             }
         }
-    })
+    });
+    // The console's paths (flows, jobs, mappings) live with their handlers.
+    if let (Some(paths), Value::Object(more)) = (
+        document["paths"].as_object_mut(),
+        crate::console_api::openapi_paths(),
+    ) {
+        paths.extend(more);
+    }
+    document
 }

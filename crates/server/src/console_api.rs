@@ -349,3 +349,69 @@ pub(crate) async fn rollback(
         Err(e) => refused(e),
     }
 }
+
+/// The OpenAPI paths of the console's calls (merged into `GET /api/openapi.json`).
+pub(crate) fn openapi_paths() -> serde_json::Value {
+    let name = json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the flow"});
+    let err = |code: &str, what: &str| {
+        (
+            code.to_owned(),
+            json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        )
+    };
+    let responses = |ok: (&str, &str), errors: &[(&str, &str)]| {
+        let mut map = serde_json::Map::new();
+        map.insert(ok.0.to_owned(), json!({"description": ok.1}));
+        for (code, what) in [
+            ("401", "no token, or not one of [[server.api_tokens]]"),
+            (
+                "503",
+                "NO_FLOWS: this server runs no flows, or the store or a system did not answer",
+            ),
+        ]
+        .iter()
+        .chain(errors)
+        {
+            let (code, value) = err(code, what);
+            map.insert(code, value);
+        }
+        serde_json::Value::Object(map)
+    };
+    let mapping_body = |fields: serde_json::Value| json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": fields}}}});
+    let text =
+        json!({"type": "string", "description": "the flow's declaration (TOML), at most 256 KiB"});
+    json!({
+        "/api/flows/{name}/pause": {"post": {"summary": "Pause a flow: its changes keep being journaled and queued; workers leave them until it is resumed (operator)",
+            "parameters": [name], "responses": responses(("200", "{flow, paused: true}"), &[("403", "ROLE_TOO_LOW"), ("404", "UNKNOWN_FLOW"), ("422", "FLOW_NOT_ENABLED")])}},
+        "/api/flows/{name}/resume": {"post": {"summary": "Resume a paused flow (operator)",
+            "parameters": [name], "responses": responses(("200", "{flow, paused: false}"), &[("403", "ROLE_TOO_LOW"), ("404", "UNKNOWN_FLOW")])}},
+        "/api/flows/{name}/jobs": {"post": {"summary": "Start an initial load (every source record through the flow, writing only what differs) or a reconciliation (every record compared, drifted ones queued for repair) in the background (operator)",
+            "parameters": [name],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["initial_load", "reconcile"]}}}}}},
+            "responses": responses(("202", "{job}: id, flow, kind, started_by, state (running, done, failed), read, summary, error, started_at, finished_at"), &[("403", "ROLE_TOO_LOW"), ("404", "UNKNOWN_FLOW"), ("409", "JOB_RUNNING: the flow has a job running")])}},
+        "/api/jobs": {"get": {"summary": "The jobs of this process, newest first (viewer)", "responses": responses(("200", "{jobs: [...]}"), &[])}},
+        "/api/jobs/{id}": {"get": {"summary": "One job and its progress (viewer)",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": responses(("200", "{job}"), &[("404", "UNKNOWN_JOB (jobs end with a restart)")])}},
+        "/api/flows/{name}/mapping": {
+            "get": {"summary": "The running mapping: {flow, text, version (null: the file), origin, versions: newest first} (viewer)",
+                "parameters": [name], "responses": responses(("200", "the mapping"), &[("404", "UNKNOWN_FLOW")])},
+            "post": {"summary": "Save an edited mapping as the flow's next version; workers run it from their next batch (admin)",
+                "parameters": [name],
+                "requestBody": mapping_body(json!({"text": text, "based_on": {"type": ["integer", "null"], "description": "the version the edit started from (null: the file)"}, "note": {"type": "string"}})),
+                "responses": responses(("201", "{version}: version, author, note, created_at"), &[("403", "ROLE_TOO_LOW: saving needs an admin"), ("409", "STALE_VERSION: another version was saved after the one edited"), ("422", "INVALID_MAPPING: error.problems lists every problem")])}},
+        "/api/flows/{name}/mapping/versions/{version}": {"get": {"summary": "One saved version's text (0: the flow file) and its line diff from the running text (viewer)",
+            "parameters": [name, {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}}],
+            "responses": responses(("200", "{version, diff_from_running: [{op: ' ' | '-' | '+', text}]}"), &[("404", "UNKNOWN_VERSION")])}},
+        "/api/flows/{name}/mapping/check": {"post": {"summary": "Check an edited mapping without saving: {valid, problems, diff_from_running} (viewer)",
+            "parameters": [name], "requestBody": mapping_body(json!({"text": text})),
+            "responses": responses(("200", "the problems (empty: it can be saved)"), &[("404", "UNKNOWN_FLOW")])}},
+        "/api/flows/{name}/mapping/preview": {"post": {"summary": "Run the edited and the running mapping over one real source record (reads both systems, writes nothing): {record, edited, running, differences} (operator)",
+            "parameters": [name], "requestBody": mapping_body(json!({"text": text, "record": {"type": "string", "description": "the source record's id; default: the source's first record"}})),
+            "responses": responses(("200", "the preview"), &[("403", "ROLE_TOO_LOW"), ("404", "NO_SAMPLE: no such source record"), ("422", "INVALID_MAPPING")])}},
+        "/api/flows/{name}/mapping/rollback": {"post": {"summary": "Run an earlier version again (0: the file), saved as a new version noting the rollback (admin)",
+            "parameters": [name],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["to"], "properties": {"to": {"type": "integer", "minimum": 0}}}}}},
+            "responses": responses(("201", "{version}"), &[("403", "ROLE_TOO_LOW: rolling back needs an admin"), ("404", "UNKNOWN_VERSION"), ("422", "INVALID_MAPPING: the old text no longer compiles")])}}
+    })
+}

@@ -131,7 +131,6 @@ async fn in_a_browser_log_in_find_a_dead_letter_and_retry_it() {
         .unwrap();
     let text = overview.text().await.unwrap();
     assert!(text.contains("orders_to_salesforce"), "{text}");
-    screenshot(&browser, "overview").await;
 
     // The dead letters, from the overview's count.
     browser
@@ -151,7 +150,6 @@ async fn in_a_browser_log_in_find_a_dead_letter_and_retry_it() {
         text.contains("DEPENDENCY_HELD") && text.contains("4242"),
         "{text}"
     );
-    screenshot(&browser, "dead-letters").await;
     browser
         .find(Locator::Css("button[value=retry]"))
         .await

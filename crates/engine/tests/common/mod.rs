@@ -216,3 +216,56 @@ pub fn unexpected(outcomes: &[RecordOutcome]) -> Vec<String> {
         .filter(|f| !(f.contains("MAPPING_ERROR") && f.contains("fix it")))
         .collect()
 }
+
+/// The operations console over the pair's flows (every default flow known, the enabled ones
+/// running), as `ferry serve` builds it.
+pub async fn console(p: &Pair) -> Arc<ferry_engine::console::Console> {
+    let adapters = Adapters::new(
+        Some(p.bp_client.clone()),
+        Some((p.sf_client.clone(), WriteOptions::default())),
+    );
+    let enabled: Vec<String> = p
+        .flows
+        .flows()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let known = DEFAULTS
+        .iter()
+        .map(|(name, text)| {
+            let spec = FlowSpec::parse(text, name).unwrap();
+            ferry_engine::console::KnownFlow {
+                name: spec.name.clone(),
+                text: (*text).to_owned(),
+                origin: format!("default flow {name}"),
+                enabled: enabled.contains(&spec.name),
+                source: (spec.source.system, spec.source.object.clone()),
+                description: spec.description.clone(),
+            }
+        })
+        .collect();
+    ferry_engine::console::Console::new(
+        &p.flows,
+        adapters,
+        known,
+        std::collections::BTreeMap::new(),
+        p.store.clone() as Arc<dyn Store>,
+        TenantId::default_tenant(),
+    )
+    .await
+    .unwrap()
+}
+
+/// The id of a Brightpearl customer of the demo data (a contact the customers flow takes).
+pub async fn a_customer(p: &Pair) -> String {
+    let flow = p.flow("customers_to_salesforce");
+    let rows = flow
+        .source()
+        .scan(None, 50, flow.source_fields())
+        .await
+        .unwrap();
+    rows.into_iter()
+        .find(|r| r.data["isCustomer"] == serde_json::json!(true) && r.data["email"].is_string())
+        .expect("a customer with an email among the first contacts")
+        .id
+}

@@ -64,8 +64,9 @@ pub(crate) enum Decision {
 /// three-way against `base`, what the target held after the last sync: a field the target
 /// changed since then while the source did not is the target's to keep (the flow in the other
 /// direction carries it back); a field both changed is a conflict, which `newest` settles by
-/// the records' change times and `review` holds for a person. Without a base (the first sync
-/// of a link), both treat every difference as a conflict settled by the change times.
+/// the records' change times and `review` holds for a person. Without a base for a field (the
+/// first sync of a link, or a field just added to the mapping), an empty target field is
+/// filled and any other difference is a conflict settled by the change times.
 ///
 /// `eq(field, a, b)` says whether two values of a field mean the same ([`same`], or the
 /// target's `compare` expression).
@@ -100,7 +101,9 @@ pub(crate) fn decide(
         let have = have.unwrap_or(&Value::Null);
         let (target_changed, source_changed) = match base.and_then(|b| b.get(field)) {
             Some(was) => (!eq(field, have, was), !eq(field, want, was)),
-            None => (true, true),
+            // Never synced by Ferry (a field just added to the mapping): an empty target
+            // field is filled; a value someone entered is a change of the target's.
+            None => (!is_blank(have), true),
         };
         if !target_changed {
             write.insert(field.clone(), want.clone());
@@ -130,6 +133,15 @@ pub(crate) fn decide(
         Decision::Unchanged
     } else {
         Decision::Write(write)
+    }
+}
+
+/// Null or text of nothing but whitespace.
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
     }
 }
 
@@ -220,6 +232,30 @@ mod tests {
                 &plain
             ),
             Decision::Write(map(json!({"Phone": "+45"})))
+        );
+    }
+
+    #[test]
+    fn a_field_new_to_the_mapping_fills_an_empty_target_field_under_newest() {
+        // The base knows Phone only; Description was added to the mapping since. The target
+        // changed after the source, but its Description is empty, so it is filled; its Title,
+        // typed in by someone, is kept.
+        let base = map(json!({"Phone": "+44"}));
+        let mapped = map(json!({"Phone": "+44", "Description": "VIP", "Title": "Buyer"}));
+        let current = row(
+            json!({"Phone": "+44", "Description": null, "Title": "Head buyer"}),
+            Some(9),
+        );
+        assert_eq!(
+            decide(
+                &mapped,
+                Some(&current),
+                |_| Policy::Newest,
+                Some(Timestamp::from_micros(5)),
+                Some(&base),
+                &plain
+            ),
+            Decision::Write(map(json!({"Description": "VIP"})))
         );
     }
 

@@ -279,10 +279,23 @@ impl Flow {
         let (recs, _) = self.run_recs(rows, true, true).await;
         outcomes_of(recs)
             .into_iter()
-            .map(|(outcome, source, targets)| Preview {
-                outcome,
-                source,
-                targets,
+            .map(|(mut outcome, source, targets)| {
+                // A dry run writes nothing, so say what the writes would have been.
+                if outcome.result == Ok(Change::Unchanged) {
+                    if targets.iter().any(|t| t["note"] == "create") {
+                        outcome.result = Ok(Change::Created);
+                    } else if targets
+                        .iter()
+                        .any(|t| t["changed"].as_array().is_some_and(|c| !c.is_empty()))
+                    {
+                        outcome.result = Ok(Change::Updated);
+                    }
+                }
+                Preview {
+                    outcome,
+                    source,
+                    targets,
+                }
             })
             .collect()
     }
