@@ -22,8 +22,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use ferry_core::FlowName;
-use serde::Deserialize;
 pub(crate) use overview::{flows_fragment, overview};
+use serde::Deserialize;
 pub use session::Sessions;
 use session::User;
 
