@@ -172,6 +172,24 @@ async fn pause_resume_and_versions_work_from_the_store_alone() {
             && offline.matches("[salesforce] section").count() == 1,
         "{offline}"
     );
+
+    // A saved version that no longer reads (as after an upgrade that changed the language)
+    // stops the flows from being built; rolling back to the file still works.
+    use ferry_store::FlowConfigs as _;
+    store
+        .save_flow_version(&tenant, FLOW, "name = [", "cli:test", "broken", None)
+        .await
+        .unwrap();
+    let back = ok(&run(&deployment, &["flows", "rollback", FLOW, "--to", "0"]));
+    assert!(
+        back.contains("version 2 saved (rollback to the file)"),
+        "{back}"
+    );
+    let versions = store.flow_versions(&tenant, FLOW).await.unwrap();
+    assert_eq!(
+        versions[0].spec,
+        shown.trim_end_matches('\n').to_owned() + "\n"
+    );
 }
 
 #[test]

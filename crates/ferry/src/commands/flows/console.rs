@@ -441,7 +441,32 @@ pub(super) async fn rollback(ctx: &Context, args: &FlowsRollbackArgs) -> Result<
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let console = console(ctx, &format!("rolling back flow {name}")).await?;
+    let console = match console(ctx, &format!("rolling back flow {name}")).await {
+        Ok(console) => console,
+        // The way out when a saved version stops the flows from being built (a Ferry upgrade
+        // changed the language): the file parsed when it was loaded, so it is saved as the
+        // next version without compiling anything.
+        Err(error) if args.to == 0 => {
+            let saved = store
+                .save_flow_version(
+                    &tenant,
+                    &name,
+                    &flow.text,
+                    &actor(),
+                    "rollback to the file",
+                    (running > 0).then_some(running),
+                )
+                .await
+                .map_err(|e| anyhow!("flow {name}: saving the rollback failed: {e}"))?;
+            writeln!(
+                std::io::stdout(),
+                "flow {name} version {} saved (rollback to the file) without building the flows,                  which failed: {error:#}",
+                saved.version
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(error) => return Err(error),
+    };
     let view = match console.rollback(&name, args.to, &actor()).await {
         Ok(view) => view,
         Err(e) if !e.problems.is_empty() => bail!(
