@@ -521,6 +521,29 @@ async fn in_a_browser_sync_fix_a_record_and_edit_a_mapping() {
         timeline.contains("Brightpearl") && timeline.contains(&contact),
         "the write is in the timeline: {timeline}"
     );
+    // Every sync is there in order: the refusal, then the write with the fields sent.
+    let failed = timeline
+        .find("customers_to_brightpearl · failed")
+        .expect("the failed sync");
+    let created = timeline
+        .find("customers_to_brightpearl · created")
+        .expect("the successful sync");
+    assert!(failed < created, "{timeline}");
+    assert!(
+        timeline.contains("contact.lastName: Featherstonehaugh"),
+        "{timeline}"
+    );
+    let edited = timeline
+        .find("record.edit by ui:ada")
+        .expect("the correction is audited");
+    assert!(failed < edited && edited < created, "{timeline}");
+    browser
+        .execute(
+            "document.querySelector('ol.timeline').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
     screenshot(&browser, "trace-after-fix").await;
     let left =
         r.p.store

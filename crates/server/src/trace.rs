@@ -388,7 +388,8 @@ pub fn payload_changes(before: &Value, after: &Value) -> Vec<Value> {
 }
 
 /// The response: what was searched, the sections, and one timeline of every event sorted by
-/// time (ties keep the order notices, attempts, dead letters, link writes, audit entries).
+/// time (ties keep the order notices, attempts, dead letters, syncs, link writes, audit
+/// entries).
 fn render(
     q: &str,
     links: &[XrefLink],
@@ -427,6 +428,16 @@ fn render(
             });
             timeline.push((n.observed_at.min(n.journaled_at), 0, body.clone()));
             notices.push(body);
+        }
+        for sync in &history.syncs {
+            timeline.push((
+                sync.at,
+                3,
+                json!({"kind": "sync", "id": sync.id, "at": at(sync.at), "flow": sync.flow,
+                       "source": sync.source.as_str(), "object": sync.object,
+                       "record_id": sync.record_id, "outcome": sync.outcome,
+                       "detail": sync.detail}),
+            ));
         }
         for item in &history.items {
             for a in &item.history {
@@ -495,7 +506,7 @@ fn render(
         let mut event = body.clone();
         event["kind"] = json!("link");
         event["at"] = json!(at(link.updated_at));
-        timeline.push((link.updated_at, 3, event));
+        timeline.push((link.updated_at, 4, event));
     }
     let audit_json: Vec<Value> = audit
         .iter()
@@ -507,7 +518,7 @@ fn render(
     for (entry, body) in audit.iter().zip(&audit_json) {
         let mut event = body.clone();
         event["kind"] = json!("audit");
-        timeline.push((entry.at, 4, event));
+        timeline.push((entry.at, 5, event));
     }
     timeline.sort_by_key(|(t, rank, _)| (*t, *rank));
     json!({

@@ -72,6 +72,10 @@ pub trait Journal: Send + Sync {
     /// Deletes journal entries older than `before` that no queued item or dead letter refers to.
     async fn prune_journal(&self, before: Timestamp) -> Result<u64>;
 
+    /// Records what syncs of records did (one transaction for the batch). Pruned with the
+    /// journal: [`Journal::prune_journal`] deletes entries older than its `before` too.
+    async fn log_syncs(&self, entries: &[NewSyncEntry]) -> Result<()>;
+
     /// What the store keeps about one record, each list oldest first: its newest `limit`
     /// journaled notices (at most 1000), its work items waiting or in flight with their attempt
     /// history, and its dead letters. A record never seen gives empty lists. Read through the

@@ -439,6 +439,50 @@ pub struct RecordHistory {
     pub items: Vec<QueuedItem>,
     /// Its dead letters, with every attempt.
     pub dead_letters: Vec<ferry_core::DeadLetter>,
+    /// What its syncs did (the newest ones, up to the limit asked for).
+    #[serde(default)]
+    pub syncs: Vec<SyncEntry>,
+}
+
+/// What one sync of a record did, to record in the sync log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSyncEntry {
+    /// The connection pair.
+    pub tenant: TenantId,
+    /// The flow that ran.
+    pub flow: FlowName,
+    /// The source system.
+    pub source: System,
+    /// The source object.
+    pub object: String,
+    /// The source record.
+    pub record_id: String,
+    /// `created`, `updated`, `unchanged`, `skipped`, `deactivated`, `gone` or `failed`.
+    pub outcome: String,
+    /// What was written (`writes`: target, object, id, action, fields sent), why it was
+    /// skipped, or the error (`code`, `message`).
+    pub detail: serde_json::Value,
+}
+
+/// A sync log entry as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// When the sync finished.
+    pub at: Timestamp,
+    /// The flow that ran.
+    pub flow: String,
+    /// The source system.
+    pub source: System,
+    /// The source object.
+    pub object: String,
+    /// The source record.
+    pub record_id: String,
+    /// What the sync came to.
+    pub outcome: String,
+    /// Its details (see [`NewSyncEntry::detail`]).
+    pub detail: serde_json::Value,
 }
 
 /// One saved version of a flow's declaration (the console's mapping editor).

@@ -231,8 +231,8 @@ impl Console {
                 tenant: self.tenant.clone(),
                 actor: actor.to_owned(),
                 action: "record.edit".to_owned(),
-                subject: format!("{flow}/{id}"),
-                detail: json!({"object": object, "before": was, "after": fields}),
+                subject: id.to_owned(),
+                detail: json!({"flow": flow, "object": object, "before": was, "after": fields}),
             })
             .await
             .map_err(ConsoleError::store)?;

@@ -39,7 +39,7 @@ struct Change {
 /// One event of the timeline.
 struct Event {
     at: String,
-    /// `notice`, `attempt`, `dead_letter`, `link`, `audit` (a CSS class too).
+    /// `notice`, `attempt`, `dead_letter`, `sync`, `link`, `audit` (a CSS class too).
     kind: String,
     /// What the kind is called on the page.
     label: &'static str,
@@ -267,6 +267,58 @@ fn event(e: &Value) -> Event {
             event.title = format!("{} · {}", field(e, "flow"), field(e, "error_code"));
             event.lines.push(field(e, "error_message").to_owned());
             event.links.push(dead_link(number(e, "id")));
+        }
+        "sync" => {
+            event.label = "Synced";
+            let outcome = field(e, "outcome");
+            if outcome == "failed" {
+                event.kind = "sync failed-sync".into();
+            }
+            event.title = format!("{} · {outcome}", field(e, "flow"));
+            let detail = &e["detail"];
+            if let Some(reason) = detail.get("reason").and_then(Value::as_str) {
+                event.lines.push(reason.to_owned());
+            }
+            if let Some(code) = detail.get("code").and_then(Value::as_str) {
+                event.lines.push(format!(
+                    "{code}: {}",
+                    detail
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ));
+            }
+            for write in detail["writes"].as_array().into_iter().flatten() {
+                event.lines.push(format!(
+                    "{} {} {} ({})",
+                    write["action"].as_str().unwrap_or("write"),
+                    write["object"].as_str().unwrap_or_default(),
+                    write["id"].as_str().unwrap_or_default(),
+                    write["target"].as_str().unwrap_or_default(),
+                ));
+                if let Some(fields) = write["fields"].as_object() {
+                    event.changes.extend(fields.iter().map(|(f, v)| Change {
+                        field: format!("{}.{f}", write["object"].as_str().unwrap_or_default()),
+                        old: String::new(),
+                        new: text(v),
+                    }));
+                }
+            }
+            if outcome == "unchanged" {
+                event
+                    .lines
+                    .push("every target already held the mapped values: nothing written".into());
+            }
+            if let Some(locked) = detail["locked"].as_array().filter(|l| !l.is_empty()) {
+                event.lines.push(format!(
+                    "left as they are (the target is locked): {}",
+                    locked
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
         }
         "link" => {
             event.label = "Written";

@@ -315,4 +315,54 @@ pub async fn record_history_shows_notices_attempts_and_dead_letters(store: TestS
         let none = store.record_history(&record(unknown), 100).await.unwrap();
         assert_eq!(none, RecordHistory::default(), "{unknown:?}");
     }
+
+    // What syncs did is kept per record, oldest first, the newest `limit`; pruned with the
+    // journal.
+    let sync = |id: &str, outcome: &str, tenant_name: &str| NewSyncEntry {
+        tenant: tenant(tenant_name),
+        flow: flow("customers"),
+        source: System::Brightpearl,
+        object: "contact".into(),
+        record_id: id.into(),
+        outcome: outcome.into(),
+        detail: serde_json::json!({"writes": [{"object": "Contact", "fields": {"Email": "a@b.c"}}]}),
+    };
+    store
+        .log_syncs(&[
+            sync("7", "created", "t1"),
+            sync("8", "failed", "t1"),
+            sync("7", "x", "t2"),
+        ])
+        .await
+        .unwrap();
+    store
+        .log_syncs(&[sync("7", "updated", "t1")])
+        .await
+        .unwrap();
+    store.log_syncs(&[]).await.unwrap();
+    let seven = store.record_history(&record("7"), 100).await.unwrap();
+    let outcomes: Vec<&str> = seven.syncs.iter().map(|s| s.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["created", "updated"]);
+    assert_eq!(
+        seven.syncs[0].detail["writes"][0]["fields"]["Email"],
+        "a@b.c"
+    );
+    assert_eq!(seven.syncs[0].flow, "customers");
+    let newest = store.record_history(&record("7"), 1).await.unwrap();
+    assert_eq!(newest.syncs.len(), 1);
+    assert_eq!(newest.syncs[0].outcome, "updated");
+    store
+        .prune_journal(Timestamp::from_micros(
+            Timestamp::now().as_micros() + 1_000_000,
+        ))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .record_history(&record("7"), 100)
+            .await
+            .unwrap()
+            .syncs
+            .is_empty()
+    );
 }

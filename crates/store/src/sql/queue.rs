@@ -169,7 +169,38 @@ macro_rules! store_queue {
                 .bind(before.as_micros())
                 .execute(&self.pool)
                 .await?;
+                sqlx::query(<$store>::sql("DELETE FROM sync_log WHERE at < ?"))
+                    .bind(before.as_micros())
+                    .execute(&self.pool)
+                    .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn log_syncs(&self, entries: &[NewSyncEntry]) -> Result<()> {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let now = now_micros();
+                let mut tx = self.begin_write().await?;
+                for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO sync_log (tenant, flow, source, object, record_id, at, \
+                         outcome, detail) ",
+                    );
+                    qb.push_values(chunk, |mut row, e| {
+                        row.push_bind(e.tenant.as_str().to_owned())
+                            .push_bind(e.flow.as_str().to_owned())
+                            .push_bind(e.source.as_str())
+                            .push_bind(e.object.clone())
+                            .push_bind(e.record_id.clone())
+                            .push_bind(now)
+                            .push_bind(e.outcome.clone())
+                            .push_bind(e.detail.to_string());
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn record_history(
@@ -254,6 +285,34 @@ macro_rules! store_queue {
                 .await?;
                 for row in &rows {
                     history.dead_letters.push(dead_from_row(row)?);
+                }
+
+                if limit > 0 {
+                    let rows = sqlx::query(<$store>::sql(
+                        "SELECT id, at, flow, source, object, record_id, outcome, detail \
+                         FROM sync_log \
+                         WHERE tenant = ? AND source = ? AND object = ? AND record_id = ? \
+                         ORDER BY id DESC LIMIT ?",
+                    ))
+                    .bind(record.tenant.as_str())
+                    .bind(record.source.as_str())
+                    .bind(&record.object)
+                    .bind(&record.record_id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for row in rows.iter().rev() {
+                        history.syncs.push(SyncEntry {
+                            id: int(row, 0)?,
+                            at: Timestamp::from_micros(int(row, 1)?),
+                            flow: text(row, 2)?,
+                            source: system_col(row, 3, "sync_log")?,
+                            object: text(row, 4)?,
+                            record_id: text(row, 5)?,
+                            outcome: text(row, 6)?,
+                            detail: lenient_json(text(row, 7)?),
+                        });
+                    }
                 }
                 Ok(history)
             }

@@ -7,7 +7,7 @@ use super::{CompiledTarget, Flow};
 use crate::flows::adapters::{AdapterError, Row, Write};
 use ferry_core::{Direction, Failure, System, Timestamp, XrefLink};
 use ferry_mapping::WriteMode;
-use ferry_store::{LinkWrite, NewLink};
+use ferry_store::{LinkWrite, NewLink, NewSyncEntry};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -165,6 +165,9 @@ struct Rec {
     status_sent: bool,
     /// In a preview: per target record, what would be written (see [`Flow::preview`]).
     preview: Vec<Value>,
+    /// The target records this sync wrote: target, object, id, action, fields sent (the sync
+    /// log the record trace shows).
+    log: Vec<Value>,
 }
 
 /// One mapped target record of one source record.
@@ -319,6 +322,7 @@ impl Flow {
                 locked: Vec::new(),
                 status_sent: false,
                 preview: Vec::new(),
+                log: Vec::new(),
             })
             .collect();
         let base = match self.base_context().await {
@@ -375,6 +379,7 @@ impl Flow {
                 );
             }
             metrics_for(self.name.as_str(), &recs);
+            self.log_syncs(&recs).await;
             self.stats.count(recs.iter().map(|r| {
                 if r.failed.is_some() {
                     3
@@ -918,6 +923,17 @@ impl Flow {
                 match results.get(n) {
                     Some(Ok(id)) => {
                         ids.insert(*i, id.clone());
+                        let mut sent = write.fields.clone();
+                        if let Some((field, value)) = &write.upsert_key {
+                            sent.insert(field.clone(), value.clone());
+                        }
+                        rec.log.push(json!({
+                            "target": target.spec.name,
+                            "object": object,
+                            "id": id,
+                            "action": if write.id.is_some() { "update" } else { "create" },
+                            "fields": sent,
+                        }));
                         if write.id.is_some() {
                             rec.updated = true;
                         } else {
@@ -1455,6 +1471,45 @@ impl Flow {
                     ),
                 ));
             }
+        }
+    }
+
+    /// Records what this batch's syncs did in the store's sync log (the record trace). A log
+    /// that cannot be written is a warning, never a failure of the records: they were synced.
+    async fn log_syncs(&self, recs: &[Rec]) {
+        let entries: Vec<NewSyncEntry> = recs
+            .iter()
+            .map(|rec| {
+                let (outcome, detail) = if let Some(f) = &rec.failed {
+                    (
+                        "failed",
+                        json!({"code": f.code, "message": f.message, "writes": rec.log}),
+                    )
+                } else if let Some(reason) = &rec.skipped {
+                    ("skipped", json!({"reason": reason}))
+                } else {
+                    let outcome = if rec.created {
+                        "created"
+                    } else if rec.updated {
+                        "updated"
+                    } else {
+                        "unchanged"
+                    };
+                    (outcome, json!({"writes": rec.log, "locked": rec.locked}))
+                };
+                NewSyncEntry {
+                    tenant: self.tenant.clone(),
+                    flow: self.name.clone(),
+                    source: self.spec.source.system,
+                    object: self.spec.source.object.clone(),
+                    record_id: rec.row.id.clone(),
+                    outcome: outcome.to_owned(),
+                    detail,
+                }
+            })
+            .collect();
+        if let Err(error) = self.store.log_syncs(&entries).await {
+            tracing::warn!(flow = %self.name, %error, "could not record the syncs in the sync log");
         }
     }
 
