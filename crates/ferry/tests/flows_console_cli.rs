@@ -175,7 +175,6 @@ async fn pause_resume_and_versions_work_from_the_store_alone() {
 
     // A saved version that no longer reads (as after an upgrade that changed the language)
     // stops the flows from being built; rolling back to the file still works.
-    use ferry_store::FlowConfigs as _;
     store
         .save_flow_version(&tenant, FLOW, "name = [", "cli:test", "broken", None)
         .await

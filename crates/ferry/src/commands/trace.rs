@@ -215,6 +215,34 @@ fn event_line(e: &Value) -> String {
             s(e, "error_code"),
             s(e, "error_message")
         ),
+        "sync" => {
+            let detail = &e["detail"];
+            let mut line = format!(
+                "  {}  sync         {} {}",
+                s(e, "at"),
+                s(e, "flow"),
+                s(e, "outcome")
+            );
+            if let Some(code) = detail["code"].as_str() {
+                line.push_str(&format!(": {code} — {}", s(detail, "message")));
+            }
+            if let Some(reason) = detail["reason"].as_str() {
+                line.push_str(&format!(": {reason}"));
+            }
+            line.push('\n');
+            for write in detail["writes"].as_array().into_iter().flatten() {
+                line.push_str(&format!(
+                    "      {} {} {}\n",
+                    s(write, "action"),
+                    s(write, "object"),
+                    s(write, "id")
+                ));
+                for (field, value) in write["fields"].as_object().into_iter().flatten() {
+                    line.push_str(&format!("        {field} = {}\n", shown(value)));
+                }
+            }
+            line
+        }
         "link" => format!(
             "  {}  written      {} Brightpearl {} <-> Salesforce {}\n",
             s(e, "at"),
