@@ -5,13 +5,12 @@
 
 mod common;
 
-use common::{Pair, a_customer, console as console_of, pair};
-use ferry_core::{FlowName, TenantId};
+use common::{Pair, a_customer, console as console_of, journal, pair, sf_create};
+use ferry_core::FlowName;
 use ferry_engine::console::{Console, ErrorKind, JobKind};
 use ferry_engine::{Worker, WorkerOptions};
-use ferry_http::Method;
-use ferry_store::{AppendBatch, AuditLog, DeadLetters, Journal, Queue, RoutedNotice, Store};
-use serde_json::{Value, json};
+use ferry_store::{AuditLog, DeadLetters, Queue, Store};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,44 +28,6 @@ async fn drain(p: &Pair, console: &Console) {
     worker.run(shutdown).await;
 }
 
-async fn journal(p: &Pair, flow: &str, object: &str, system: ferry_core::System, id: &str) {
-    p.store
-        .append(AppendBatch {
-            notices: vec![RoutedNotice {
-                notice: ferry_core::ChangeNotice {
-                    tenant: TenantId::default_tenant(),
-                    source: system,
-                    object: object.into(),
-                    record_id: id.into(),
-                    operation: ferry_core::Operation::Update,
-                    observed_at: ferry_core::Timestamp::now(),
-                    origin: None,
-                    payload: json!({}),
-                },
-                flows: vec![FlowName::new(flow).unwrap()],
-            }],
-            checkpoints: vec![],
-        })
-        .await
-        .unwrap();
-}
-
-async fn sf_create(p: &Pair, object: &str, body: Value) -> String {
-    let call = p
-        .sf_client
-        .call(Method::POST, &format!("sobjects/{object}"))
-        .json(&body)
-        .unwrap();
-    let answer: Value = p
-        .sf_client
-        .send(&call)
-        .await
-        .unwrap()
-        .json("create")
-        .unwrap();
-    answer["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_flow_keeps_its_work_queued_until_it_is_resumed() {
     let p = pair().await;
@@ -79,9 +40,9 @@ async fn a_paused_flow_keeps_its_work_queued_until_it_is_resumed() {
     journal(
         &p,
         "customers_to_salesforce",
-        "contact",
         ferry_core::System::Brightpearl,
-        &customer,
+        "contact",
+        std::slice::from_ref(&customer),
     )
     .await;
     drain(&p, &console).await;
@@ -215,9 +176,9 @@ async fn a_mapping_is_checked_previewed_saved_run_and_rolled_back() {
     journal(
         &p,
         flow,
-        "contact",
         ferry_core::System::Brightpearl,
-        &customer,
+        "contact",
+        std::slice::from_ref(&customer),
     )
     .await;
     drain(&p, &console).await;
@@ -375,7 +336,14 @@ async fn records_are_found_by_email_and_sku_and_corrected_for_a_retry() {
         "{found:?}"
     );
     let flow = "customers_to_brightpearl";
-    journal(&p, flow, "Contact", ferry_core::System::Salesforce, &id).await;
+    journal(
+        &p,
+        flow,
+        ferry_core::System::Salesforce,
+        "Contact",
+        std::slice::from_ref(&id),
+    )
+    .await;
     drain(&p, &console).await;
     let dead = p
         .store

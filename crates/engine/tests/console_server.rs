@@ -10,15 +10,15 @@ mod browser;
 mod common;
 
 use browser::{browser, driver, screenshot};
-use common::{Pair, console, pair};
+use common::{Pair, console, journal, pair, sf_create};
 use fantoccini::{Client, Locator};
-use ferry_core::{FlowName, System, TenantId};
+use ferry_core::{System, TenantId};
 use ferry_engine::console::Console;
 use ferry_engine::{Worker, WorkerOptions};
-use ferry_http::{Method, reqwest};
+use ferry_http::reqwest;
 use ferry_server::admin::{ApiToken, Role};
 use ferry_server::{ServerState, serve};
-use ferry_store::{AppendBatch, DeadLetters, FlowConfigs, Journal, RoutedNotice, Store};
+use ferry_store::{DeadLetters, FlowConfigs, Store};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -105,48 +105,6 @@ async fn call(
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
-}
-
-async fn journal(p: &Pair, flow: &str, system: System, object: &str, ids: &[String]) {
-    let notices = ids
-        .iter()
-        .map(|id| RoutedNotice {
-            notice: ferry_core::ChangeNotice {
-                tenant: TenantId::default_tenant(),
-                source: system,
-                object: object.into(),
-                record_id: id.clone(),
-                operation: ferry_core::Operation::Update,
-                observed_at: ferry_core::Timestamp::now(),
-                origin: None,
-                payload: json!({"event": "test"}),
-            },
-            flows: vec![FlowName::new(flow).unwrap()],
-        })
-        .collect();
-    p.store
-        .append(AppendBatch {
-            notices,
-            checkpoints: vec![],
-        })
-        .await
-        .unwrap();
-}
-
-async fn sf_create(p: &Pair, object: &str, body: Value) -> String {
-    let call = p
-        .sf_client
-        .call(Method::POST, &format!("sobjects/{object}"))
-        .json(&body)
-        .unwrap();
-    let answer: Value = p
-        .sf_client
-        .send(&call)
-        .await
-        .unwrap()
-        .json("create")
-        .unwrap();
-    answer["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

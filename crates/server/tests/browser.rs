@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::browser::{browser, driver, screenshot};
+use common::browser::{browser, driver, log_in, screenshot};
 use fantoccini::Locator;
 use ferry_core::{
     ChangeNotice, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
@@ -110,25 +110,8 @@ async fn in_a_browser_log_in_find_a_dead_letter_and_retry_it() {
             .ends_with("/ui/login")
     );
     screenshot(&browser, "login").await;
-    browser
-        .find(Locator::Css("#token"))
-        .await
-        .unwrap()
-        .send_keys(OPERATOR)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("form.login button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let overview = browser
-        .wait()
-        .for_element(Locator::Css("table.flows"))
-        .await
-        .unwrap();
+    log_in(&browser, &base, OPERATOR).await;
+    let overview = browser.find(Locator::Css("table.flows")).await.unwrap();
     let text = overview.text().await.unwrap();
     assert!(text.contains("orders_to_salesforce"), "{text}");
 

@@ -20,7 +20,7 @@ use ferry_sandbox::brightpearl::api::{
 use ferry_sandbox::salesforce::Sandbox as SfSandbox;
 use ferry_sandbox::salesforce::api::{DataSet, Options};
 use ferry_store::testing::fresh_sqlite_store;
-use ferry_store::{SqliteStore, Store};
+use ferry_store::{AppendBatch, Journal, RoutedNotice, SqliteStore, Store};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -268,4 +268,54 @@ pub async fn a_customer(p: &Pair) -> String {
         .find(|r| r.data["isCustomer"] == serde_json::json!(true) && r.data["email"].is_string())
         .expect("a customer with an email among the first contacts")
         .id
+}
+
+/// Journals a notice per id for `flow`, as the intake or a poller would.
+pub async fn journal(
+    p: &Pair,
+    flow: &str,
+    system: ferry_core::System,
+    object: &str,
+    ids: &[String],
+) {
+    let notices = ids
+        .iter()
+        .map(|id| RoutedNotice {
+            notice: ferry_core::ChangeNotice {
+                tenant: ferry_core::TenantId::default_tenant(),
+                source: system,
+                object: object.into(),
+                record_id: id.clone(),
+                operation: ferry_core::Operation::Update,
+                observed_at: ferry_core::Timestamp::now(),
+                origin: None,
+                payload: json!({"event": "test"}),
+            },
+            flows: vec![ferry_core::FlowName::new(flow).unwrap()],
+        })
+        .collect();
+    p.store
+        .append(AppendBatch {
+            notices,
+            checkpoints: vec![],
+        })
+        .await
+        .unwrap();
+}
+
+/// Creates a Salesforce record as a person would; its id.
+pub async fn sf_create(p: &Pair, object: &str, body: Value) -> String {
+    let call = p
+        .sf_client
+        .call(Method::POST, &format!("sobjects/{object}"))
+        .json(&body)
+        .unwrap();
+    let answer: Value = p
+        .sf_client
+        .send(&call)
+        .await
+        .unwrap()
+        .json("create")
+        .unwrap();
+    answer["id"].as_str().unwrap().to_owned()
 }

@@ -198,6 +198,37 @@ fn no_console(state: &ServerState) -> Result<Arc<Console>, Box<Response>> {
     })
 }
 
+/// A form that carries the session's CSRF token.
+trait Posted {
+    fn csrf(&self) -> &str;
+}
+
+/// A page's user and the console.
+fn viewing(
+    state: &ServerState,
+    headers: &HeaderMap,
+) -> Result<(User, Arc<Console>), Box<Response>> {
+    Ok((session(state, headers)?, no_console(state)?))
+}
+
+/// A posted form, its user (signed in, CSRF, this site, at least `needed`) and the console.
+fn accept<T: Posted>(
+    state: &ServerState,
+    headers: &HeaderMap,
+    form: Result<Form<T>, axum::extract::rejection::FormRejection>,
+    needed: Role,
+    what: &str,
+) -> Result<(T, User, Arc<Console>), Box<Response>> {
+    let Ok(Form(form)) = form else {
+        return Err(Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            "the form is incomplete: reload the page",
+        )));
+    };
+    let user = acting(state, headers, form.csrf(), needed, what)?;
+    Ok((form, user, no_console(state)?))
+}
+
 fn refused(e: &ConsoleError) -> Response {
     let mut text = e.message.clone();
     if !e.problems.is_empty() {
@@ -223,12 +254,8 @@ pub(crate) async fn flows_page(
     headers: HeaderMap,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let user = match session(&state, &headers) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let console = match no_console(&state) {
-        Ok(c) => c,
+    let (user, console) = match viewing(&state, &headers) {
+        Ok(v) => v,
         Err(r) => return *r,
     };
     let flows = console
@@ -294,26 +321,11 @@ pub(crate) async fn flow_action(
     headers: HeaderMap,
     form: Result<Form<FlowAction>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the form is incomplete: reload the page",
-        );
-    };
-    let user = match acting(
-        &state,
-        &headers,
-        &form.csrf,
-        Role::Operator,
-        "acting on a flow",
-    ) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let console = match no_console(&state) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
+    let (form, user, console) =
+        match accept(&state, &headers, form, Role::Operator, "acting on a flow") {
+            Ok(accepted) => accepted,
+            Err(r) => return *r,
+        };
     let actor = format!("ui:{}", user.name);
     let flow = form.flow.trim();
     let result = match form.action.as_str() {
@@ -361,12 +373,8 @@ pub(crate) async fn mapping_page(
     Path(name): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    let user = match session(&state, &headers) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let console = match no_console(&state) {
-        Ok(c) => c,
+    let (user, console) = match viewing(&state, &headers) {
+        Ok(v) => v,
         Err(r) => return *r,
     };
     let view = match console.mapping(&name).await {
@@ -422,17 +430,8 @@ pub(crate) async fn mapping_check(
     Path(name): Path<String>,
     form: Result<Form<MappingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the form is incomplete: reload the page",
-        );
-    };
-    if let Err(r) = acting(&state, &headers, &form.csrf, Role::Viewer, "checking") {
-        return *r;
-    }
-    let console = match no_console(&state) {
-        Ok(c) => c,
+    let (form, _user, console) = match accept(&state, &headers, form, Role::Viewer, "checking") {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let running = match console.mapping(&name).await {
@@ -495,17 +494,8 @@ pub(crate) async fn mapping_preview(
     Path(name): Path<String>,
     form: Result<Form<MappingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the form is incomplete: reload the page",
-        );
-    };
-    if let Err(r) = acting(&state, &headers, &form.csrf, Role::Operator, "a preview") {
-        return *r;
-    }
-    let console = match no_console(&state) {
-        Ok(c) => c,
+    let (form, _user, console) = match accept(&state, &headers, form, Role::Operator, "a preview") {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let record = Some(form.record.trim()).filter(|r| !r.is_empty());
@@ -596,26 +586,11 @@ pub(crate) async fn mapping_save(
     Path(name): Path<String>,
     form: Result<Form<MappingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the form is incomplete: reload the page",
-        );
-    };
-    let user = match acting(
-        &state,
-        &headers,
-        &form.csrf,
-        Role::Admin,
-        "saving a mapping",
-    ) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let console = match no_console(&state) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
+    let (form, user, console) =
+        match accept(&state, &headers, form, Role::Admin, "saving a mapping") {
+            Ok(accepted) => accepted,
+            Err(r) => return *r,
+        };
     let based_on = form.based_on.trim().parse::<i64>().ok();
     let text = form.text.replace("\r\n", "\n");
     match console
@@ -647,12 +622,8 @@ pub(crate) async fn version_page(
     headers: HeaderMap,
     Path((name, version)): Path<(String, i64)>,
 ) -> Response {
-    let user = match session(&state, &headers) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let console = match no_console(&state) {
-        Ok(c) => c,
+    let (user, console) = match viewing(&state, &headers) {
+        Ok(v) => v,
         Err(r) => return *r,
     };
     let running = match console.mapping(&name).await {
@@ -692,18 +663,8 @@ pub(crate) async fn mapping_rollback(
     Path(name): Path<String>,
     form: Result<Form<RollbackForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "the form is incomplete: reload the page",
-        );
-    };
-    let user = match acting(&state, &headers, &form.csrf, Role::Admin, "a rollback") {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let console = match no_console(&state) {
-        Ok(c) => c,
+    let (form, user, console) = match accept(&state, &headers, form, Role::Admin, "a rollback") {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     match console
@@ -719,5 +680,23 @@ pub(crate) async fn mapping_rollback(
         ))
         .into_response(),
         Err(e) => refused(&e),
+    }
+}
+
+impl Posted for FlowAction {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl Posted for MappingForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl Posted for RollbackForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }
