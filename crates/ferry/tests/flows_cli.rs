@@ -5,61 +5,8 @@
 
 mod common;
 
-use ferry_sandbox::brightpearl::api as bp;
-use ferry_sandbox::salesforce as sf;
+use common::systems::Systems;
 use serde_json::Value;
-use std::process::Output;
-
-const MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
-struct Systems {
-    org: sf::Sandbox,
-    account: bp::Sandbox,
-    dir: tempfile::TempDir,
-}
-
-impl Systems {
-    async fn start(flows: &str) -> Systems {
-        let org = sf::Sandbox::start(sf::api::Options {
-            data: sf::api::DataSet::Demo,
-            ..sf::api::Options::default()
-        })
-        .await
-        .expect("salesforce sandbox starts");
-        let account = bp::Sandbox::start(bp::Options {
-            data: bp::DataSet::Demo,
-            requests_per_minute: 0,
-            ..bp::Options::default()
-        })
-        .await
-        .expect("brightpearl sandbox starts");
-        let dir = tempfile::tempdir().unwrap();
-        let sf = &org.banner;
-        let bpb = &account.banner;
-        let origin = bpb.base_url.split("/public-api/").next().unwrap();
-        let toml = format!(
-            "[store]\nurl = \"sqlite://ferry.db\"\n\n{flows}\n\n[salesforce]\nlogin_url = \"{}\"\n\
-             client_id = \"{}\"\nclient_secret = \"env:TEST_SF_CLIENT_SECRET\"\n\n[brightpearl]\n\
-             account = \"{}\"\nbase_url = \"{origin}\"\napp_ref = \"{}\"\n\
-             account_token = \"env:TEST_BP_ACCOUNT_TOKEN\"\n",
-            sf.login_url, sf.client_id, bpb.account, bpb.app_ref
-        );
-        std::fs::write(dir.path().join("ferry.toml"), toml).unwrap();
-        Systems { org, account, dir }
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut command = common::ferry(self.dir.path());
-        command
-            .env("FERRY_MASTER_KEY", MASTER_KEY)
-            .env("TEST_SF_CLIENT_SECRET", &self.org.banner.client_secret)
-            .env("TEST_BP_ACCOUNT_TOKEN", &self.account.banner.account_token)
-            .args(args);
-        tokio::task::spawn_blocking(move || common::output(&mut command))
-            .await
-            .unwrap()
-    }
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

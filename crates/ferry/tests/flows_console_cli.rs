@@ -8,13 +8,11 @@
 
 mod common;
 
+use common::systems::Systems;
 use common::{Deployment, ferry, output};
-use ferry_sandbox::brightpearl::api as bp;
-use ferry_sandbox::salesforce as sf;
 use serde_json::Value;
 use std::process::Output;
 
-const MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const FLOW: &str = "customers_to_salesforce";
 
 fn text(bytes: &[u8]) -> String {
@@ -256,60 +254,6 @@ fn dlq_show_explains_the_error_and_audit_json_masks_secrets() {
     }
 }
 
-/// A deployment pointing at Brightpearl and Salesforce sandboxes started in this process.
-struct Systems {
-    org: sf::Sandbox,
-    account: bp::Sandbox,
-    dir: tempfile::TempDir,
-}
-
-impl Systems {
-    async fn start() -> Systems {
-        let org = sf::Sandbox::start(sf::api::Options {
-            data: sf::api::DataSet::Demo,
-            ..sf::api::Options::default()
-        })
-        .await
-        .expect("salesforce sandbox starts");
-        let account = bp::Sandbox::start(bp::Options {
-            data: bp::DataSet::Demo,
-            requests_per_minute: 0,
-            ..bp::Options::default()
-        })
-        .await
-        .expect("brightpearl sandbox starts");
-        let dir = tempfile::tempdir().unwrap();
-        let sf = &org.banner;
-        let bpb = &account.banner;
-        let origin = bpb.base_url.split("/public-api/").next().unwrap();
-        let toml = format!(
-            "[store]\nurl = \"sqlite://ferry.db\"\n\n[salesforce]\nlogin_url = \"{}\"\n\
-             client_id = \"{}\"\nclient_secret = \"env:TEST_SF_CLIENT_SECRET\"\n\n[brightpearl]\n\
-             account = \"{}\"\nbase_url = \"{origin}\"\napp_ref = \"{}\"\n\
-             account_token = \"env:TEST_BP_ACCOUNT_TOKEN\"\n",
-            sf.login_url, sf.client_id, bpb.account, bpb.app_ref
-        );
-        std::fs::write(dir.path().join("ferry.toml"), toml).unwrap();
-        Systems { org, account, dir }
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut command = ferry(self.dir.path());
-        command
-            .env("FERRY_MASTER_KEY", MASTER_KEY)
-            .env("TEST_SF_CLIENT_SECRET", &self.org.banner.client_secret)
-            .env("TEST_BP_ACCOUNT_TOKEN", &self.account.banner.account_token)
-            .args(args);
-        tokio::task::spawn_blocking(move || output(&mut command))
-            .await
-            .unwrap()
-    }
-
-    fn write(&self, name: &str, content: &str) {
-        std::fs::write(self.dir.path().join(name), content).unwrap();
-    }
-}
-
 /// The file's text with every Account name prefixed.
 fn prefixed(file: &str, prefix: &str) -> String {
     let edited = file
@@ -327,7 +271,7 @@ fn prefixed(file: &str, prefix: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mappings_are_checked_previewed_saved_diffed_and_rolled_back() {
-    let systems = Systems::start().await;
+    let systems = Systems::start("").await;
     let file = ok(&systems.run(&["flows", "show", FLOW]).await);
     let edited = prefixed(&file, "[CLI] ");
     systems.write("edited.toml", &edited);
@@ -350,7 +294,7 @@ async fn mappings_are_checked_previewed_saved_diffed_and_rolled_back() {
         "the source's first record: {first:#}"
     );
     let record = {
-        let account = systems.account.state().account();
+        let account = systems.sandboxes.account.state().account();
         let (id, _) = account
             .contacts
             .contacts

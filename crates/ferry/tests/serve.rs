@@ -7,14 +7,12 @@
 
 mod common;
 
-use ferry_sandbox::brightpearl::api as bp;
-use ferry_sandbox::salesforce as sf;
+use common::systems::Sandboxes;
 use serde_json::{Value, json};
 use std::io::BufRead;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const HOOK_TOKEN: &str = "serve-smoke-test-token-0123456789";
 
 /// An admin-API token and its SHA-256, as `ferry api-token new` would print them.
@@ -23,43 +21,22 @@ const API_TOKEN_SHA256: &str = "c42bb579a68186481811a62d1088e9656a9152702b28d2dd
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_journals_a_webhook_and_stops_on_sigterm() {
-    let org = sf::Sandbox::start(sf::api::Options {
-        data: sf::api::DataSet::Demo,
-        grpc_listen: Some(([127, 0, 0, 1], 0).into()),
-        ..sf::api::Options::default()
-    })
-    .await
-    .expect("salesforce sandbox starts");
-    let account = bp::Sandbox::start(bp::Options {
-        data: bp::DataSet::Demo,
-        requests_per_minute: 0,
-        ..bp::Options::default()
-    })
-    .await
-    .expect("brightpearl sandbox starts");
+    let sandboxes = Sandboxes::start(true).await;
+    assert!(
+        sandboxes.org.banner.grpc_url.is_some(),
+        "the sandbox serves gRPC"
+    );
+    let bpb = &sandboxes.account.banner;
     let dir = tempfile::tempdir().unwrap();
-    let sfb = &org.banner;
-    let bpb = &account.banner;
-    let origin = bpb.base_url.split("/public-api/").next().unwrap();
     let toml = format!(
         "[store]\nurl = \"sqlite://ferry.db\"\n\n[server]\nintake_token = \"env:TEST_HOOK_TOKEN\"\n\n\
-         [[server.api_tokens]]\nname = \"ana\"\nrole = \"viewer\"\nsha256 = \"{API_TOKEN_SHA256}\"\n\n\
-         [salesforce]\nlogin_url = \"{}\"\nclient_id = \"{}\"\n\
-         client_secret = \"env:TEST_SF_CLIENT_SECRET\"\npubsub_url = \"{}\"\n\n[brightpearl]\n\
-         account = \"{}\"\nbase_url = \"{origin}\"\napp_ref = \"{}\"\n\
-         account_token = \"env:TEST_BP_ACCOUNT_TOKEN\"\n",
-        sfb.login_url,
-        sfb.client_id,
-        sfb.grpc_url.clone().expect("the sandbox serves gRPC"),
-        bpb.account,
-        bpb.app_ref
+         [[server.api_tokens]]\nname = \"ana\"\nrole = \"viewer\"\nsha256 = \"{API_TOKEN_SHA256}\"\n\n{}",
+        sandboxes.sections()
     );
     std::fs::write(dir.path().join("ferry.toml"), toml).unwrap();
 
-    let mut child = common::ferry(dir.path())
-        .env("FERRY_MASTER_KEY", MASTER_KEY)
-        .env("TEST_SF_CLIENT_SECRET", &sfb.client_secret)
-        .env("TEST_BP_ACCOUNT_TOKEN", &bpb.account_token)
+    let mut child = sandboxes
+        .command(dir.path())
         .env("TEST_HOOK_TOKEN", HOOK_TOKEN)
         .args(["serve", "--listen", "127.0.0.1:0", "--workers", "2"])
         .stdin(Stdio::null())
