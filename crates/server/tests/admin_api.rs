@@ -5,27 +5,18 @@
 
 mod common;
 
-use ferry_core::{FlowName, System, TenantId};
+use common::server::{route, serve_here, state, token};
+use ferry_core::System;
+use ferry_engine::flows::runtime::Route;
 use ferry_http::reqwest;
-use ferry_server::admin::{ApiToken, Role};
-use ferry_server::{ServerState, serve};
+use ferry_server::admin::Role;
 use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 const VIEWER: &str = "fy_viewer-token-for-tests";
 const OPERATOR: &str = "fy_operator-token-for-tests";
-
-fn token(name: &str, role: Role, text: &str) -> ApiToken {
-    ApiToken {
-        name: name.into(),
-        role,
-        sha256: Sha256::digest(text.as_bytes()).into(),
-    }
-}
 
 struct Api {
     base: String,
@@ -38,27 +29,24 @@ impl Api {
     async fn start() -> Api {
         let (store, dir) = fresh_sqlite_store().await;
         let store: Arc<dyn Store> = store;
-        let mut state = ServerState::new(
+        let orders = Route {
+            events: vec!["order".into()],
+            ..route(
+                "orders_to_salesforce",
+                System::Brightpearl,
+                "sales-order",
+                120,
+            )
+        };
+        let base = serve_here(state(
             store.clone(),
-            TenantId::default_tenant(),
-            vec![ferry_engine::flows::runtime::Route {
-                flow: FlowName::new("orders_to_salesforce").unwrap(),
-                system: System::Brightpearl,
-                object: "sales-order".into(),
-                events: vec!["order".into()],
-                poll_seconds: 120,
-            }],
-            SecretString::from(String::new()),
-        );
-        state.api_tokens = Arc::new(vec![
-            token("ana", Role::Viewer, VIEWER),
-            token("ops-bot", Role::Operator, OPERATOR),
-        ]);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = serve(listener, state, std::future::pending()).await;
-        });
+            vec![orders],
+            vec![
+                token("ana", Role::Viewer, VIEWER),
+                token("ops-bot", Role::Operator, OPERATOR),
+            ],
+        ))
+        .await;
         let http = ferry_http::client_builder(None).unwrap().build().unwrap();
         Api {
             base,

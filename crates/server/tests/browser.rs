@@ -7,88 +7,43 @@
 mod common;
 
 use common::browser::{browser, driver, log_in, screenshot};
+use common::server::{route, serve_here, state, token};
+use common::{Letter, dead_letter};
 use fantoccini::Locator;
-use ferry_core::{
-    ChangeNotice, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
-};
-use ferry_server::admin::{ApiToken, Role};
-use ferry_server::{ServerState, serve};
+use ferry_core::System;
+use ferry_server::admin::Role;
+use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, RoutedNotice, Store};
-use secrecy::SecretString;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Duration;
 
 const OPERATOR: &str = "fy_browser-operator";
 
 async fn ferry_with_dead_letters(store: Arc<dyn Store>) -> String {
-    let flow = FlowName::new("orders_to_salesforce").unwrap();
-    let mut state = ServerState::new(
+    let state = state(
         store.clone(),
-        TenantId::default_tenant(),
-        vec![ferry_engine::flows::runtime::Route {
-            flow: flow.clone(),
-            system: System::Brightpearl,
-            object: "sales-order".into(),
-            events: vec![],
-            poll_seconds: 120,
-        }],
-        SecretString::from(String::new()),
+        vec![route(
+            "orders_to_salesforce",
+            System::Brightpearl,
+            "sales-order",
+            120,
+        )],
+        vec![token("otto", Role::Operator, OPERATOR)],
     );
-    state.api_tokens = Arc::new(vec![ApiToken {
-        name: "otto".into(),
-        role: Role::Operator,
-        sha256: Sha256::digest(OPERATOR.as_bytes()).into(),
-    }]);
-    store
-        .append(AppendBatch {
-            notices: vec![RoutedNotice {
-                notice: ChangeNotice {
-                    tenant: TenantId::default_tenant(),
-                    source: System::Brightpearl,
-                    object: "sales-order".into(),
-                    record_id: "4242".into(),
-                    operation: Operation::Update,
-                    observed_at: Timestamp::now(),
-                    origin: None,
-                    payload: json!({}),
-                },
-                flows: vec![flow.clone()],
-            }],
-            checkpoints: vec![],
-        })
-        .await
-        .unwrap();
-    let leased = store
-        .lease(&LeaseRequest {
-            worker: "test".into(),
-            limit: 10,
-            lease_for: Duration::from_secs(60),
-            flows: vec![flow],
-            tenant: None,
-            max_attempts: 5,
-        })
-        .await
-        .unwrap();
-    store
-        .fail(
-            &LeaseRef::from(&leased[0]),
-            &Failure::permanent(
-                "DEPENDENCY_HELD",
-                "the order's customer is held in customers_to_salesforce: fix it there",
-            ),
-            &RetryPolicy::default(),
-        )
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = serve(listener, state, std::future::pending()).await;
-    });
-    base
+    dead_letter(
+        store.as_ref(),
+        Letter {
+            flow: "orders_to_salesforce",
+            source: System::Brightpearl,
+            object: "sales-order",
+            record: "4242",
+            payload: json!({}),
+            code: "DEPENDENCY_HELD",
+            message: "the order's customer is held in customers_to_salesforce: fix it there",
+        },
+    )
+    .await;
+    serve_here(state).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

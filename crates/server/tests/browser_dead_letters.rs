@@ -7,110 +7,37 @@
 mod common;
 
 use common::browser::{browser, driver, log_in, screenshot};
+use common::server::{route, serve_here, state, token};
+use common::{Letter, dead_letter};
 use fantoccini::Locator;
-use ferry_core::{
-    ChangeNotice, DeadLetterFilter, Failure, FlowName, Operation, RetryPolicy, System, TenantId,
-    Timestamp,
-};
-use ferry_server::admin::{ApiToken, Role};
-use ferry_server::{ServerState, serve};
+use ferry_core::{DeadLetterFilter, System};
+use ferry_server::admin::Role;
+use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, RoutedNotice, Store};
-use secrecy::SecretString;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 
 const OPERATOR: &str = "fy_browser-dead-operator";
 
-/// A dead letter to make.
-struct Letter<'a> {
-    flow: &'a str,
-    source: System,
-    object: &'a str,
-    record: &'a str,
-    payload: Value,
-    code: &'a str,
-    message: &'a str,
-}
-
-/// Journals the letter's notice, leases it and refuses it for good with its code.
-async fn dead_letter(store: &dyn Store, letter: Letter<'_>) {
-    let Letter {
-        flow,
-        source,
-        object,
-        record,
-        payload,
-        code,
-        message,
-    } = letter;
-    let flow = FlowName::new(flow.to_owned()).unwrap();
-    store
-        .append(AppendBatch {
-            notices: vec![RoutedNotice {
-                notice: ChangeNotice {
-                    tenant: TenantId::default_tenant(),
-                    source,
-                    object: object.into(),
-                    record_id: record.into(),
-                    operation: Operation::Update,
-                    observed_at: Timestamp::now(),
-                    origin: None,
-                    payload,
-                },
-                flows: vec![flow.clone()],
-            }],
-            checkpoints: vec![],
-        })
-        .await
-        .unwrap();
-    let leased = store
-        .lease(&LeaseRequest {
-            worker: "test".into(),
-            limit: 10,
-            lease_for: Duration::from_secs(60),
-            flows: vec![flow],
-            tenant: None,
-            max_attempts: 5,
-        })
-        .await
-        .unwrap();
-    for item in &leased {
-        store
-            .fail(
-                &LeaseRef::from(item),
-                &Failure::permanent(code, message),
-                &RetryPolicy::default(),
-            )
-            .await
-            .unwrap();
-    }
-}
-
 async fn ferry(store: Arc<dyn Store>) -> String {
-    let route = |flow: &str, system, object: &str| ferry_engine::flows::runtime::Route {
-        flow: FlowName::new(flow.to_owned()).unwrap(),
-        system,
-        object: object.into(),
-        events: vec![],
-        poll_seconds: 120,
-    };
-    let mut state = ServerState::new(
+    let state = state(
         store.clone(),
-        TenantId::default_tenant(),
         vec![
-            route("contacts_to_brightpearl", System::Salesforce, "Contact"),
-            route("orders_to_salesforce", System::Brightpearl, "sales-order"),
+            route(
+                "contacts_to_brightpearl",
+                System::Salesforce,
+                "Contact",
+                120,
+            ),
+            route(
+                "orders_to_salesforce",
+                System::Brightpearl,
+                "sales-order",
+                120,
+            ),
         ],
-        SecretString::from(String::new()),
+        vec![token("otto", Role::Operator, OPERATOR)],
     );
-    state.api_tokens = Arc::new(vec![ApiToken {
-        name: "otto".into(),
-        role: Role::Operator,
-        sha256: Sha256::digest(OPERATOR.as_bytes()).into(),
-    }]);
     dead_letter(
         store.as_ref(),
         Letter {
@@ -155,12 +82,7 @@ async fn ferry(store: Arc<dyn Store>) -> String {
         },
     )
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = serve(listener, state, std::future::pending()).await;
-    });
-    base
+    serve_here(state).await
 }
 
 async fn dead_records(store: &dyn Store) -> Vec<String> {

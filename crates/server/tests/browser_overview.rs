@@ -6,15 +6,13 @@
 mod common;
 
 use common::browser::{browser, driver, log_in, screenshot};
+use common::server::{route, serve_here, state, token};
 use fantoccini::Locator;
-use ferry_core::{FlowName, System, TenantId};
-use ferry_server::admin::{ApiToken, Role};
+use ferry_core::System;
+use ferry_server::admin::Role;
 use ferry_server::throughput::Sampler;
-use ferry_server::{ServerState, serve};
 use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use secrecy::SecretString;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,21 +69,23 @@ async fn log_in_and_see_each_flows_throughput_and_the_api_panel() {
     let handle = ferry_server::install_metrics().expect("the Prometheus recorder");
     let (store, _dir) = fresh_sqlite_store().await;
     let store: Arc<dyn Store> = store;
-    let route = |flow: &str, system, object: &str| ferry_engine::flows::runtime::Route {
-        flow: FlowName::new(flow).unwrap(),
-        system,
-        object: object.into(),
-        events: vec![],
-        poll_seconds: 120,
-    };
-    let mut state = ServerState::new(
+    let mut state = state(
         store,
-        TenantId::default_tenant(),
         vec![
-            route("products_to_salesforce", System::Brightpearl, "product"),
-            route("orders_to_salesforce", System::Brightpearl, "sales-order"),
+            route(
+                "products_to_salesforce",
+                System::Brightpearl,
+                "product",
+                120,
+            ),
+            route(
+                "orders_to_salesforce",
+                System::Brightpearl,
+                "sales-order",
+                120,
+            ),
         ],
-        SecretString::from(String::new()),
+        vec![token("vera", Role::Viewer, VIEWER)],
     );
     state.metrics = Some(handle);
     // One reading an hour: the live sampler's first reading at start is all it adds here.
@@ -103,16 +103,7 @@ async fn log_in_and_see_each_flows_throughput_and_the_api_panel() {
         .set(0.0);
     metrics::gauge!("ferry_api_breaker_open", "api" => "salesforce", "family" => "sobjects")
         .set(0.0);
-    state.api_tokens = Arc::new(vec![ApiToken {
-        name: "vera".into(),
-        role: Role::Viewer,
-        sha256: Sha256::digest(VIEWER.as_bytes()).into(),
-    }]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = serve(listener, state, std::future::pending()).await;
-    });
+    let base = serve_here(state).await;
 
     let driver = driver();
     let browser = browser(&driver).await;

@@ -4,128 +4,29 @@
 
 mod common;
 
-use ferry_core::{FlowName, System, TenantId};
-use ferry_http::reqwest;
-use ferry_server::admin::{ApiToken, Role};
-use ferry_server::{ServerState, serve};
-use ferry_store::Store;
-use ferry_store::testing::fresh_sqlite_store;
-use secrecy::SecretString;
-use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use common::server::{Ui, csrf_of, route, token};
+use ferry_core::System;
+use ferry_server::admin::Role;
 
 const VIEWER: &str = "fy_dashboard-viewer";
 const OPERATOR: &str = "fy_dashboard-operator";
 
-struct Ui {
-    base: String,
-    http: reqwest::Client,
-    store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    cookie: Option<String>,
-    body: String,
-}
-
 impl Ui {
     async fn start() -> Ui {
-        let (store, dir) = fresh_sqlite_store().await;
-        let store: Arc<dyn Store> = store;
-        let mut state = ServerState::new(
-            store.clone(),
-            TenantId::default_tenant(),
-            vec![ferry_engine::flows::runtime::Route {
-                flow: FlowName::new("orders_to_salesforce").unwrap(),
-                system: System::Brightpearl,
-                object: "sales-order".into(),
-                events: vec![],
-                poll_seconds: 120,
-            }],
-            SecretString::from(String::new()),
-        );
-        let token = |name: &str, role, text: &str| ApiToken {
-            name: name.into(),
-            role,
-            sha256: Sha256::digest(text.as_bytes()).into(),
-        };
-        state.api_tokens = Arc::new(vec![
-            token("vera", Role::Viewer, VIEWER),
-            token("otto", Role::Operator, OPERATOR),
-        ]);
-        state.secure_cookies = true;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = serve(listener, state, std::future::pending()).await;
-        });
-        let http = ferry_http::client_builder(None)
-            .unwrap()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Ui {
-            base,
-            http,
-            store,
-            _dir: dir,
-        }
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
-        let response = request.send().await.unwrap();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let location = header(reqwest::header::LOCATION);
-        let cookie = header(reqwest::header::SET_COOKIE);
-        let status = response.status().as_u16();
-        Page {
-            status,
-            location,
-            cookie,
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str, session: Option<&str>) -> Page {
-        let mut request = self.http.get(format!("{}{path}", self.base));
-        if let Some(session) = session {
-            request = request.header("cookie", session);
-        }
-        self.send(request).await
-    }
-
-    async fn post(&self, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Page {
-        let body: String = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        if let Some(session) = session {
-            request = request.header("cookie", session);
-        }
-        self.send(request).await
-    }
-
-    /// Logs in; returns the `name=value` of the session cookie.
-    async fn login(&self, token: &str) -> String {
-        let page = self.post("/ui/login", None, &[("token", token)]).await;
-        assert_eq!(page.status, 303, "{}", page.body);
-        let cookie = page.cookie.expect("a session cookie");
-        cookie.split(';').next().unwrap().trim().to_owned()
+        Ui::serve(
+            vec![route(
+                "orders_to_salesforce",
+                System::Brightpearl,
+                "sales-order",
+                120,
+            )],
+            vec![
+                token("vera", Role::Viewer, VIEWER),
+                token("otto", Role::Operator, OPERATOR),
+            ],
+            |state| state.secure_cookies = true,
+        )
+        .await
     }
 
     async fn dead_letters(&self, n: usize) {
@@ -138,22 +39,6 @@ impl Ui {
         )
         .await;
     }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn csrf_of(body: &str) -> String {
-    let at = body.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    body[at..at + 64].to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

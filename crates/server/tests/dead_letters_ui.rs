@@ -5,137 +5,36 @@
 
 mod common;
 
-use ferry_core::{DeadLetterFilter, FlowName, System, TenantId};
-use ferry_http::reqwest;
-use ferry_server::admin::{ApiToken, Role};
-use ferry_server::{ServerState, serve};
-use ferry_store::Store;
-use ferry_store::testing::fresh_sqlite_store;
-use secrecy::SecretString;
-use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use common::server::{Ui, csrf_of, route, token};
+use ferry_core::{DeadLetterFilter, System};
+use ferry_server::admin::Role;
 
 const VIEWER: &str = "fy_dead-viewer";
 const OPERATOR: &str = "fy_dead-operator";
 
-struct Ui {
-    base: String,
-    http: reqwest::Client,
-    store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    cookie: Option<String>,
-    body: String,
-}
-
 impl Ui {
     async fn start() -> Ui {
-        let (store, dir) = fresh_sqlite_store().await;
-        let store: Arc<dyn Store> = store;
-        let mut state = ServerState::new(
-            store.clone(),
-            TenantId::default_tenant(),
-            vec![ferry_engine::flows::runtime::Route {
-                flow: FlowName::new("orders_to_salesforce").unwrap(),
-                system: System::Brightpearl,
-                object: "sales-order".into(),
-                events: vec![],
-                poll_seconds: 120,
-            }],
-            SecretString::from(String::new()),
-        );
-        let token = |name: &str, role, text: &str| ApiToken {
-            name: name.into(),
-            role,
-            sha256: Sha256::digest(text.as_bytes()).into(),
-        };
-        state.api_tokens = Arc::new(vec![
-            token("vera", Role::Viewer, VIEWER),
-            token("otto", Role::Operator, OPERATOR),
-        ]);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = serve(listener, state, std::future::pending()).await;
-        });
-        let http = ferry_http::client_builder(None)
-            .unwrap()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Ui {
-            base,
-            http,
-            store,
-            _dir: dir,
-        }
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
-        let response = request.send().await.unwrap();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let location = header(reqwest::header::LOCATION);
-        let cookie = header(reqwest::header::SET_COOKIE);
-        Page {
-            status: response.status().as_u16(),
-            location,
-            cookie,
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str, session: &str) -> Page {
-        self.send(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .header("cookie", session),
-        )
-        .await
-    }
-
-    async fn post(&self, path: &str, session: &str, form: &[(&str, &str)]) -> Page {
-        let body: String = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.send(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("cookie", session)
-                .body(body),
+        Ui::serve(
+            vec![route(
+                "orders_to_salesforce",
+                System::Brightpearl,
+                "sales-order",
+                120,
+            )],
+            vec![
+                token("vera", Role::Viewer, VIEWER),
+                token("otto", Role::Operator, OPERATOR),
+            ],
+            |_| {},
         )
         .await
     }
 
     /// Logs in; returns the session cookie and the session's CSRF token.
-    async fn login(&self, token: &str) -> (String, String) {
-        let page = self
-            .send(
-                self.http
-                    .post(format!("{}/ui/login", self.base))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(format!("token={}", encode(token))),
-            )
-            .await;
-        assert_eq!(page.status, 303, "{}", page.body);
-        let cookie = page.cookie.expect("a session cookie");
-        let session = cookie.split(';').next().unwrap().trim().to_owned();
-        let overview = self.get("/ui/", &session).await;
-        let at = overview.body.find("name=\"csrf\" value=\"").unwrap() + 19;
-        let csrf = overview.body[at..at + 64].to_owned();
-        (session, csrf)
+    async fn login_with_csrf(&self, token: &str) -> (String, String) {
+        let session = self.login(token).await;
+        let overview = self.get("/ui/", Some(&session)).await;
+        (session, csrf_of(&overview.body))
     }
 
     /// The ids of the dead letters left, oldest first.
@@ -153,17 +52,6 @@ impl Ui {
     }
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_detail_page_explains_the_error_and_shows_attempts_payload_and_trace() {
     let ui = Ui::start().await;
@@ -176,10 +64,10 @@ async fn the_detail_page_explains_the_error_and_shows_attempts_payload_and_trace
     )
     .await;
     let id = ui.dead_ids().await[0];
-    let (operator, _) = ui.login(OPERATOR).await;
+    let (operator, _) = ui.login_with_csrf(OPERATOR).await;
 
     // The list links each record to its page.
-    let list = ui.get("/ui/dead-letters", &operator).await;
+    let list = ui.get("/ui/dead-letters", Some(&operator)).await;
     assert!(
         list.body
             .contains(&format!("href=\"/ui/dead-letters/{id}\"")),
@@ -187,7 +75,9 @@ async fn the_detail_page_explains_the_error_and_shows_attempts_payload_and_trace
         list.body
     );
 
-    let page = ui.get(&format!("/ui/dead-letters/{id}"), &operator).await;
+    let page = ui
+        .get(&format!("/ui/dead-letters/{id}"), Some(&operator))
+        .await;
     assert_eq!(page.status, 200, "{}", page.body);
     let explained = ferry_server::explain::explain("SF_REQUIRED_FIELD_MISSING");
     for text in [
@@ -223,17 +113,22 @@ async fn the_detail_page_explains_the_error_and_shows_attempts_payload_and_trace
     );
 
     // A viewer reads it all but gets no buttons.
-    let (viewer, _) = ui.login(VIEWER).await;
-    let page = ui.get(&format!("/ui/dead-letters/{id}"), &viewer).await;
+    let (viewer, _) = ui.login_with_csrf(VIEWER).await;
+    let page = ui
+        .get(&format!("/ui/dead-letters/{id}"), Some(&viewer))
+        .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Salesforce requires a field"));
     assert!(!page.body.contains("value=\"retry\""), "{}", page.body);
 
     // Unknown and malformed ids.
-    let gone = ui.get("/ui/dead-letters/999999", &operator).await;
+    let gone = ui.get("/ui/dead-letters/999999", Some(&operator)).await;
     assert_eq!(gone.status, 404);
     assert!(gone.body.contains("retried, discarded or never existed"));
-    assert_eq!(ui.get("/ui/dead-letters/abc", &operator).await.status, 400);
+    assert_eq!(
+        ui.get("/ui/dead-letters/abc", Some(&operator)).await.status,
+        400
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,8 +137,8 @@ async fn bulk_retry_moves_exactly_the_ticked_dead_letters() {
     common::dead_letters(ui.store.as_ref(), 800, 4, "LOOKUP_MISSING", "no product").await;
     let ids = ui.dead_ids().await;
     assert_eq!(ids.len(), 4);
-    let (operator, csrf) = ui.login(OPERATOR).await;
-    let list = ui.get("/ui/dead-letters", &operator).await;
+    let (operator, csrf) = ui.login_with_csrf(OPERATOR).await;
+    let list = ui.get("/ui/dead-letters", Some(&operator)).await;
     assert!(list.body.contains("id=\"select-all\""), "{}", list.body);
     assert!(list.body.contains("value=\"retry-selected\""));
 
@@ -251,7 +146,7 @@ async fn bulk_retry_moves_exactly_the_ticked_dead_letters() {
     let done = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[
                 ("csrf", &csrf),
                 ("flow", ""),
@@ -265,7 +160,7 @@ async fn bulk_retry_moves_exactly_the_ticked_dead_letters() {
     assert_eq!(done.status, 303, "{}", done.body);
     let back = done.location.unwrap();
     assert!(back.contains("code=LOOKUP_MISSING"), "{back}");
-    let page = ui.get(&back, &operator).await;
+    let page = ui.get(&back, Some(&operator)).await;
     assert!(
         page.body.contains("2 dead letter(s) retried."),
         "{}",
@@ -279,7 +174,7 @@ async fn bulk_retry_moves_exactly_the_ticked_dead_letters() {
     let none = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[("csrf", &csrf), ("action", "retry-selected")],
         )
         .await;
@@ -297,12 +192,12 @@ async fn bulk_discard_asks_first_then_deletes_exactly_the_ticked_ones() {
     let ui = Ui::start().await;
     common::dead_letters(ui.store.as_ref(), 900, 3, "POSSIBLE_DUPLICATE", "twice").await;
     let ids = ui.dead_ids().await;
-    let (operator, csrf) = ui.login(OPERATOR).await;
+    let (operator, csrf) = ui.login_with_csrf(OPERATOR).await;
     let (a, b) = (ids[0].to_string(), ids[1].to_string());
     let ask = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[
                 ("csrf", &csrf),
                 ("action", "discard-selected"),
@@ -323,7 +218,7 @@ async fn bulk_discard_asks_first_then_deletes_exactly_the_ticked_ones() {
     let done = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[
                 ("csrf", &csrf),
                 ("action", "discard"),
@@ -349,8 +244,8 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
     let ids = ui.dead_ids().await;
     let (one, two) = (ids[0].to_string(), ids[1].to_string());
 
-    let (viewer, viewer_csrf) = ui.login(VIEWER).await;
-    let list = ui.get("/ui/dead-letters", &viewer).await;
+    let (viewer, viewer_csrf) = ui.login_with_csrf(VIEWER).await;
+    let list = ui.get("/ui/dead-letters", Some(&viewer)).await;
     assert!(
         !list.body.contains("select-all"),
         "no bulk form for a viewer"
@@ -359,7 +254,7 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
         let refused = ui
             .post(
                 "/ui/dead-letters/act",
-                &viewer,
+                Some(&viewer),
                 &[
                     ("csrf", &viewer_csrf),
                     ("action", action),
@@ -373,11 +268,11 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
         assert!(refused.body.contains("need an operator token"));
     }
 
-    let (operator, _) = ui.login(OPERATOR).await;
+    let (operator, _) = ui.login_with_csrf(OPERATOR).await;
     let missing = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[("action", "retry-selected"), ("id", &one)],
         )
         .await;
@@ -386,7 +281,7 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
     let foreign = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[
                 ("csrf", &viewer_csrf),
                 ("action", "discard"),
@@ -400,7 +295,7 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
     let forged = ui
         .post(
             "/ui/dead-letters/act",
-            &viewer,
+            Some(&viewer),
             &[
                 ("csrf", &viewer_csrf),
                 ("action", "retry"),
@@ -409,11 +304,11 @@ async fn a_viewer_or_a_form_without_the_sessions_csrf_token_cannot_act() {
         )
         .await;
     assert_eq!(forged.status, 403);
-    let (operator, csrf) = ui.login(OPERATOR).await;
+    let (operator, csrf) = ui.login_with_csrf(OPERATOR).await;
     let malformed = ui
         .post(
             "/ui/dead-letters/act",
-            &operator,
+            Some(&operator),
             &[("csrf", &csrf), ("action", "retry"), ("id", "1 OR 1")],
         )
         .await;
@@ -509,24 +404,28 @@ async fn edit_and_retry_is_refused_by_role_csrf_and_when_no_flows_run_here() {
 
     // The page's form: CSRF and role first, then the same refusal.
     let path = format!("/ui/dead-letters/{id}/edit");
-    let (viewer, viewer_csrf) = ui.login(VIEWER).await;
+    let (viewer, viewer_csrf) = ui.login_with_csrf(VIEWER).await;
     let page = ui
         .post(
             &path,
-            &viewer,
+            Some(&viewer),
             &[("csrf", &viewer_csrf), ("field.Email", "ann@example.com")],
         )
         .await;
     assert_eq!(page.status, 403);
-    let (operator, csrf) = ui.login(OPERATOR).await;
+    let (operator, csrf) = ui.login_with_csrf(OPERATOR).await;
     let page = ui
-        .post(&path, &operator, &[("field.Email", "ann@example.com")])
+        .post(
+            &path,
+            Some(&operator),
+            &[("field.Email", "ann@example.com")],
+        )
         .await;
     assert_eq!(page.status, 403, "no CSRF token");
     let page = ui
         .post(
             &path,
-            &operator,
+            Some(&operator),
             &[("csrf", &csrf), ("field.Email", "ann@example.com")],
         )
         .await;

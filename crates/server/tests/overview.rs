@@ -3,16 +3,16 @@
 //! recorder after a worker-like counter increment, and the API budget and breaker panel.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ferry_core::{FlowName, System, TenantId};
+mod common;
+
+use common::server::{client, route, serve_here, state, token};
+use ferry_core::System;
 use ferry_http::reqwest;
-use ferry_server::admin::{ApiToken, Role};
+use ferry_server::admin::Role;
 use ferry_server::throughput::Sampler;
-use ferry_server::{ServerState, serve};
 use ferry_store::Store;
 use ferry_store::testing::fresh_sqlite_store;
-use secrecy::SecretString;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,39 +23,14 @@ async fn start() -> (String, tempfile::TempDir) {
     let handle = ferry_server::install_metrics().expect("the Prometheus recorder");
     let (store, dir) = fresh_sqlite_store().await;
     let store: Arc<dyn Store> = store;
-    let mut state = ServerState::new(
+    let mut state = state(
         store,
-        TenantId::default_tenant(),
-        vec![ferry_engine::flows::runtime::Route {
-            flow: FlowName::new(FLOW).unwrap(),
-            system: System::Brightpearl,
-            object: "product".into(),
-            events: vec![],
-            poll_seconds: 0,
-        }],
-        SecretString::from(String::new()),
+        vec![route(FLOW, System::Brightpearl, "product", 0)],
+        vec![token("vera", Role::Viewer, VIEWER)],
     );
     state.metrics = Some(handle);
     state.throughput = Sampler::new(Duration::from_millis(100), 360);
-    state.api_tokens = Arc::new(vec![ApiToken {
-        name: "vera".into(),
-        role: Role::Viewer,
-        sha256: Sha256::digest(VIEWER.as_bytes()).into(),
-    }]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = serve(listener, state, std::future::pending()).await;
-    });
-    (base, dir)
-}
-
-fn client() -> reqwest::Client {
-    ferry_http::client_builder(None)
-        .unwrap()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    (serve_here(state).await, dir)
 }
 
 async fn overview(http: &reqwest::Client, base: &str) -> Value {

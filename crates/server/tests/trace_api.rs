@@ -4,18 +4,17 @@
 //! queries.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::server::{route, serve_here, state, token};
 use ferry_core::{
     ChangeNotice, Direction, Failure, FlowName, Operation, RetryPolicy, System, TenantId, Timestamp,
 };
-use ferry_engine::flows::runtime::Route;
 use ferry_http::reqwest;
-use ferry_server::admin::{ApiToken, Role};
-use ferry_server::{ServerState, serve};
+use ferry_server::admin::Role;
 use ferry_store::testing::fresh_sqlite_store;
 use ferry_store::{AppendBatch, LeaseRef, LeaseRequest, LinkWrite, NewLink, RoutedNotice, Store};
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,39 +28,19 @@ struct Api {
     _dir: tempfile::TempDir,
 }
 
-fn route(flow: &str, system: System, object: &str) -> Route {
-    Route {
-        flow: FlowName::new(flow).unwrap(),
-        system,
-        object: object.into(),
-        events: vec![],
-        poll_seconds: 0,
-    }
-}
-
 impl Api {
     async fn start() -> Api {
         let (store, dir) = fresh_sqlite_store().await;
         let store: Arc<dyn Store> = store;
-        let mut state = ServerState::new(
+        let base = serve_here(state(
             store.clone(),
-            TenantId::default_tenant(),
             vec![
-                route("customers_to_salesforce", System::Brightpearl, "contact"),
-                route("accounts_to_brightpearl", System::Salesforce, "Account"),
+                route("customers_to_salesforce", System::Brightpearl, "contact", 0),
+                route("accounts_to_brightpearl", System::Salesforce, "Account", 0),
             ],
-            SecretString::from(String::new()),
-        );
-        state.api_tokens = Arc::new(vec![ApiToken {
-            name: "ana".into(),
-            role: Role::Viewer,
-            sha256: Sha256::digest(VIEWER.as_bytes()).into(),
-        }]);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = serve(listener, state, std::future::pending()).await;
-        });
+            vec![token("ana", Role::Viewer, VIEWER)],
+        ))
+        .await;
         let http = ferry_http::client_builder(None).unwrap().build().unwrap();
         Api {
             base,

@@ -27,7 +27,7 @@ async fn the_trace_page_finds_a_record_by_either_id_and_shows_its_timeline_in_or
     assert_eq!(page.status, 303);
     assert_eq!(page.location.as_deref(), Some("/ui/login"));
 
-    let session = ui.login().await;
+    let session = ui.login(VIEWER).await;
     let empty = ui.get("/ui/trace", Some(&session)).await;
     assert_eq!(empty.status, 200);
     assert!(empty.body.contains("name=\"q\""), "{}", empty.body);
@@ -75,7 +75,7 @@ async fn the_trace_page_finds_a_record_by_either_id_and_shows_its_timeline_in_or
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_or_malformed_id_gets_a_helpful_page() {
     let ui = Ui::start().await;
-    let session = ui.login().await;
+    let session = ui.login(VIEWER).await;
     let page = ui.get("/ui/trace?q=99999", Some(&session)).await;
     assert_eq!(page.status, 200);
     assert!(
@@ -140,7 +140,7 @@ async fn the_audit_page_filters_pages_and_masks_secrets() {
     assert_eq!(page.status, 303);
     assert_eq!(page.location.as_deref(), Some("/ui/login"));
 
-    let session = ui.login().await;
+    let session = ui.login(VIEWER).await;
     // The newest 50, an "older" link to the rest.
     let first = ui.get("/ui/audit", Some(&session)).await;
     assert_eq!(first.status, 200);
