@@ -4,29 +4,14 @@
 
 mod common;
 
-use common::server::{Ui, csrf_of, route, token};
-use ferry_core::System;
-use ferry_server::admin::Role;
+use common::server::{Ui, csrf_of};
 
 const VIEWER: &str = "fy_dashboard-viewer";
 const OPERATOR: &str = "fy_dashboard-operator";
 
 impl Ui {
     async fn start() -> Ui {
-        Ui::serve(
-            vec![route(
-                "orders_to_salesforce",
-                System::Brightpearl,
-                "sales-order",
-                120,
-            )],
-            vec![
-                token("vera", Role::Viewer, VIEWER),
-                token("otto", Role::Operator, OPERATOR),
-            ],
-            |state| state.secure_cookies = true,
-        )
-        .await
+        Ui::orders(VIEWER, OPERATOR, |state| state.secure_cookies = true).await
     }
 
     async fn dead_letters(&self, n: usize) {

@@ -5,29 +5,15 @@
 
 mod common;
 
-use common::server::{Ui, csrf_of, route, token};
-use ferry_core::{DeadLetterFilter, System};
-use ferry_server::admin::Role;
+use common::server::{Ui, csrf_of};
+use ferry_core::DeadLetterFilter;
 
 const VIEWER: &str = "fy_dead-viewer";
 const OPERATOR: &str = "fy_dead-operator";
 
 impl Ui {
     async fn start() -> Ui {
-        Ui::serve(
-            vec![route(
-                "orders_to_salesforce",
-                System::Brightpearl,
-                "sales-order",
-                120,
-            )],
-            vec![
-                token("vera", Role::Viewer, VIEWER),
-                token("otto", Role::Operator, OPERATOR),
-            ],
-            |_| {},
-        )
-        .await
+        Ui::orders(VIEWER, OPERATOR, |_| {}).await
     }
 
     /// Logs in; returns the session cookie and the session's CSRF token.

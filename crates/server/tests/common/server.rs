@@ -100,6 +100,29 @@ impl Ui {
         }
     }
 
+    /// [`Ui::serve`] with the orders flow (Brightpearl sales orders, polled every 120 s) and
+    /// two tokens: `viewer`'s, named vera, and `operator`'s, named otto.
+    pub async fn orders(
+        viewer: &str,
+        operator: &str,
+        configure: impl FnOnce(&mut ServerState),
+    ) -> Ui {
+        Ui::serve(
+            vec![route(
+                "orders_to_salesforce",
+                System::Brightpearl,
+                "sales-order",
+                120,
+            )],
+            vec![
+                token("vera", Role::Viewer, viewer),
+                token("otto", Role::Operator, operator),
+            ],
+            configure,
+        )
+        .await
+    }
+
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
         let response = request.send().await.unwrap();
         let header = |name| {
