@@ -186,7 +186,7 @@ impl Engine {
             tasks.spawn(alerting.run(board.clone(), Box::new(text), stop.subscribe()));
         }
         // Versions saved by another process (`ferry flows rollback`, another `ferry serve`)
-        // and pauses made elsewhere reach this one within seconds.
+        // reach this one within seconds (pauses made elsewhere: the worker re-reads them).
         {
             let console = console.clone();
             let mut stopped = stop.subscribe();
@@ -194,9 +194,6 @@ impl Engine {
                 while pause(&mut stopped, Duration::from_secs(5)).await {
                     if let Err(error) = console.refresh_versions().await {
                         tracing::warn!(%error, "could not read the saved flow versions");
-                    }
-                    if let Err(error) = console.paused().refresh(console.store()).await {
-                        tracing::warn!(%error, "could not read the paused flows");
                     }
                 }
             });
