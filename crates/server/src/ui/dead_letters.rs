@@ -5,7 +5,7 @@
 //! confirmation first; every action needs an operator, the session's CSRF token and a form
 //! from this site, and is audited as `ui:<token name>`.
 
-use super::{User, flow_name, problem, render, same_origin, url_encode};
+use super::{User, acting, flow_name, problem, render, url_encode};
 use crate::ServerState;
 use crate::admin::Role;
 use crate::admin::edit_retry;
@@ -245,26 +245,13 @@ pub(crate) fn operator(
     headers: &HeaderMap,
     csrf: &str,
 ) -> Result<User, Box<Response>> {
-    let Some(user) = state.ui_sessions.user(headers) else {
-        return Err(Box::new(Redirect::to("/ui/login").into_response()));
-    };
-    if !user.csrf_matches(csrf) || !same_origin(headers) {
-        return Err(Box::new(problem(
-            StatusCode::FORBIDDEN,
-            "the form is stale: reload the page",
-        )));
-    }
-    if user.role < Role::Operator {
-        return Err(Box::new(problem(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: retrying and discarding need an operator token",
-                user.name,
-                user.role.as_str()
-            ),
-        )));
-    }
-    Ok(user)
+    acting(
+        state,
+        headers,
+        csrf,
+        Role::Operator,
+        "retrying and discarding need",
+    )
 }
 
 /// `POST /ui/dead-letters/act` (operator): `retry` or `discard` the dead letters named by

@@ -4,7 +4,7 @@
 //! as a diff and rolled back). Pausing and jobs need an operator; previews an operator; saving
 //! and rolling back an admin. Every form carries the session's CSRF token.
 
-use super::{User, escape, problem, render, same_origin, url_encode};
+use super::{User, acting, escape, problem, render, session, url_encode};
 use crate::ServerState;
 use crate::admin::Role;
 use askama::Template;
@@ -152,43 +152,6 @@ struct VersionPage {
     can_save: bool,
 }
 
-fn session(state: &ServerState, headers: &HeaderMap) -> Result<User, Box<Response>> {
-    state
-        .ui_sessions
-        .user(headers)
-        .ok_or_else(|| Box::new(Redirect::to("/ui/login").into_response()))
-}
-
-/// The user of a form that changes something: signed in, the CSRF token and this site's
-/// origin, and at least `needed`.
-fn acting(
-    state: &ServerState,
-    headers: &HeaderMap,
-    csrf: &str,
-    needed: Role,
-    what: &str,
-) -> Result<User, Box<Response>> {
-    let user = session(state, headers)?;
-    if !user.csrf_matches(csrf) || !same_origin(headers) {
-        return Err(Box::new(problem(
-            StatusCode::FORBIDDEN,
-            "the form is stale: reload the page",
-        )));
-    }
-    if user.role < needed {
-        return Err(Box::new(problem(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: {what} needs an {} token",
-                user.name,
-                user.role.as_str(),
-                needed.as_str()
-            ),
-        )));
-    }
-    Ok(user)
-}
-
 fn no_console(state: &ServerState) -> Result<Arc<Console>, Box<Response>> {
     state.console.clone().ok_or_else(|| {
         Box::new(problem(
@@ -321,11 +284,16 @@ pub(crate) async fn flow_action(
     headers: HeaderMap,
     form: Result<Form<FlowAction>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (form, user, console) =
-        match accept(&state, &headers, form, Role::Operator, "acting on a flow") {
-            Ok(accepted) => accepted,
-            Err(r) => return *r,
-        };
+    let (form, user, console) = match accept(
+        &state,
+        &headers,
+        form,
+        Role::Operator,
+        "acting on a flow needs",
+    ) {
+        Ok(accepted) => accepted,
+        Err(r) => return *r,
+    };
     let actor = format!("ui:{}", user.name);
     let flow = form.flow.trim();
     let result = match form.action.as_str() {
@@ -430,10 +398,11 @@ pub(crate) async fn mapping_check(
     Path(name): Path<String>,
     form: Result<Form<MappingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (form, _user, console) = match accept(&state, &headers, form, Role::Viewer, "checking") {
-        Ok(accepted) => accepted,
-        Err(r) => return *r,
-    };
+    let (form, _user, console) =
+        match accept(&state, &headers, form, Role::Viewer, "checking needs") {
+            Ok(accepted) => accepted,
+            Err(r) => return *r,
+        };
     let running = match console.mapping(&name).await {
         Ok(v) => v.text,
         Err(e) => return refused(&e),
@@ -494,10 +463,11 @@ pub(crate) async fn mapping_preview(
     Path(name): Path<String>,
     form: Result<Form<MappingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (form, _user, console) = match accept(&state, &headers, form, Role::Operator, "a preview") {
-        Ok(accepted) => accepted,
-        Err(r) => return *r,
-    };
+    let (form, _user, console) =
+        match accept(&state, &headers, form, Role::Operator, "a preview needs") {
+            Ok(accepted) => accepted,
+            Err(r) => return *r,
+        };
     let record = Some(form.record.trim()).filter(|r| !r.is_empty());
     let view = match console.preview(&name, &form.text, record).await {
         Ok(v) => v,
@@ -586,11 +556,16 @@ pub(crate) async fn mapping_save(
     Path(name): Path<String>,
     form: Result<Form<MappingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (form, user, console) =
-        match accept(&state, &headers, form, Role::Admin, "saving a mapping") {
-            Ok(accepted) => accepted,
-            Err(r) => return *r,
-        };
+    let (form, user, console) = match accept(
+        &state,
+        &headers,
+        form,
+        Role::Admin,
+        "saving a mapping needs",
+    ) {
+        Ok(accepted) => accepted,
+        Err(r) => return *r,
+    };
     let based_on = form.based_on.trim().parse::<i64>().ok();
     let text = form.text.replace("\r\n", "\n");
     match console
@@ -663,10 +638,11 @@ pub(crate) async fn mapping_rollback(
     Path(name): Path<String>,
     form: Result<Form<RollbackForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (form, user, console) = match accept(&state, &headers, form, Role::Admin, "a rollback") {
-        Ok(accepted) => accepted,
-        Err(r) => return *r,
-    };
+    let (form, user, console) =
+        match accept(&state, &headers, form, Role::Admin, "a rollback needs") {
+            Ok(accepted) => accepted,
+            Err(r) => return *r,
+        };
     match console
         .rollback(&name, form.to, &format!("ui:{}", user.name))
         .await

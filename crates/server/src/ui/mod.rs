@@ -16,6 +16,7 @@ mod session;
 pub(crate) mod trace;
 
 use crate::ServerState;
+use crate::admin::Role;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -165,6 +166,45 @@ pub(crate) async fn logout(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The signed-in user, or a redirect to the login page.
+pub(super) fn session(state: &ServerState, headers: &HeaderMap) -> Result<User, Box<Response>> {
+    state
+        .ui_sessions
+        .user(headers)
+        .ok_or_else(|| Box::new(Redirect::to("/ui/login").into_response()))
+}
+
+/// The user of a form that changes something: signed in, the CSRF token and this site's
+/// origin, and at least `needed`; `what` names the action with its verb ("saving a mapping
+/// needs") for the refusal.
+pub(super) fn acting(
+    state: &ServerState,
+    headers: &HeaderMap,
+    csrf: &str,
+    needed: Role,
+    what: &str,
+) -> Result<User, Box<Response>> {
+    let user = session(state, headers)?;
+    if !user.csrf_matches(csrf) || !same_origin(headers) {
+        return Err(Box::new(problem(
+            StatusCode::FORBIDDEN,
+            "the form is stale: reload the page",
+        )));
+    }
+    if user.role < needed {
+        return Err(Box::new(problem(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} is a {}: {what} an {} token",
+                user.name,
+                user.role.as_str(),
+                needed.as_str()
+            ),
+        )));
+    }
+    Ok(user)
 }
 
 fn flow_name(text: &str) -> Result<Option<FlowName>, Box<Response>> {
